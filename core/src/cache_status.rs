@@ -1,0 +1,200 @@
+//! Response decoration: what the viewer is told about the cache.
+//!
+//! - `X-Cache`, as CloudFront words it (`Hit from edgecache`, ...), so
+//!   dashboards and scripts written for CloudFront keep working;
+//! - `Age` on responses served from the cache (RFC 9111 section 5.1);
+//! - `Cache-Status` (RFC 9211), which answers "why was this not cached?"
+//!   on every response: `edgecache; fwd=miss; fwd-status=200;
+//!   detail="set-cookie"`.
+
+use crate::config::Seconds;
+use crate::key::CacheKey;
+use crate::policy::TtlSource;
+use crate::reason::{PassReason, Rejection};
+
+/// The cache's name in `Cache-Status` and `X-Cache`.
+pub const CACHE_NAME: &str = "edgecache";
+
+/// Response headers an origin sends for the CDN only; never shown to viewers.
+pub const CDN_ONLY_HEADERS: [&str; 3] = ["surrogate-key", "cache-tag", "surrogate-control"];
+
+/// Why a stale copy was served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaleReason {
+    /// Within stale-while-revalidate; a refresh is under way.
+    WhileRevalidate,
+    /// The origin failed (status or timeout); within stale-if-error.
+    OriginError { status: Option<u16> },
+}
+
+/// What happened to a request, for the response headers and the log line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CacheOutcome {
+    /// Served fresh from the cache.
+    Hit { age: Seconds, remaining_ttl: i64 },
+    /// Served stale from the cache.
+    Stale {
+        age: Seconds,
+        remaining_ttl: i64,
+        reason: StaleReason,
+    },
+    /// Revalidated with the origin (304) and served from the cache.
+    Revalidated { age: Seconds, remaining_ttl: i64 },
+    /// Fetched from the origin on a miss (or an unusable/mismatching
+    /// entry); stored with a TTL and its source, or not stored and why.
+    Miss {
+        status: u16,
+        stored: Result<(i64, TtlSource), PassReason>,
+        collapsed: bool,
+        vary_miss: bool,
+    },
+    /// Sent to the origin without consulting the cache.
+    Pass { status: u16, reason: PassReason },
+    /// The origin could not be reached or did not answer in time, and no
+    /// stale copy could stand in: the edge answered 502 or 504.
+    OriginUnavailable { status: u16, detail: &'static str },
+    /// Answered by the edge without the origin.
+    Rejected(Rejection),
+}
+
+/// The headers to add to a response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decoration {
+    pub x_cache: &'static str,
+    pub cache_status: String,
+    /// `Age`, on responses served from the cache; `None`: leave the
+    /// origin's as it is.
+    pub age: Option<Seconds>,
+}
+
+impl CacheOutcome {
+    /// The `X-Cache` value, CloudFront's words.
+    pub fn x_cache(&self) -> &'static str {
+        match self {
+            CacheOutcome::Hit { .. }
+            | CacheOutcome::Stale {
+                reason: StaleReason::WhileRevalidate,
+                ..
+            } => "Hit from edgecache",
+            CacheOutcome::Stale { .. } | CacheOutcome::Revalidated { .. } => "RefreshHit from edgecache",
+            CacheOutcome::Miss { status, .. } | CacheOutcome::Pass { status, .. } if *status < 400 => {
+                "Miss from edgecache"
+            }
+            _ => "Error from edgecache",
+        }
+    }
+
+    /// All three headers. `key` is shown redacted (cookie and credential
+    /// values hashed).
+    ///
+    /// ```
+    /// use edgecache_core::{CacheOutcome, PassReason};
+    /// let outcome = CacheOutcome::Miss {
+    ///     status: 200, stored: Err(PassReason::SetCookie), collapsed: false, vary_miss: false,
+    /// };
+    /// let headers = outcome.headers(None);
+    /// assert_eq!(headers.x_cache, "Miss from edgecache");
+    /// assert_eq!(headers.cache_status, r#"edgecache; fwd=miss; fwd-status=200; detail="set-cookie""#);
+    /// ```
+    pub fn headers(&self, key: Option<&CacheKey>) -> Decoration {
+        Decoration {
+            x_cache: self.x_cache(),
+            cache_status: self.cache_status(key),
+            age: self.age(),
+        }
+    }
+
+    fn age(&self) -> Option<Seconds> {
+        match self {
+            CacheOutcome::Hit { age, .. }
+            | CacheOutcome::Stale { age, .. }
+            | CacheOutcome::Revalidated { age, .. } => Some(*age),
+            _ => None,
+        }
+    }
+
+    /// The RFC 9211 `Cache-Status` value.
+    pub fn cache_status(&self, key: Option<&CacheKey>) -> String {
+        let mut out = String::from(CACHE_NAME);
+        let mut param = |text: &str| {
+            out.push_str("; ");
+            out.push_str(text);
+        };
+        match self {
+            CacheOutcome::Hit { remaining_ttl, .. } => {
+                param("hit");
+                param(&format!("ttl={remaining_ttl}"));
+            }
+            CacheOutcome::Stale {
+                remaining_ttl,
+                reason: StaleReason::WhileRevalidate,
+                ..
+            } => {
+                param("hit");
+                param(&format!("ttl={remaining_ttl}"));
+                param("detail=\"stale-while-revalidate\"");
+            }
+            CacheOutcome::Stale {
+                remaining_ttl,
+                reason: StaleReason::OriginError { status },
+                ..
+            } => {
+                param("fwd=stale");
+                if let Some(status) = status {
+                    param(&format!("fwd-status={status}"));
+                }
+                param(&format!("ttl={remaining_ttl}"));
+                param("detail=\"stale-if-error\"");
+            }
+            CacheOutcome::Revalidated { remaining_ttl, .. } => {
+                param("fwd=stale");
+                param("fwd-status=304");
+                param("stored");
+                param(&format!("ttl={remaining_ttl}"));
+            }
+            CacheOutcome::Miss {
+                status,
+                stored,
+                collapsed,
+                vary_miss,
+            } => {
+                param(if *vary_miss { "fwd=vary-miss" } else { "fwd=miss" });
+                param(&format!("fwd-status={status}"));
+                if let Ok((ttl, _)) = stored {
+                    param("stored");
+                    param(&format!("ttl={ttl}"));
+                }
+                if *collapsed {
+                    param("collapsed");
+                }
+                let detail = match stored {
+                    Ok((_, source)) => source.as_str(),
+                    Err(reason) => reason.as_str(),
+                };
+                param(&format!("detail=\"{detail}\""));
+            }
+            CacheOutcome::Pass { status, reason } => {
+                param(if *reason == PassReason::Method { "fwd=method" } else { "fwd=bypass" });
+                param(&format!("fwd-status={status}"));
+                param(&format!("detail=\"{reason}\""));
+            }
+            CacheOutcome::OriginUnavailable { detail, .. } => {
+                param("fwd=miss");
+                param(&format!("detail=\"{detail}\""));
+            }
+            CacheOutcome::Rejected(rejection) => {
+                param(&format!("detail=\"{rejection}\""));
+            }
+        }
+        if let Some(key) = key {
+            // The key holds no `"` or `\` (see crate::key), so it needs no escaping.
+            out.push_str("; key=\"");
+            out.push_str(&key.redacted());
+            out.push('"');
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests;

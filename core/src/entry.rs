@@ -1,0 +1,86 @@
+//! What an adapter keeps beside a stored response so that core can decide,
+//! at any later `now`, how it may be served. Serialized compactly (JSON)
+//! into the platform's per-object metadata.
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::Seconds;
+use crate::error::Error;
+use crate::policy::{StoreDecision, Validators};
+use crate::vary::VaryRule;
+
+/// Metadata format version; entries of another version are misses.
+const META_VERSION: u8 = 1;
+
+/// A stored response's caching metadata.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryMeta {
+    /// Format version.
+    pub v: u8,
+    /// Unix seconds when stored (or last revalidated).
+    pub stored_at: u64,
+    /// Age of the response when stored.
+    pub initial_age: Seconds,
+    /// Freshness lifetime.
+    pub ttl: Seconds,
+    pub stale_while_revalidate: Seconds,
+    pub stale_if_error: Seconds,
+    pub status: u16,
+    #[serde(default)]
+    pub validators: Validators,
+    /// May answer requests that carry `Authorization`.
+    pub shareable_with_credentials: bool,
+    #[serde(default)]
+    pub vary: VaryRule,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+impl EntryMeta {
+    /// The metadata for a response stored at `now` under `decision`.
+    pub fn new(decision: &StoreDecision, status: u16, now: u64) -> EntryMeta {
+        EntryMeta {
+            v: META_VERSION,
+            stored_at: now,
+            initial_age: decision.initial_age,
+            ttl: decision.ttl,
+            stale_while_revalidate: decision.stale_while_revalidate,
+            stale_if_error: decision.stale_if_error,
+            status,
+            validators: decision.validators.clone(),
+            shareable_with_credentials: decision.shareable_with_credentials,
+            vary: decision.vary.clone(),
+            tags: decision.tags.clone(),
+        }
+    }
+
+    /// The response's current age (RFC 9111 section 4.2.3, with the
+    /// edge's own clock as the only clock).
+    pub fn age(&self, now: u64) -> Seconds {
+        self.initial_age
+            .saturating_add(now.saturating_sub(self.stored_at))
+    }
+
+    /// Freshness left at `now`: positive while fresh, negative once stale
+    /// (the `ttl` parameter of Cache-Status, RFC 9211 section 2.5).
+    pub fn remaining_ttl(&self, now: u64) -> i64 {
+        let ttl = i64::try_from(self.ttl).unwrap_or(i64::MAX);
+        let age = i64::try_from(self.age(now)).unwrap_or(i64::MAX);
+        ttl.saturating_sub(age)
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        // A struct of plain fields always serializes.
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// Reads stored metadata; anything unreadable or of another version is
+    /// an error, which an adapter treats as a miss.
+    pub fn from_bytes(bytes: &[u8]) -> Result<EntryMeta, Error> {
+        let meta: EntryMeta = serde_json::from_slice(bytes).map_err(Error::corrupt_entry)?;
+        if meta.v != META_VERSION {
+            return Err(Error::corrupt_entry(format!("version {} is not {META_VERSION}", meta.v)));
+        }
+        Ok(meta)
+    }
+}

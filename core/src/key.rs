@@ -1,0 +1,201 @@
+//! Cache keys: a readable, unambiguous text and a stable hash of it.
+//!
+//! The text, in order, with single spaces between parts:
+//!
+//! ```text
+//! [OPTIONS ][host]/normalized/path[?keyed&query] [h:name=value]... [c:name=value]... [ae=br,gzip]
+//! ```
+//!
+//! Why it is unambiguous: the path and query are normalized
+//! ([`crate::normalize_path`], [`crate::normalize_query`]) so they hold no
+//! space and no raw separator inside a parameter; header names are tokens
+//! (no `=`, space or `:`); header and cookie values are escaped
+//! ([`push_value`]) so they hold no space and no `%` that is not an escape.
+//! So `a=1&b=2` and `a=1%26b=2` differ, and no value can forge a part.
+//!
+//! The hash is SHA-256 over a version tag and the text: platform key
+//! limits are met, and an attacker cannot collide two keys. Golden tests
+//! pin both; changing the format means changing the version tag.
+
+use sha2::{Digest, Sha256};
+
+use crate::percent::push_escaped;
+
+/// Bumped whenever the text format changes, so old entries are not reused.
+const KEY_VERSION: &str = "edgecache-key/1\n";
+
+/// A cache key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CacheKey {
+    text: String,
+    /// Byte ranges of cookie values and the Authorization value, hidden by
+    /// [`CacheKey::redacted`].
+    secrets: Vec<(usize, usize)>,
+}
+
+impl CacheKey {
+    /// The full key text.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The stable hash: 64 lower-case hex digits.
+    pub fn hash_hex(&self) -> String {
+        let digest = Sha256::new()
+            .chain_update(KEY_VERSION)
+            .chain_update(&self.text)
+            .finalize();
+        let mut out = String::with_capacity(64);
+        for byte in digest {
+            out.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
+            out.push(char::from(b"0123456789abcdef"[usize::from(byte & 0xF)]));
+        }
+        out
+    }
+
+    /// The key text with cookie values and any Authorization value replaced
+    /// by `~` and a short hash, for response headers and logs: a key shown
+    /// to a viewer must not echo an HttpOnly cookie back to page scripts.
+    pub fn redacted(&self) -> String {
+        let mut out = String::with_capacity(self.text.len());
+        let mut at = 0;
+        for &(start, end) in &self.secrets {
+            out.push_str(&self.text[at..start]);
+            let digest = Sha256::digest(&self.text[start..end]);
+            out.push('~');
+            for byte in &digest[..4] {
+                out.push_str(&format!("{byte:02x}"));
+            }
+            at = end;
+        }
+        out.push_str(&self.text[at..]);
+        out
+    }
+}
+
+/// Writes a key part by part, in the order of the format.
+pub(crate) struct KeyBuilder {
+    text: String,
+    secrets: Vec<(usize, usize)>,
+}
+
+impl KeyBuilder {
+    /// Starts a key: the method when it is keyed (OPTIONS), the host when
+    /// keyed, and the normalized path.
+    pub fn new(method_prefix: Option<&str>, host: Option<&str>, path: &str) -> Self {
+        let mut text = String::with_capacity(path.len() + 64);
+        if let Some(method) = method_prefix {
+            text.push_str(method);
+            text.push(' ');
+        }
+        if let Some(host) = host {
+            push_escaped(&mut text, host.as_bytes(), is_host_char);
+        }
+        text.push_str(path);
+        KeyBuilder {
+            text,
+            secrets: Vec::new(),
+        }
+    }
+
+    /// Appends one keyed query parameter (already normalized).
+    pub fn query_param(&mut self, param: &str, first: bool) {
+        self.text.push(if first { '?' } else { '&' });
+        self.text.push_str(param);
+    }
+
+    /// Appends a keyed header; `name` lower-cased, `value` raw.
+    pub fn header(&mut self, name: &str, value: &[u8]) {
+        self.text.push_str(" h:");
+        self.text.push_str(name);
+        self.text.push('=');
+        let start = self.text.len();
+        push_value(&mut self.text, value);
+        if name == "authorization" {
+            self.secrets.push((start, self.text.len()));
+        }
+    }
+
+    /// Appends a keyed cookie.
+    pub fn cookie(&mut self, name: &str, value: &str) {
+        self.text.push_str(" c:");
+        push_escaped(&mut self.text, name.as_bytes(), |b| {
+            is_value_char(b) && b != b'='
+        });
+        self.text.push('=');
+        let start = self.text.len();
+        push_value(&mut self.text, value.as_bytes());
+        self.secrets.push((start, self.text.len()));
+    }
+
+    /// Appends the normalized Accept-Encoding.
+    pub fn accept_encoding(&mut self, value: &str) {
+        self.text.push_str(" ae=");
+        self.text.push_str(value);
+    }
+
+    pub fn finish(self) -> CacheKey {
+        CacheKey {
+            text: self.text,
+            secrets: self.secrets,
+        }
+    }
+}
+
+/// Escapes a header or cookie value: printable ASCII stays, except the
+/// escape character itself and the quote and backslash that would need
+/// escaping in a Cache-Status `key="..."`.
+pub(crate) fn push_value(out: &mut String, value: &[u8]) {
+    push_escaped(out, value, is_value_char);
+}
+
+fn is_value_char(b: u8) -> bool {
+    b.is_ascii_graphic() && b != b'"' && b != b'\\'
+}
+
+fn is_host_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':' | b'[' | b']')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pinned: checked against `printf 'edgecache-key/1\n<text>' | sha256sum`.
+    #[test]
+    fn hashes_are_pinned() {
+        let mut key = KeyBuilder::new(None, None, "/search/pcp");
+        key.query_param("Keyword=flu", true);
+        key.query_param("Zipcode=10001", false);
+        key.accept_encoding("br,gzip");
+        let key = key.finish();
+        assert_eq!(key.as_str(), "/search/pcp?Keyword=flu&Zipcode=10001 ae=br,gzip");
+        assert_eq!(
+            key.hash_hex(),
+            "4571f8542d5b9fb2cc91c24b91bc0efc740e35de7ef7bf5c94482f2fb945748c"
+        );
+    }
+
+    #[test]
+    fn values_cannot_forge_parts() {
+        let mut a = KeyBuilder::new(None, None, "/");
+        a.header("x-a", b"1 h:x-b=2");
+        let mut b = KeyBuilder::new(None, None, "/");
+        b.header("x-a", b"1");
+        b.header("x-b", b"2");
+        assert_ne!(a.finish().as_str(), b.finish().as_str());
+    }
+
+    #[test]
+    fn redacts_cookie_and_authorization_values() {
+        let mut key = KeyBuilder::new(None, None, "/me");
+        key.header("authorization", b"Bearer secret");
+        key.header("x-lang", b"en");
+        key.cookie("session", "s3cr3t");
+        let key = key.finish();
+        let shown = key.redacted();
+        assert!(!shown.contains("secret") && !shown.contains("s3cr3t"), "{shown}");
+        assert!(shown.starts_with("/me h:authorization=~"), "{shown}");
+        assert!(shown.contains(" h:x-lang=en c:session=~"), "{shown}");
+    }
+}

@@ -1,0 +1,274 @@
+//! The response decision: store an origin response (for how long, with
+//! which stale windows, tags and Vary) or pass it through, and why.
+//!
+//! CloudFront's TTL rules ([`crate::ttl`]) decide how long; RFC 9111
+//! decides what may be stored at all. Two deliberate differences from
+//! CloudFront, both for safety:
+//! - `private`, `no-store` and `Set-Cookie` responses are never stored for
+//!   everyone, unless the cache policy opts into CloudFront's min-TTL
+//!   override (`cloudfront_min_ttl_override`) and has a min TTL above 0;
+//! - a response to a request with `Authorization` is stored only when it
+//!   says `public`, `s-maxage` or `must-revalidate` (RFC 9111 section 3.5).
+//!
+//! `no-cache` (and a response stale on arrival) is stored only when it has
+//! a validator: every use then revalidates (RFC 9111 section 5.2.2.4),
+//! which saves the body transfer; without a validator a stored copy could
+//! never be used, so the response passes.
+
+use crate::cache_control::{CacheControl, parse_delta_seconds};
+use crate::config::{CachePolicy, Config, Seconds};
+use crate::headers::Headers;
+use crate::reason::PassReason;
+use crate::request::{Disposition, RequestPlan};
+use crate::tags::response_tags;
+use crate::ttl::{OriginLifetime, edge_ttl, error_ttl};
+use crate::vary::VaryRule;
+
+/// An origin response's status and headers.
+#[derive(Debug, Clone, Copy)]
+pub struct OriginResponse<'a> {
+    pub status: u16,
+    pub headers: Headers<'a>,
+}
+
+/// What to do with an origin response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResponseDecision {
+    Store(StoreDecision),
+    Pass(PassReason),
+}
+
+/// Where a stored response's TTL came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TtlSource {
+    SMaxAge,
+    MaxAge,
+    Expires,
+    /// The origin stated no lifetime: the policy's default TTL.
+    DefaultTtl,
+    /// An error status: the error caching minimum TTL (or the origin's, if longer).
+    ErrorTtl,
+    /// `no-cache`: stored, and revalidated on every use.
+    NoCache,
+    /// CloudFront's min-TTL override of no-cache/no-store/private/Set-Cookie.
+    MinTtlOverride,
+}
+
+impl TtlSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TtlSource::SMaxAge => "s-maxage",
+            TtlSource::MaxAge => "max-age",
+            TtlSource::Expires => "expires",
+            TtlSource::DefaultTtl => "default-ttl",
+            TtlSource::ErrorTtl => "error-ttl",
+            TtlSource::NoCache => "no-cache",
+            TtlSource::MinTtlOverride => "min-ttl-override",
+        }
+    }
+}
+
+/// Validators to revalidate a stored response with (RFC 9110 section 8.8).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Validators {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<String>,
+}
+
+impl Validators {
+    pub fn of(headers: &Headers<'_>) -> Validators {
+        Validators {
+            etag: headers.get_str("etag").map(str::to_string),
+            last_modified: headers.get_str("last-modified").map(str::to_string),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.etag.is_none() && self.last_modified.is_none()
+    }
+}
+
+/// How to store a response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreDecision {
+    /// Freshness lifetime in seconds, counted from the response's age
+    /// ([`StoreDecision::initial_age`]), not from now.
+    pub ttl: Seconds,
+    /// The response's age on arrival (its `Age` header).
+    pub initial_age: Seconds,
+    /// After the TTL, how long a stale copy may be served while one
+    /// request refreshes it.
+    pub stale_while_revalidate: Seconds,
+    /// After the TTL, how long a stale copy may be served when the origin fails.
+    pub stale_if_error: Seconds,
+    pub source: TtlSource,
+    /// Purge tags (Surrogate-Key, Cache-Tag).
+    pub tags: Vec<String>,
+    pub vary: VaryRule,
+    pub validators: Validators,
+    /// Remove `Set-Cookie` from the stored copy (min-TTL override only).
+    pub strip_set_cookie: bool,
+    /// May answer requests that carry `Authorization`.
+    pub shareable_with_credentials: bool,
+}
+
+impl StoreDecision {
+    /// Seconds the response stays fresh from now.
+    pub fn fresh_for(&self) -> Seconds {
+        self.ttl.saturating_sub(self.initial_age)
+    }
+
+    /// How long the platform should keep the object: fresh time plus the
+    /// longer stale window.
+    pub fn keep_for(&self) -> Seconds {
+        self.fresh_for()
+            .saturating_add(self.stale_while_revalidate.max(self.stale_if_error))
+    }
+}
+
+/// Decides whether and how to store an origin response to `plan`.
+/// `now` is Unix seconds.
+pub fn decide_response(
+    config: &Config,
+    plan: &RequestPlan<'_, '_>,
+    response: &OriginResponse<'_>,
+    now: u64,
+) -> ResponseDecision {
+    if let Disposition::Pass(reason) = plan.disposition {
+        return ResponseDecision::Pass(reason);
+    }
+    match store(config, plan, response, now) {
+        Ok(decision) => ResponseDecision::Store(decision),
+        Err(reason) => ResponseDecision::Pass(reason),
+    }
+}
+
+fn store(
+    config: &Config,
+    plan: &RequestPlan<'_, '_>,
+    response: &OriginResponse<'_>,
+    now: u64,
+) -> Result<StoreDecision, PassReason> {
+    let headers = &response.headers;
+    let status = response.status;
+    let policy = plan.cache_policy;
+    let cc = CacheControl::parse(headers, "cache-control");
+    // 206 and 304 are not complete responses; 1xx are not final (RFC 9111 section 3).
+    if status < 200 || status == 206 || status == 304 {
+        return Err(PassReason::Status);
+    }
+    let vary = VaryRule::of(headers, plan).map_err(|_| PassReason::VaryStar)?;
+    let restrictive = restrictive_reason(&cc, headers);
+    let shareable = cc.has("public") || cc.has("s-maxage") || cc.has("must-revalidate");
+    let mut base = StoreDecision {
+        ttl: 0,
+        initial_age: headers.get_str("age").map_or(0, parse_delta_seconds),
+        stale_while_revalidate: 0,
+        stale_if_error: 0,
+        source: TtlSource::DefaultTtl,
+        tags: response_tags(headers),
+        vary,
+        validators: Validators::of(headers),
+        strip_set_cookie: false,
+        shareable_with_credentials: shareable,
+    };
+    if policy.cloudfront_min_ttl_override && policy.ttl.min > 0 {
+        if restrictive.is_some() || cc.has("no-cache") {
+            if plan.credentials && !shareable {
+                return Err(PassReason::Authorization);
+            }
+            base.ttl = policy.ttl.min;
+            base.source = TtlSource::MinTtlOverride;
+            base.strip_set_cookie = headers.contains("set-cookie");
+            return Ok(base);
+        }
+    } else if let Some(reason) = restrictive {
+        return Err(reason);
+    }
+    if plan.credentials && !shareable {
+        return Err(PassReason::Authorization);
+    }
+    if cc.has("no-cache") {
+        // RFC 9111 section 5.2.2.4: store, but revalidate on every use.
+        base.source = TtlSource::NoCache;
+        return usable(base, PassReason::NoCache);
+    }
+    if status >= 400 {
+        let ttl = error_ttl(status, &cc, config.error_caching_min_ttl(status))
+            .ok_or(PassReason::Status)?;
+        base.ttl = ttl;
+        base.source = TtlSource::ErrorTtl;
+        return usable(base, PassReason::ZeroTtl);
+    }
+    let lifetime = OriginLifetime::of(&cc, headers, now);
+    if !heuristically_cacheable(status) && lifetime == OriginLifetime::Unstated && !cc.has("public") {
+        return Err(PassReason::Status);
+    }
+    base.ttl = edge_ttl(policy.ttl, lifetime);
+    base.source = match lifetime {
+        OriginLifetime::SMaxAge(_) => TtlSource::SMaxAge,
+        OriginLifetime::MaxAge(_) => TtlSource::MaxAge,
+        OriginLifetime::Expires(_) => TtlSource::Expires,
+        OriginLifetime::Unstated => TtlSource::DefaultTtl,
+    };
+    (base.stale_while_revalidate, base.stale_if_error) = stale_windows(&cc, policy);
+    usable(base, PassReason::ZeroTtl)
+}
+
+/// The first reason a response must not be shared, by default.
+fn restrictive_reason(cc: &CacheControl, headers: &Headers<'_>) -> Option<PassReason> {
+    if cc.has("no-store") {
+        Some(PassReason::NoStore)
+    } else if cc.has("private") {
+        Some(PassReason::Private)
+    } else if headers.contains("set-cookie") {
+        Some(PassReason::SetCookie)
+    } else {
+        None
+    }
+}
+
+/// Stores only what a later request could use: fresh now, within a stale
+/// window, or revalidatable.
+fn usable(decision: StoreDecision, otherwise: PassReason) -> Result<StoreDecision, PassReason> {
+    let never_usable = decision.fresh_for() == 0
+        && decision.stale_while_revalidate == 0
+        && decision.stale_if_error == 0
+        && decision.validators.is_empty();
+    if never_usable { Err(otherwise) } else { Ok(decision) }
+}
+
+/// Statuses a cache may store without explicit freshness (RFC 9110
+/// section 15.1), other than errors, which CloudFront's table governs.
+fn heuristically_cacheable(status: u16) -> bool {
+    matches!(status, 200 | 203 | 204 | 300 | 301 | 308)
+}
+
+/// Stale-while-revalidate and stale-if-error windows (RFC 5861), from the
+/// origin's directives or else the policy's defaults.
+///
+/// - `must-revalidate` and `proxy-revalidate` forbid serving stale at all
+///   (RFC 9111 sections 5.2.2.2, 5.2.2.8, 4.2.4).
+/// - `s-maxage` implies `proxy-revalidate` for a shared cache (section
+///   5.2.2.10), so the policy's defaults do not apply; the origin's own
+///   explicit windows, a permission it gives knowingly next to s-maxage
+///   (`s-maxage=60, stale-while-revalidate=30` is a common idiom), do.
+fn stale_windows(cc: &CacheControl, policy: &CachePolicy) -> (Seconds, Seconds) {
+    if cc.has("must-revalidate") || cc.has("proxy-revalidate") {
+        return (0, 0);
+    }
+    let defaults = if cc.has("s-maxage") {
+        (0, 0)
+    } else {
+        (policy.stale_while_revalidate, policy.stale_if_error)
+    };
+    (
+        cc.seconds("stale-while-revalidate").unwrap_or(defaults.0),
+        cc.seconds("stale-if-error").unwrap_or(defaults.1),
+    )
+}
+
+#[cfg(test)]
+mod tests;

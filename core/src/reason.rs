@@ -1,0 +1,99 @@
+//! Why a request or response bypasses the cache, and why the edge answers a
+//! request itself. Each reason has a short stable name, shown in the
+//! `Cache-Status` `detail` parameter and in log lines.
+
+use std::fmt;
+
+/// Why the cache is not used for a request, or a response is not stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PassReason {
+    /// The behavior does not cache this method (CloudFront caches GET and
+    /// HEAD, and OPTIONS when configured).
+    Method,
+    /// The cache policy's max TTL is 0 (CloudFront's CachingDisabled).
+    CachingDisabled,
+    /// `Cache-Control: no-store` (RFC 9111 section 5.2.2.5).
+    NoStore,
+    /// `Cache-Control: private` (RFC 9111 section 5.2.2.7).
+    Private,
+    /// The response sets a cookie: storing it would hand one viewer's
+    /// cookie to every viewer.
+    SetCookie,
+    /// `Cache-Control: no-cache` without a validator to revalidate with.
+    NoCache,
+    /// Not fresh on arrival, with no stale window and no validator: a stored
+    /// copy could never be used.
+    ZeroTtl,
+    /// `Vary: *` (RFC 9111 section 4.1): no later request can match.
+    VaryStar,
+    /// The status is not one a cache stores (by default or at all).
+    Status,
+    /// The request carried credentials and the response does not say
+    /// `public`, `s-maxage` or `must-revalidate` (RFC 9111 section 3.5).
+    Authorization,
+}
+
+impl PassReason {
+    /// The stable short name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PassReason::Method => "method",
+            PassReason::CachingDisabled => "caching-disabled",
+            PassReason::NoStore => "no-store",
+            PassReason::Private => "private",
+            PassReason::SetCookie => "set-cookie",
+            PassReason::NoCache => "no-cache",
+            PassReason::ZeroTtl => "zero-ttl",
+            PassReason::VaryStar => "vary-star",
+            PassReason::Status => "status",
+            PassReason::Authorization => "authorization",
+        }
+    }
+}
+
+impl fmt::Display for PassReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why the edge answers a request itself, without the origin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Rejection {
+    /// The method is not in the behavior's allowed methods (CloudFront: 403).
+    MethodNotAllowed,
+    /// A GET or HEAD with a body (CloudFront: 403): a body the key ignores
+    /// must not shape a shared response ("fat GET").
+    BodyOnSafeMethod,
+    /// The request target is not an origin-form path.
+    BadTarget,
+    /// The request target is longer than CloudFront's 8,192 bytes.
+    TargetTooLong,
+}
+
+impl Rejection {
+    /// The status to answer with.
+    pub fn status(self) -> u16 {
+        match self {
+            Rejection::MethodNotAllowed | Rejection::BodyOnSafeMethod => 403,
+            Rejection::BadTarget => 400,
+            Rejection::TargetTooLong => 414,
+        }
+    }
+
+    /// The stable short name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rejection::MethodNotAllowed => "method-not-allowed",
+            Rejection::BodyOnSafeMethod => "body-on-safe-method",
+            Rejection::BadTarget => "bad-target",
+            Rejection::TargetTooLong => "target-too-long",
+        }
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

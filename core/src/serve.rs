@@ -1,0 +1,130 @@
+//! The serving decision for a stored entry at `now`, what to do when the
+//! origin fails, and how a 304 refreshes a stored response.
+
+use crate::config::{Config, Seconds};
+use crate::entry::EntryMeta;
+use crate::headers::{HeaderPair, Headers};
+use crate::policy::{OriginResponse, ResponseDecision, Validators, decide_response};
+use crate::reason::PassReason;
+use crate::request::RequestPlan;
+
+/// How a stored entry may serve a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Serving {
+    /// Fresh: serve it.
+    Fresh { age: Seconds },
+    /// Stale within its stale-while-revalidate window: serve it now, and
+    /// let one request refresh it in the background (conditionally, with
+    /// these validators, when there are any).
+    StaleWhileRevalidate { age: Seconds, validators: Validators },
+    /// Stale: ask the origin first, conditionally when there are
+    /// validators. `stale_if_error` says whether this copy may still be
+    /// served if the origin fails or times out.
+    Revalidate {
+        age: Seconds,
+        validators: Validators,
+        stale_if_error: bool,
+    },
+    /// The entry cannot answer this request at all: fetch from the origin
+    /// as on a miss (`Authorization` on a response that does not allow it).
+    Unusable(PassReason),
+    /// The stored response was selected by other request header values
+    /// (RFC 9111 section 4.1): this request needs its own variant.
+    VaryMismatch,
+}
+
+/// Decides how a stored entry serves `plan` at `now`.
+pub fn decide_serving(meta: &EntryMeta, plan: &RequestPlan<'_, '_>, now: u64) -> Serving {
+    if plan.credentials && !meta.shareable_with_credentials {
+        return Serving::Unusable(PassReason::Authorization);
+    }
+    if !meta.vary.matches(plan) {
+        return Serving::VaryMismatch;
+    }
+    let age = meta.age(now);
+    if age < meta.ttl {
+        return Serving::Fresh { age };
+    }
+    let staleness = age - meta.ttl;
+    if staleness < meta.stale_while_revalidate {
+        return Serving::StaleWhileRevalidate {
+            age,
+            validators: meta.validators.clone(),
+        };
+    }
+    Serving::Revalidate {
+        age,
+        validators: meta.validators.clone(),
+        stale_if_error: staleness < meta.stale_if_error,
+    }
+}
+
+/// Whether a stale entry may be served at `now` because the origin failed
+/// (a 500, 502, 503 or 504, a connection error, or a timeout): within its
+/// stale-if-error window (RFC 5861 section 4).
+pub fn usable_on_error(meta: &EntryMeta, now: u64) -> bool {
+    let age = meta.age(now);
+    age < meta.ttl || age - meta.ttl < meta.stale_if_error
+}
+
+/// Whether an origin status counts as a failure for stale-if-error (RFC
+/// 5861 section 4; CloudFront uses the same four).
+pub fn is_origin_failure(status: u16) -> bool {
+    matches!(status, 500 | 502 | 503 | 504)
+}
+
+/// The conditional headers to revalidate with.
+pub fn conditional_headers(validators: &Validators) -> Vec<(&'static str, &str)> {
+    let mut out = Vec::with_capacity(2);
+    if let Some(etag) = &validators.etag {
+        out.push(("if-none-match", etag.as_str()));
+    }
+    if let Some(date) = &validators.last_modified {
+        out.push(("if-modified-since", date.as_str()));
+    }
+    out
+}
+
+/// Header fields a 304 must not change in the stored response (RFC 9111
+/// section 3.2: Content-Length, and those describing the stored body).
+const KEPT_ON_UPDATE: [&str; 6] = [
+    "content-length",
+    "content-encoding",
+    "content-type",
+    "content-range",
+    "transfer-encoding",
+    "connection",
+];
+
+/// The stored response's headers updated by a 304 (RFC 9111 section
+/// 4.3.4): each field the 304 carries replaces the stored one.
+pub fn merge_not_modified<'a>(
+    stored: &Headers<'a>,
+    not_modified: &Headers<'a>,
+) -> Vec<HeaderPair<'a>> {
+    let replaced = |name: &str| {
+        !KEPT_ON_UPDATE.iter().any(|k| name.eq_ignore_ascii_case(k)) && not_modified.contains(name)
+    };
+    let mut merged: Vec<HeaderPair<'a>> = stored.iter().filter(|(name, _)| !replaced(name)).collect();
+    merged.extend(not_modified.iter().filter(|(name, _)| replaced(name)));
+    merged
+}
+
+/// Decides how to store a response refreshed by a 304: the stored status
+/// with the merged headers, judged again as a fresh response would be.
+pub fn decide_revalidated(
+    config: &Config,
+    plan: &RequestPlan<'_, '_>,
+    stored_status: u16,
+    merged_headers: &Headers<'_>,
+    now: u64,
+) -> ResponseDecision {
+    let response = OriginResponse {
+        status: stored_status,
+        headers: *merged_headers,
+    };
+    decide_response(config, plan, &response, now)
+}
+
+#[cfg(test)]
+mod tests;
