@@ -1,0 +1,315 @@
+use super::*;
+use crate::test_support::{config_with, demo_config, header_list, plan, viewer};
+
+fn key_of<'p>(plan: &'p RequestPlan<'_, '_>) -> &'p CacheKey {
+    match &plan.disposition {
+        Disposition::Lookup(key) => key,
+        Disposition::Pass(reason) => panic!("passed: {reason}"),
+    }
+}
+
+fn sent<'a>(plan: &'a RequestPlan<'_, '_>, name: &str) -> Option<&'a str> {
+    plan.origin_request
+        .header(name)
+        .map(|v| std::str::from_utf8(v).unwrap())
+}
+
+/// Golden keys on the demo configuration: (target, headers, key text,
+/// hash). The hashes were computed outside Rust (Python's hashlib over
+/// `edgecache-key/1\n` + text). If this test fails, every stored entry
+/// would be orphaned by the change: bump the key version deliberately.
+#[test]
+fn demo_keys_are_pinned() {
+    let table: &[(&str, &[&str], &str, &str)] = &[
+        (
+            "/search/pcp?Zipcode=10001&utm_source=mail&Keyword=flu&Limit=10",
+            &["Accept-Encoding: gzip, deflate, br"],
+            "/search/pcp?Keyword=flu&Limit=10&Zipcode=10001 ae=br,gzip",
+            "3887c0a60ca07003f91a3a46f446d0c031486a0ca6bc2a56557e63dd1def7e6e",
+        ),
+        (
+            "/search/allergy?Zipcode=10001&Keyword=flu&utm_medium=x",
+            &[],
+            "/search/allergy?Zipcode=10001&Keyword=flu",
+            "4d77c31ecf3ad9cbbea08fa9849f38000359e2ff9c9e28f4a24a29581b150c27",
+        ),
+        (
+            "/media/./song.mp3?v=2",
+            &["Accept-Encoding: gzip"],
+            "/media/song.mp3 ae=gzip",
+            "a112bb45baedabf8b51a753ac9f69ff11c9d5d656899dd065ea404434dbf8a8f",
+        ),
+        (
+            "/products/42?utm_source=x&color=red&gclid=1",
+            &[],
+            "/products/42?color=red",
+            "54aaf18cf4e7c1453f6cd0c59d380ce54988a4a3a3de2c84bc1b759cb842ae13",
+        ),
+        (
+            "/products/42?Color=Red&color=red",
+            &[],
+            "/products/42?Color=Red&color=red",
+            "6f7a4a35a10e8ac9e8bada05d3800a7dc20cfa9fc24bdb830717bbd399245f52",
+        ),
+        ("/", &[], "/", "ed995707cefb412e0a3404648e233548b5dab857a2455a25f9bb3eed89eaa81d"),
+    ];
+    let config = demo_config();
+    for (target, lines, text, hash) in table {
+        let list = header_list(lines);
+        let plan = plan(&config, &viewer("GET", target, &list));
+        let key = key_of(&plan);
+        assert_eq!(key.as_str(), *text, "{target}");
+        assert_eq!(key.hash_hex(), *hash, "{target}");
+    }
+}
+
+#[test]
+fn matches_behaviors_on_the_normalized_path() {
+    let config = demo_config();
+    let table = [
+        ("/search/pcp?x=1", "/search/pcp"),
+        ("/search/%70cp", "/search/pcp"),
+        ("/media/../search/pcp", "/search/pcp"),
+        ("/media/a/b.jpg", "/media/*"),
+        ("/MEDIA/a.jpg", "*"),
+        ("/products/7", "/products/*"),
+        ("/elsewhere", "*"),
+    ];
+    for (target, label) in table {
+        let plan = plan(&config, &viewer("GET", target, &[]));
+        assert_eq!(plan.behavior.label(), label, "{target}");
+    }
+}
+
+#[test]
+fn forwards_all_query_strings_but_keys_the_whitelist() {
+    let config = demo_config();
+    let plan = plan(&config, &viewer("GET", "/search/pcp?utm_source=x&Keyword=flu&Page=2", &[]));
+    assert_eq!(key_of(&plan).as_str(), "/search/pcp?Keyword=flu&Page=2");
+    assert_eq!(
+        plan.origin_request.url,
+        "http://localhost:8080/search/pcp?utm_source=x&Keyword=flu&Page=2"
+    );
+}
+
+#[test]
+fn keys_parameter_order_per_policy() {
+    let config = demo_config();
+    let key = |target| key_of(&plan(&config, &viewer("GET", target, &[]))).clone();
+    // /search/pcp sorts (opt-in canonicalization) ...
+    assert_eq!(key("/search/pcp?Page=1&Keyword=a"), key("/search/pcp?Keyword=a&Page=1"));
+    // ... /search/allergy keeps CloudFront's order-sensitive keys.
+    assert_ne!(key("/search/allergy?Page=1&Keyword=a"), key("/search/allergy?Keyword=a&Page=1"));
+    // Sorting is stable: repeated names keep their order.
+    assert_ne!(key("/search/pcp?Page=1&Page=2"), key("/search/pcp?Page=2&Page=1"));
+}
+
+#[test]
+fn dedupes_identical_parameters_for_the_key_and_the_origin() {
+    let config = demo_config();
+    let plan = plan(&config, &viewer("GET", "/search/pcp?Page=1&Page=1&Page=2", &[]));
+    assert_eq!(key_of(&plan).as_str(), "/search/pcp?Page=1&Page=2");
+    assert!(plan.origin_request.url.ends_with("?Page=1&Page=2"), "{}", plan.origin_request.url);
+}
+
+#[test]
+fn keys_whitelist_lookalikes_in_another_case() {
+    // An origin that reads names case-insensitively would see `keyword`.
+    let config = demo_config();
+    let plan = plan(&config, &viewer("GET", "/search/allergy?Keyword=flu&keyword=evil", &[]));
+    assert_eq!(key_of(&plan).as_str(), "/search/allergy?Keyword=flu&keyword=evil");
+}
+
+#[test]
+fn separators_cannot_be_smuggled() {
+    let config = demo_config();
+    let key = |target| key_of(&plan(&config, &viewer("GET", target, &[]))).as_str().to_string();
+    assert_ne!(key("/products/1?a=1&b=2"), key("/products/1?a=1%26b=2"));
+    assert_ne!(key("/products/1?a=1&b=2"), key("/products/1?a=1;b=2"));
+    // The origin receives `;` encoded, so it cannot split where the key did not.
+    let cloaked = plan(&config, &viewer("GET", "/search/allergy?Keyword=flu&utm=x;Keyword=evil", &[]));
+    assert!(cloaked.origin_request.url.ends_with("?Keyword=flu&utm=x%3BKeyword=evil"));
+}
+
+#[test]
+fn keys_the_host_only_when_configured_or_forwarded() {
+    let keyed = config_with(r#"{"include_host": true}"#, "{}", r#"{"domain": "a.example"}"#);
+    let plan1 = plan(&keyed, &viewer("GET", "/x", &[]));
+    assert_eq!(key_of(&plan1).as_str(), "edge.example.com/x");
+    let viewer_host = config_with("{}", "{}", r#"{"domain": "a.example", "host_header": "viewer"}"#);
+    let plan2 = plan(&viewer_host, &viewer("GET", "/x", &[]));
+    assert_eq!(key_of(&plan2).as_str(), "edge.example.com/x");
+    assert_eq!(sent(&plan2, "host"), Some("edge.example.com"));
+    let plain = config_with("{}", "{}", r#"{"domain": "a.example"}"#);
+    let plan3 = plan(&plain, &viewer("GET", "/x", &[]));
+    assert_eq!(key_of(&plan3).as_str(), "/x");
+    assert_eq!(sent(&plan3, "host"), Some("a.example"));
+}
+
+#[test]
+fn keys_headers_by_name_in_any_case_and_order() {
+    let config = config_with(r#"{"headers": ["X-Lang", "Accept"]}"#, "{}", r#"{"domain": "a.example"}"#);
+    let a = header_list(&["x-lang: en", "Accept: text/html"]);
+    let b = header_list(&["ACCEPT: text/html", "X-LANG: en"]);
+    let c = header_list(&["X-Lang: EN", "Accept: text/html"]);
+    let key = |list| key_of(&plan(&config, &viewer("GET", "/x", list))).clone();
+    assert_eq!(key(&a), key(&b));
+    assert_ne!(key(&a), key(&c));
+    assert_eq!(key(&a).as_str(), "/x h:accept=text/html h:x-lang=en");
+}
+
+#[test]
+fn keys_and_forwards_cookies_per_policy() {
+    let config = config_with(
+        r#"{"cookies": {"behavior": "whitelist", "names": ["session"]}}"#,
+        r#"{"cookies": {"behavior": "whitelist", "names": ["ab"]}}"#,
+        r#"{"domain": "a.example"}"#,
+    );
+    let list = header_list(&["Cookie: tracker=1; session=abc; ab=b"]);
+    let plan = plan(&config, &viewer("GET", "/x", &list));
+    assert_eq!(key_of(&plan).as_str(), "/x c:session=abc");
+    assert_eq!(sent(&plan, "cookie"), Some("session=abc; ab=b"));
+}
+
+#[test]
+fn sends_no_cookie_when_none_is_configured() {
+    let config = demo_config();
+    let list = header_list(&["Cookie: session=abc"]);
+    assert_eq!(sent(&plan(&config, &viewer("GET", "/products/1", &list)), "cookie"), None);
+}
+
+#[test]
+fn normalizes_accept_encoding_for_key_and_origin() {
+    let config = demo_config();
+    let list = header_list(&["Accept-Encoding: deflate"]);
+    let plan = plan(&config, &viewer("GET", "/media/a.mp3", &list));
+    assert_eq!(key_of(&plan).as_str(), "/media/a.mp3");
+    assert_eq!(sent(&plan, "accept-encoding"), Some("identity"));
+}
+
+#[test]
+fn custom_origin_headers_replace_viewer_copies() {
+    let config = demo_config();
+    let list = header_list(&["X-Origin-Verify: forged", "x-origin-verify: again"]);
+    let plan = plan(&config, &viewer("GET", "/products/1", &list));
+    let values: Vec<&[u8]> = plan
+        .origin_request
+        .headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("x-origin-verify"))
+        .map(|(_, v)| v.as_ref())
+        .collect();
+    assert_eq!(values, [b"demo-shared-secret".as_slice()]);
+}
+
+#[test]
+fn forwards_only_keyed_and_named_headers_on_cacheable_requests() {
+    let config = demo_config();
+    let list = header_list(&[
+        "User-Agent: curl",
+        "Authorization: Bearer t",
+        "X-Forwarded-Host: evil.example",
+        "If-None-Match: \"v1\"",
+        "Range: bytes=0-1",
+    ]);
+    let plan = plan(&config, &viewer("GET", "/products/1", &list));
+    let names: Vec<&str> = plan.origin_request.headers.iter().map(|(n, _)| n.as_ref()).collect();
+    assert_eq!(names, ["host", "accept-encoding", "x-origin-verify"]);
+    assert!(plan.credentials);
+}
+
+#[test]
+fn all_viewer_forwarding_still_drops_poisoning_headers() {
+    let config = config_with("{}", r#"{"headers": {"behavior": "all_viewer"}}"#, r#"{"domain": "a.example"}"#);
+    let list = header_list(&["X-Forwarded-Host: evil.example", "X-Custom: 1", "Connection: close"]);
+    let plan = plan(&config, &viewer("GET", "/x", &list));
+    assert_eq!(sent(&plan, "x-custom"), Some("1"));
+    assert_eq!(sent(&plan, "x-forwarded-host"), None);
+    assert_eq!(sent(&plan, "connection"), None);
+}
+
+#[test]
+fn passes_body_and_conditional_headers_when_bypassing() {
+    let config = demo_config();
+    let list = header_list(&["Content-Type: application/json", "If-Match: \"v1\"", "Cookie: a=1"]);
+    let plan = plan(&config, &viewer("POST", "/orders", &list));
+    assert_eq!(plan.disposition, Disposition::Pass(PassReason::Method));
+    assert_eq!(plan.origin_request.method, Method::Post);
+    assert_eq!(sent(&plan, "content-type"), Some("application/json"));
+    assert_eq!(sent(&plan, "if-match"), Some("\"v1\""));
+    assert_eq!(sent(&plan, "cookie"), None);
+}
+
+#[test]
+fn fills_the_cache_with_get_for_head() {
+    let config = demo_config();
+    let plan = plan(&config, &viewer("HEAD", "/media/a.mp3", &[]));
+    assert_eq!(plan.origin_request.method, Method::Get);
+    assert_eq!(key_of(&plan).as_str(), "/media/a.mp3");
+}
+
+#[test]
+fn keys_options_separately_when_cached() {
+    let config = config_with("{}", "{}", r#"{"domain": "a.example"}"#);
+    let plan = plan(&config, &viewer("OPTIONS", "/products/42", &[]));
+    assert_eq!(key_of(&plan).as_str(), "OPTIONS /products/42");
+    assert_eq!(
+        key_of(&plan).hash_hex(),
+        "335f2ff8ebbb93db0a54665df9eabaa1f69c5b816150bd9abed13ab6dc76d6c0"
+    );
+}
+
+#[test]
+fn passes_when_caching_is_disabled() {
+    let config = config_with(r#"{"default_ttl": 0, "max_ttl": 0}"#, "{}", r#"{"domain": "a.example"}"#);
+    let plan = plan(&config, &viewer("GET", "/x", &[]));
+    assert_eq!(plan.disposition, Disposition::Pass(PassReason::CachingDisabled));
+}
+
+#[test]
+fn rejects_what_cloudfront_rejects() {
+    let config = demo_config();
+    let decide = |method, target: &str, body| {
+        let mut request = viewer(method, target, &[]);
+        request.has_body = body;
+        match decide_request(&config, &request) {
+            RequestDecision::Reject(r) => Some((r, r.status())),
+            RequestDecision::Forward(_) => None,
+        }
+    };
+    assert_eq!(decide("POST", "/media/a", false), Some((Rejection::MethodNotAllowed, 403)));
+    assert_eq!(decide("get", "/media/a", false), Some((Rejection::MethodNotAllowed, 403)));
+    assert_eq!(decide("TRACE", "/", false), Some((Rejection::MethodNotAllowed, 403)));
+    assert_eq!(decide("GET", "/media/a", true), Some((Rejection::BodyOnSafeMethod, 403)));
+    assert_eq!(decide("GET", "*", false), Some((Rejection::BadTarget, 400)));
+    let long = format!("/{}", "a".repeat(MAX_TARGET_LEN));
+    assert_eq!(decide("GET", &long, false), Some((Rejection::TargetTooLong, 414)));
+    assert_eq!(decide("POST", "/orders", true), None);
+}
+
+#[test]
+fn builds_origin_urls_per_protocol_policy() {
+    let table = [
+        (r#"{"domain": "a.example"}"#, Scheme::Http, "https://a.example/x?q=1"),
+        (r#"{"domain": "a.example", "protocol": "http-only"}"#, Scheme::Https, "http://a.example/x?q=1"),
+        (r#"{"domain": "a.example", "protocol": "match-viewer"}"#, Scheme::Http, "http://a.example/x?q=1"),
+        (r#"{"domain": "a.example", "https_port": 8443, "path": "/v1"}"#, Scheme::Http, "https://a.example:8443/v1/x?q=1"),
+    ];
+    for (origin, scheme, url) in table {
+        let config = config_with(r#"{"query_strings": {"behavior": "all"}}"#, "{}", origin);
+        let mut request = viewer("GET", "/x?q=1", &[]);
+        request.scheme = scheme;
+        assert_eq!(plan(&config, &request).origin_request.url, url, "{origin}");
+    }
+}
+
+#[test]
+fn sets_x_forwarded_for_from_the_client_address() {
+    let config = demo_config();
+    let list = header_list(&["X-Forwarded-For: 6.6.6.6"]);
+    let mut request = viewer("GET", "/products/1", &list);
+    request.client_ip = Some("192.0.2.1");
+    assert_eq!(sent(&plan(&config, &request), "x-forwarded-for"), Some("192.0.2.1"));
+    let forwarding = config_with("{}", r#"{"headers": {"behavior": "whitelist", "names": ["X-Forwarded-For"]}}"#, r#"{"domain": "a.example"}"#);
+    assert_eq!(sent(&plan(&forwarding, &request), "x-forwarded-for"), Some("6.6.6.6, 192.0.2.1"));
+}
