@@ -42,7 +42,8 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
             ErrorKind::Config(errors) => {
-                write!(f, "invalid configuration ({} problems):", errors.len())?;
+                let plural = if errors.len() == 1 { "" } else { "s" };
+                write!(f, "invalid configuration ({} problem{plural}):", errors.len())?;
                 for error in errors {
                     write!(f, "\n  {error}")?;
                 }
