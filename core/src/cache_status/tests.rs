@@ -1,0 +1,94 @@
+use super::*;
+use crate::key::KeyBuilder;
+
+fn key() -> CacheKey {
+    let mut key = KeyBuilder::new(None, None, "/search/pcp");
+    key.query_param("Keyword=flu", true);
+    key.cookie("session", "s3cr3t");
+    key.finish()
+}
+
+#[test]
+fn words_every_outcome_like_cloudfront_and_rfc_9211() {
+    let table = [
+        (
+            CacheOutcome::Hit { age: 5, remaining_ttl: 55 },
+            "Hit from edgecache",
+            "edgecache; hit; ttl=55",
+            Some(5),
+        ),
+        (
+            CacheOutcome::Stale { age: 70, remaining_ttl: -10, reason: StaleReason::WhileRevalidate },
+            "Hit from edgecache",
+            r#"edgecache; hit; ttl=-10; detail="stale-while-revalidate""#,
+            Some(70),
+        ),
+        (
+            CacheOutcome::Stale { age: 70, remaining_ttl: -10, reason: StaleReason::OriginError { status: Some(503) } },
+            "RefreshHit from edgecache",
+            r#"edgecache; fwd=stale; fwd-status=503; ttl=-10; detail="stale-if-error""#,
+            Some(70),
+        ),
+        (
+            CacheOutcome::Revalidated { age: 0, remaining_ttl: 60 },
+            "RefreshHit from edgecache",
+            "edgecache; fwd=stale; fwd-status=304; stored; ttl=60",
+            Some(0),
+        ),
+        (
+            CacheOutcome::Miss { status: 200, stored: Ok((3600, TtlSource::MaxAge)), collapsed: false, vary_miss: false },
+            "Miss from edgecache",
+            r#"edgecache; fwd=miss; fwd-status=200; stored; ttl=3600; detail="max-age""#,
+            None,
+        ),
+        (
+            CacheOutcome::Miss { status: 200, stored: Ok((60, TtlSource::DefaultTtl)), collapsed: true, vary_miss: true },
+            "Miss from edgecache",
+            r#"edgecache; fwd=vary-miss; fwd-status=200; stored; ttl=60; collapsed; detail="default-ttl""#,
+            None,
+        ),
+        (
+            CacheOutcome::Miss { status: 404, stored: Ok((10, TtlSource::ErrorTtl)), collapsed: false, vary_miss: false },
+            "Error from edgecache",
+            r#"edgecache; fwd=miss; fwd-status=404; stored; ttl=10; detail="error-ttl""#,
+            None,
+        ),
+        (
+            CacheOutcome::Pass { status: 201, reason: PassReason::Method },
+            "Miss from edgecache",
+            r#"edgecache; fwd=method; fwd-status=201; detail="method""#,
+            None,
+        ),
+        (
+            CacheOutcome::Pass { status: 200, reason: PassReason::CachingDisabled },
+            "Miss from edgecache",
+            r#"edgecache; fwd=bypass; fwd-status=200; detail="caching-disabled""#,
+            None,
+        ),
+        (
+            CacheOutcome::OriginUnavailable { status: 504, detail: "origin-timeout" },
+            "Error from edgecache",
+            r#"edgecache; fwd=miss; detail="origin-timeout""#,
+            None,
+        ),
+        (
+            CacheOutcome::Rejected(Rejection::MethodNotAllowed),
+            "Error from edgecache",
+            r#"edgecache; detail="method-not-allowed""#,
+            None,
+        ),
+    ];
+    for (outcome, x_cache, cache_status, age) in table {
+        let headers = outcome.headers(None);
+        assert_eq!(headers.x_cache, x_cache, "{outcome:?}");
+        assert_eq!(headers.cache_status, cache_status, "{outcome:?}");
+        assert_eq!(headers.age, age, "{outcome:?}");
+    }
+}
+
+#[test]
+fn shows_the_key_with_secrets_hashed() {
+    let status = CacheOutcome::Hit { age: 0, remaining_ttl: 1 }.cache_status(Some(&key()));
+    assert!(status.starts_with(r#"edgecache; hit; ttl=1; key="/search/pcp?Keyword=flu c:session=~"#), "{status}");
+    assert!(!status.contains("s3cr3t"), "{status}");
+}
