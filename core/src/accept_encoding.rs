@@ -55,10 +55,9 @@ fn refuses(param: &str) -> bool {
         return false;
     };
     name.trim().eq_ignore_ascii_case("q")
-        && value
-            .trim()
-            .strip_prefix('0')
-            .is_some_and(|rest| rest.is_empty() || rest.trim_start_matches('.').bytes().all(|b| b == b'0'))
+        && value.trim().strip_prefix('0').is_some_and(|rest| {
+            rest.is_empty() || rest.trim_start_matches('.').bytes().all(|b| b == b'0')
+        })
 }
 
 #[cfg(test)]
@@ -69,7 +68,10 @@ mod tests {
     fn normalize(value: Option<&str>, gzip: bool, brotli: bool) -> AcceptEncoding {
         let line = value.map(|v| format!("Accept-Encoding: {v}"));
         let list = header_list(&line.iter().map(String::as_str).collect::<Vec<_>>());
-        AcceptEncoding::normalize(&Headers::new(&list), AcceptEncodingNormalization { gzip, brotli })
+        AcceptEncoding::normalize(
+            &Headers::new(&list),
+            AcceptEncodingNormalization { gzip, brotli },
+        )
     }
 
     #[test]
@@ -77,7 +79,12 @@ mod tests {
         use AcceptEncoding::*;
         let table = [
             (Some("gzip, deflate, br"), true, true, BrotliGzip),
-            (Some("br;q=1.0, gzip;q=0.8, *;q=0.1"), true, true, BrotliGzip),
+            (
+                Some("br;q=1.0, gzip;q=0.8, *;q=0.1"),
+                true,
+                true,
+                BrotliGzip,
+            ),
             (Some("GZIP"), true, true, Gzip),
             (Some("deflate, br"), true, true, Brotli),
             (Some("deflate"), true, true, Identity),
@@ -89,7 +96,11 @@ mod tests {
             (Some("gzip, br"), false, false, Identity),
         ];
         for (value, gzip, brotli, want) in table {
-            assert_eq!(normalize(value, gzip, brotli), want, "{value:?} gzip={gzip} br={brotli}");
+            assert_eq!(
+                normalize(value, gzip, brotli),
+                want,
+                "{value:?} gzip={gzip} br={brotli}"
+            );
         }
     }
 }

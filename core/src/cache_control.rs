@@ -151,7 +151,9 @@ pub(crate) fn parse_delta_seconds(value: &str) -> u64 {
     }
     value
         .bytes()
-        .try_fold(0u64, |n, b| n.checked_mul(10)?.checked_add(u64::from(b - b'0')))
+        .try_fold(0u64, |n, b| {
+            n.checked_mul(10)?.checked_add(u64::from(b - b'0'))
+        })
         .map_or(DELTA_SECONDS_CAP, |n| n.min(DELTA_SECONDS_CAP))
 }
 
@@ -184,7 +186,10 @@ mod tests {
 
     #[test]
     fn reads_every_line_in_order() {
-        let list = header_list(&["Cache-Control: public", "cache-control: MAX-AGE=5, s-maxage=9"]);
+        let list = header_list(&[
+            "Cache-Control: public",
+            "cache-control: MAX-AGE=5, s-maxage=9",
+        ]);
         let cc = CacheControl::parse(&Headers::new(&list), "cache-control");
         let names: Vec<&str> = cc.directives().iter().map(|d| d.name.as_str()).collect();
         assert_eq!(names, ["public", "max-age", "s-maxage"]);
@@ -206,7 +211,11 @@ mod tests {
             ("public", None),
         ];
         for (value, want) in table {
-            assert_eq!(CacheControl::parse_str(value).seconds("max-age"), want, "{value}");
+            assert_eq!(
+                CacheControl::parse_str(value).seconds("max-age"),
+                want,
+                "{value}"
+            );
         }
     }
 

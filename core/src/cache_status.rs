@@ -76,8 +76,12 @@ impl CacheOutcome {
                 reason: StaleReason::WhileRevalidate,
                 ..
             } => "Hit from edgecache",
-            CacheOutcome::Stale { .. } | CacheOutcome::Revalidated { .. } => "RefreshHit from edgecache",
-            CacheOutcome::Miss { status, .. } | CacheOutcome::Pass { status, .. } if *status < 400 => {
+            CacheOutcome::Stale { .. } | CacheOutcome::Revalidated { .. } => {
+                "RefreshHit from edgecache"
+            }
+            CacheOutcome::Miss { status, .. } | CacheOutcome::Pass { status, .. }
+                if *status < 400 =>
+            {
                 "Miss from edgecache"
             }
             _ => "Error from edgecache",
@@ -158,7 +162,11 @@ impl CacheOutcome {
                 collapsed,
                 vary_miss,
             } => {
-                param(if *vary_miss { "fwd=vary-miss" } else { "fwd=miss" });
+                param(if *vary_miss {
+                    "fwd=vary-miss"
+                } else {
+                    "fwd=miss"
+                });
                 param(&format!("fwd-status={status}"));
                 if let Ok((ttl, _)) = stored {
                     param("stored");
@@ -174,7 +182,11 @@ impl CacheOutcome {
                 param(&format!("detail=\"{detail}\""));
             }
             CacheOutcome::Pass { status, reason } => {
-                param(if *reason == PassReason::Method { "fwd=method" } else { "fwd=bypass" });
+                param(if *reason == PassReason::Method {
+                    "fwd=method"
+                } else {
+                    "fwd=bypass"
+                });
                 param(&format!("fwd-status={status}"));
                 param(&format!("detail=\"{reason}\""));
             }

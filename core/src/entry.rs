@@ -79,7 +79,10 @@ impl EntryMeta {
     pub fn from_bytes(bytes: &[u8]) -> Result<EntryMeta, Error> {
         let meta: EntryMeta = serde_json::from_slice(bytes).map_err(Error::corrupt_entry)?;
         if meta.v != META_VERSION {
-            return Err(Error::corrupt_entry(format!("version {} is not {META_VERSION}", meta.v)));
+            return Err(Error::corrupt_entry(format!(
+                "version {} is not {META_VERSION}",
+                meta.v
+            )));
         }
         Ok(meta)
     }

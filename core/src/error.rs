@@ -43,7 +43,11 @@ impl fmt::Display for Error {
         match &self.kind {
             ErrorKind::Config(errors) => {
                 let plural = if errors.len() == 1 { "" } else { "s" };
-                write!(f, "invalid configuration ({} problem{plural}):", errors.len())?;
+                write!(
+                    f,
+                    "invalid configuration ({} problem{plural}):",
+                    errors.len()
+                )?;
                 for error in errors {
                     write!(f, "\n  {error}")?;
                 }

@@ -169,7 +169,10 @@ mod tests {
         key.query_param("Zipcode=10001", false);
         key.accept_encoding("br,gzip");
         let key = key.finish();
-        assert_eq!(key.as_str(), "/search/pcp?Keyword=flu&Zipcode=10001 ae=br,gzip");
+        assert_eq!(
+            key.as_str(),
+            "/search/pcp?Keyword=flu&Zipcode=10001 ae=br,gzip"
+        );
         assert_eq!(
             key.hash_hex(),
             "4571f8542d5b9fb2cc91c24b91bc0efc740e35de7ef7bf5c94482f2fb945748c"
@@ -194,7 +197,10 @@ mod tests {
         key.cookie("session", "s3cr3t");
         let key = key.finish();
         let shown = key.redacted();
-        assert!(!shown.contains("secret") && !shown.contains("s3cr3t"), "{shown}");
+        assert!(
+            !shown.contains("secret") && !shown.contains("s3cr3t"),
+            "{shown}"
+        );
         assert!(shown.starts_with("/me h:authorization=~"), "{shown}");
         assert!(shown.contains(" h:x-lang=en c:session=~"), "{shown}");
     }

@@ -40,7 +40,8 @@ fn is_path_char(b: u8) -> bool {
 }
 
 fn has_dot_segment(path: &str) -> bool {
-    path.split('/').any(|segment| segment == "." || segment == "..")
+    path.split('/')
+        .any(|segment| segment == "." || segment == "..")
 }
 
 /// RFC 3986 section 5.2.4 for an absolute path.

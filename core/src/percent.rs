@@ -117,7 +117,9 @@ mod tests {
     #[test]
     fn escaping_encodes_percent_itself() {
         let mut out = String::new();
-        push_escaped(&mut out, b"50% \"off\"", |b| b.is_ascii_graphic() && b != b'"');
+        push_escaped(&mut out, b"50% \"off\"", |b| {
+            b.is_ascii_graphic() && b != b'"'
+        });
         assert_eq!(out, "50%25%20%22off%22");
     }
 }

@@ -203,7 +203,8 @@ fn store(
         return usable(base, PassReason::ZeroTtl);
     }
     let lifetime = OriginLifetime::of(&cc, headers, now);
-    if !heuristically_cacheable(status) && lifetime == OriginLifetime::Unstated && !cc.has("public") {
+    if !heuristically_cacheable(status) && lifetime == OriginLifetime::Unstated && !cc.has("public")
+    {
         return Err(PassReason::Status);
     }
     base.ttl = edge_ttl(policy.ttl, lifetime);
@@ -237,7 +238,11 @@ fn usable(decision: StoreDecision, otherwise: PassReason) -> Result<StoreDecisio
         && decision.stale_while_revalidate == 0
         && decision.stale_if_error == 0
         && decision.validators.is_empty();
-    if never_usable { Err(otherwise) } else { Ok(decision) }
+    if never_usable {
+        Err(otherwise)
+    } else {
+        Ok(decision)
+    }
 }
 
 /// Statuses a cache may store without explicit freshness (RFC 9110

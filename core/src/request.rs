@@ -148,7 +148,10 @@ pub fn decide_request<'c, 'r>(
     }
 }
 
-fn plan<'c, 'r>(config: &'c Config, request: &ViewerRequest<'r>) -> Result<RequestPlan<'c, 'r>, Rejection> {
+fn plan<'c, 'r>(
+    config: &'c Config,
+    request: &ViewerRequest<'r>,
+) -> Result<RequestPlan<'c, 'r>, Rejection> {
     if request.target.len() > MAX_TARGET_LEN {
         return Err(Rejection::TargetTooLong);
     }
@@ -274,16 +277,20 @@ impl<'c> Forwarding<'c> {
         let mut keyed: Vec<Param<'_>> = Vec::new();
         let mut forwarded = String::with_capacity(query.len());
         for param in params(query) {
-            if let Some(seen) = seen.as_mut() {
-                if !seen.insert(param.text) {
-                    continue;
-                }
+            if let Some(seen) = seen.as_mut()
+                && !seen.insert(param.text)
+            {
+                continue;
             }
             let is_keyed = self.policy.query_strings.keys(param.name);
             if is_keyed {
                 keyed.push(param);
             }
-            if is_keyed || self.orp.is_some_and(|p| p.query_strings.forwards(param.name)) {
+            if is_keyed
+                || self
+                    .orp
+                    .is_some_and(|p| p.query_strings.forwards(param.name))
+            {
                 if !forwarded.is_empty() {
                     forwarded.push('&');
                 }
@@ -310,7 +317,10 @@ impl<'c> Forwarding<'c> {
     ) -> Vec<(Cow<'r, str>, Cow<'r, [u8]>)> {
         let headers = request.headers;
         let mut out: Vec<(Cow<'r, str>, Cow<'r, [u8]>)> = Vec::with_capacity(8);
-        out.push((Cow::Borrowed("host"), Cow::Owned(self.host_header(request).into_bytes())));
+        out.push((
+            Cow::Borrowed("host"),
+            Cow::Owned(self.host_header(request).into_bytes()),
+        ));
         for name in &self.policy.headers {
             if let Some(value) = joined(&headers, name) {
                 key.header(name, &value);
@@ -326,13 +336,22 @@ impl<'c> Forwarding<'c> {
             if encoding != AcceptEncoding::Identity {
                 key.accept_encoding(encoding.as_str());
             }
-            out.push((Cow::Borrowed("accept-encoding"), Cow::Borrowed(encoding.as_str().as_bytes())));
+            out.push((
+                Cow::Borrowed("accept-encoding"),
+                Cow::Borrowed(encoding.as_str().as_bytes()),
+            ));
         }
         if let Some(ip) = request.client_ip {
-            out.push((Cow::Borrowed("x-forwarded-for"), forwarded_for(&headers, self.orp, ip)));
+            out.push((
+                Cow::Borrowed("x-forwarded-for"),
+                forwarded_for(&headers, self.orp, ip),
+            ));
         }
         for (name, value) in &self.origin.custom_headers {
-            out.push((Cow::Owned(name.clone()), Cow::Owned(value.clone().into_bytes())));
+            out.push((
+                Cow::Owned(name.clone()),
+                Cow::Owned(value.clone().into_bytes()),
+            ));
         }
         out
     }
@@ -347,12 +366,22 @@ impl<'c> Forwarding<'c> {
 
     /// Whether a viewer header of this name goes to the origin as sent.
     pub fn forwards_viewer_header(&self, name: &str) -> bool {
-        let owned_by_edge = EDGE_OWNED_HEADERS.iter().any(|h| name.eq_ignore_ascii_case(h))
-            || self.origin.custom_headers.iter().any(|(h, _)| name.eq_ignore_ascii_case(h));
+        let owned_by_edge = EDGE_OWNED_HEADERS
+            .iter()
+            .any(|h| name.eq_ignore_ascii_case(h))
+            || self
+                .origin
+                .custom_headers
+                .iter()
+                .any(|(h, _)| name.eq_ignore_ascii_case(h));
         if owned_by_edge {
             return false;
         }
-        let keyed = self.policy.headers.iter().any(|h| name.eq_ignore_ascii_case(h));
+        let keyed = self
+            .policy
+            .headers
+            .iter()
+            .any(|h| name.eq_ignore_ascii_case(h));
         keyed
             || (self.pass && PASS_HEADERS.iter().any(|h| name.eq_ignore_ascii_case(h)))
             || self.orp.is_some_and(|p| forwards_unkeyed(&p.headers, name))
@@ -405,7 +434,9 @@ fn forwards_unkeyed(set: &NameSet, name: &str) -> bool {
         NameSet::Only(names) => names.iter().any(|n| name.eq_ignore_ascii_case(n)),
         NameSet::All | NameSet::AllExcept(_) => {
             set.forwards(&name.to_ascii_lowercase())
-                && !POISONING_HEADERS.iter().any(|h| name.eq_ignore_ascii_case(h))
+                && !POISONING_HEADERS
+                    .iter()
+                    .any(|h| name.eq_ignore_ascii_case(h))
         }
         NameSet::None => false,
     }
@@ -429,7 +460,11 @@ fn joined<'r>(headers: &Headers<'r>, name: &str) -> Option<Cow<'r, [u8]>> {
 
 /// The viewer's address; appended to the viewer's own `X-Forwarded-For`
 /// only when the origin request policy forwards that header.
-fn forwarded_for<'r>(headers: &Headers<'r>, orp: Option<&OriginRequestPolicy>, ip: &str) -> Cow<'r, [u8]> {
+fn forwarded_for<'r>(
+    headers: &Headers<'r>,
+    orp: Option<&OriginRequestPolicy>,
+    ip: &str,
+) -> Cow<'r, [u8]> {
     let keep_viewer_chain = orp.is_some_and(|p| p.headers.forwards("x-forwarded-for"));
     match joined(headers, "x-forwarded-for") {
         Some(chain) if keep_viewer_chain => {
@@ -455,7 +490,12 @@ fn origin_url(origin: &Origin, viewer: Scheme, path: &str, query: &str) -> Strin
         Scheme::Https => (origin.https_port != 443).then_some(origin.https_port),
     };
     let mut url = String::with_capacity(
-        scheme.as_str().len() + origin.domain.len() + origin.path.len() + path.len() + query.len() + 16,
+        scheme.as_str().len()
+            + origin.domain.len()
+            + origin.path.len()
+            + path.len()
+            + query.len()
+            + 16,
     );
     url.push_str(scheme.as_str());
     url.push_str("://");

@@ -16,7 +16,10 @@ pub enum Serving {
     /// Stale within its stale-while-revalidate window: serve it now, and
     /// let one request refresh it in the background (conditionally, with
     /// these validators, when there are any).
-    StaleWhileRevalidate { age: Seconds, validators: Validators },
+    StaleWhileRevalidate {
+        age: Seconds,
+        validators: Validators,
+    },
     /// Stale: ask the origin first, conditionally when there are
     /// validators. `stale_if_error` says whether this copy may still be
     /// served if the origin fails or times out.
@@ -105,7 +108,8 @@ pub fn merge_not_modified<'a>(
     let replaced = |name: &str| {
         !KEPT_ON_UPDATE.iter().any(|k| name.eq_ignore_ascii_case(k)) && not_modified.contains(name)
     };
-    let mut merged: Vec<HeaderPair<'a>> = stored.iter().filter(|(name, _)| !replaced(name)).collect();
+    let mut merged: Vec<HeaderPair<'a>> =
+        stored.iter().filter(|(name, _)| !replaced(name)).collect();
     merged.extend(not_modified.iter().filter(|(name, _)| replaced(name)));
     merged
 }

@@ -28,7 +28,11 @@ pub fn config_with(cache_policy: &str, origin_request_policy: &str, origin: &str
 }
 
 /// A viewer request with `name: value` header lines.
-pub fn viewer<'a>(method: &'a str, target: &'a str, headers: &'a [(&'a str, &'a [u8])]) -> ViewerRequest<'a> {
+pub fn viewer<'a>(
+    method: &'a str,
+    target: &'a str,
+    headers: &'a [(&'a str, &'a [u8])],
+) -> ViewerRequest<'a> {
     ViewerRequest {
         method,
         scheme: Scheme::Https,

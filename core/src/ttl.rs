@@ -118,7 +118,11 @@ mod tests {
     fn lifetime(lines: &[&str]) -> OriginLifetime {
         let list = header_list(lines);
         let headers = Headers::new(&list);
-        OriginLifetime::of(&CacheControl::parse(&headers, "cache-control"), &headers, NOW)
+        OriginLifetime::of(
+            &CacheControl::parse(&headers, "cache-control"),
+            &headers,
+            NOW,
+        )
     }
 
     /// CloudFront developer guide, expiration table (reference section 1.1),
@@ -129,7 +133,13 @@ mod tests {
         let rows: &[(&[&str], u64, u64, u64, u64)] = &[
             // max-age, MinTTL = 0: min(N, MaxTTL).
             (&["Cache-Control: max-age=60"], 0, 86400, 31536000, 60),
-            (&["Cache-Control: max-age=99999999"], 0, 86400, 31536000, 31536000),
+            (
+                &["Cache-Control: max-age=99999999"],
+                0,
+                86400,
+                31536000,
+                31536000,
+            ),
             (&["Cache-Control: max-age=0"], 0, 86400, 31536000, 0),
             // max-age, MinTTL > 0: N < Min -> Min; Min <= N <= Max -> N; N > Max -> Max.
             (&["Cache-Control: max-age=5"], 60, 86400, 3600, 60),
@@ -142,22 +152,54 @@ mod tests {
             (&["Cache-Control: public"], 0, 300, 31536000, 300),
             (&[], 0, 0, 0, 0),
             // s-maxage beats max-age; clamped the same way.
-            (&["Cache-Control: max-age=10, s-maxage=100"], 0, 86400, 31536000, 100),
-            (&["Cache-Control: max-age=10, s-maxage=100"], 0, 86400, 50, 50),
-            (&["Cache-Control: max-age=10, s-maxage=5"], 30, 86400, 31536000, 30),
+            (
+                &["Cache-Control: max-age=10, s-maxage=100"],
+                0,
+                86400,
+                31536000,
+                100,
+            ),
+            (
+                &["Cache-Control: max-age=10, s-maxage=100"],
+                0,
+                86400,
+                50,
+                50,
+            ),
+            (
+                &["Cache-Control: max-age=10, s-maxage=5"],
+                30,
+                86400,
+                31536000,
+                30,
+            ),
             // Expires: until Expires or MaxTTL, whichever is sooner; clamped.
             (&[in_1h], 0, 86400, 31536000, 7200),
             (&[in_1h], 0, 86400, 3600, 3600),
             (&[in_1h], 9000, 9000, 31536000, 9000),
             // max-age beats Expires.
-            (&[in_1h, "Cache-Control: max-age=30"], 0, 86400, 31536000, 30),
+            (
+                &[in_1h, "Cache-Control: max-age=30"],
+                0,
+                86400,
+                31536000,
+                30,
+            ),
             // An invalid Expires is already expired.
             (&["Expires: 0"], 0, 86400, 31536000, 0),
             (&["Expires: 0"], 5, 86400, 31536000, 5),
         ];
         for (i, (lines, min, default, max, want)) in rows.iter().enumerate() {
-            let limits = TtlLimits { min: *min, default: *default, max: *max };
-            assert_eq!(edge_ttl(limits, lifetime(lines)), *want, "row {i}: {lines:?}");
+            let limits = TtlLimits {
+                min: *min,
+                default: *default,
+                max: *max,
+            };
+            assert_eq!(
+                edge_ttl(limits, lifetime(lines)),
+                *want,
+                "row {i}: {lines:?}"
+            );
         }
     }
 

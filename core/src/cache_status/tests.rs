@@ -12,61 +12,99 @@ fn key() -> CacheKey {
 fn words_every_outcome_like_cloudfront_and_rfc_9211() {
     let table = [
         (
-            CacheOutcome::Hit { age: 5, remaining_ttl: 55 },
+            CacheOutcome::Hit {
+                age: 5,
+                remaining_ttl: 55,
+            },
             "Hit from edgecache",
             "edgecache; hit; ttl=55",
             Some(5),
         ),
         (
-            CacheOutcome::Stale { age: 70, remaining_ttl: -10, reason: StaleReason::WhileRevalidate },
+            CacheOutcome::Stale {
+                age: 70,
+                remaining_ttl: -10,
+                reason: StaleReason::WhileRevalidate,
+            },
             "Hit from edgecache",
             r#"edgecache; hit; ttl=-10; detail="stale-while-revalidate""#,
             Some(70),
         ),
         (
-            CacheOutcome::Stale { age: 70, remaining_ttl: -10, reason: StaleReason::OriginError { status: Some(503) } },
+            CacheOutcome::Stale {
+                age: 70,
+                remaining_ttl: -10,
+                reason: StaleReason::OriginError { status: Some(503) },
+            },
             "RefreshHit from edgecache",
             r#"edgecache; fwd=stale; fwd-status=503; ttl=-10; detail="stale-if-error""#,
             Some(70),
         ),
         (
-            CacheOutcome::Revalidated { age: 0, remaining_ttl: 60 },
+            CacheOutcome::Revalidated {
+                age: 0,
+                remaining_ttl: 60,
+            },
             "RefreshHit from edgecache",
             "edgecache; fwd=stale; fwd-status=304; stored; ttl=60",
             Some(0),
         ),
         (
-            CacheOutcome::Miss { status: 200, stored: Ok((3600, TtlSource::MaxAge)), collapsed: false, vary_miss: false },
+            CacheOutcome::Miss {
+                status: 200,
+                stored: Ok((3600, TtlSource::MaxAge)),
+                collapsed: false,
+                vary_miss: false,
+            },
             "Miss from edgecache",
             r#"edgecache; fwd=miss; fwd-status=200; stored; ttl=3600; detail="max-age""#,
             None,
         ),
         (
-            CacheOutcome::Miss { status: 200, stored: Ok((60, TtlSource::DefaultTtl)), collapsed: true, vary_miss: true },
+            CacheOutcome::Miss {
+                status: 200,
+                stored: Ok((60, TtlSource::DefaultTtl)),
+                collapsed: true,
+                vary_miss: true,
+            },
             "Miss from edgecache",
             r#"edgecache; fwd=vary-miss; fwd-status=200; stored; ttl=60; collapsed; detail="default-ttl""#,
             None,
         ),
         (
-            CacheOutcome::Miss { status: 404, stored: Ok((10, TtlSource::ErrorTtl)), collapsed: false, vary_miss: false },
+            CacheOutcome::Miss {
+                status: 404,
+                stored: Ok((10, TtlSource::ErrorTtl)),
+                collapsed: false,
+                vary_miss: false,
+            },
             "Error from edgecache",
             r#"edgecache; fwd=miss; fwd-status=404; stored; ttl=10; detail="error-ttl""#,
             None,
         ),
         (
-            CacheOutcome::Pass { status: 201, reason: PassReason::Method },
+            CacheOutcome::Pass {
+                status: 201,
+                reason: PassReason::Method,
+            },
             "Miss from edgecache",
             r#"edgecache; fwd=method; fwd-status=201; detail="method""#,
             None,
         ),
         (
-            CacheOutcome::Pass { status: 200, reason: PassReason::CachingDisabled },
+            CacheOutcome::Pass {
+                status: 200,
+                reason: PassReason::CachingDisabled,
+            },
             "Miss from edgecache",
             r#"edgecache; fwd=bypass; fwd-status=200; detail="caching-disabled""#,
             None,
         ),
         (
-            CacheOutcome::OriginUnavailable { status: 504, detail: "origin-timeout" },
+            CacheOutcome::OriginUnavailable {
+                status: 504,
+                detail: "origin-timeout",
+            },
             "Error from edgecache",
             r#"edgecache; fwd=miss; detail="origin-timeout""#,
             None,
@@ -88,7 +126,14 @@ fn words_every_outcome_like_cloudfront_and_rfc_9211() {
 
 #[test]
 fn shows_the_key_with_secrets_hashed() {
-    let status = CacheOutcome::Hit { age: 0, remaining_ttl: 1 }.cache_status(Some(&key()));
-    assert!(status.starts_with(r#"edgecache; hit; ttl=1; key="/search/pcp?Keyword=flu c:session=~"#), "{status}");
+    let status = CacheOutcome::Hit {
+        age: 0,
+        remaining_ttl: 1,
+    }
+    .cache_status(Some(&key()));
+    assert!(
+        status.starts_with(r#"edgecache; hit; ttl=1; key="/search/pcp?Keyword=flu c:session=~"#),
+        "{status}"
+    );
     assert!(!status.contains("s3cr3t"), "{status}");
 }

@@ -10,9 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use super::schema::{
-    RawBehavior, RawConfig, Seconds,
-};
+use super::schema::{RawBehavior, RawConfig, Seconds};
 use crate::error::{ConfigError, Error};
 
 const TOP_LEVEL_FIELDS: [&str; 6] = [
@@ -46,11 +44,13 @@ pub(super) struct Broken {
 
 /// Parses the document. Fails outright only when it is not a JSON object.
 pub(super) fn parse(json: &str) -> Result<Parsed, Error> {
-    let value: Value = serde_json::from_str(json).map_err(|e| {
-        Error::config(vec![ConfigError::new("$", format!("not valid JSON: {e}"))])
-    })?;
+    let value: Value = serde_json::from_str(json)
+        .map_err(|e| Error::config(vec![ConfigError::new("$", format!("not valid JSON: {e}"))]))?;
     let Some(doc) = value.as_object() else {
-        return Err(Error::config(vec![ConfigError::new("$", "expected a JSON object")]));
+        return Err(Error::config(vec![ConfigError::new(
+            "$",
+            "expected a JSON object",
+        )]));
     };
     let mut errors = Vec::new();
     let mut broken = Broken::default();
@@ -58,7 +58,10 @@ pub(super) fn parse(json: &str) -> Result<Parsed, Error> {
         if !TOP_LEVEL_FIELDS.contains(&field.as_str()) {
             errors.push(ConfigError::new(
                 member_path("$", field),
-                format!("unknown field, expected one of {}", TOP_LEVEL_FIELDS.join(", ")),
+                format!(
+                    "unknown field, expected one of {}",
+                    TOP_LEVEL_FIELDS.join(", ")
+                ),
             ));
         }
     }
@@ -68,7 +71,12 @@ pub(super) fn parse(json: &str) -> Result<Parsed, Error> {
         }
     }
     let origins = map_of(doc, "origins", &mut errors, &mut broken.origins);
-    let cache_policies = map_of(doc, "cache_policies", &mut errors, &mut broken.cache_policies);
+    let cache_policies = map_of(
+        doc,
+        "cache_policies",
+        &mut errors,
+        &mut broken.cache_policies,
+    );
     let origin_request_policies = map_of(
         doc,
         "origin_request_policies",
@@ -124,7 +132,10 @@ fn map_of<T: DeserializeOwned>(
         return BTreeMap::new();
     };
     let Some(object) = value.as_object() else {
-        errors.push(ConfigError::new(field, "expected an object of named entries"));
+        errors.push(ConfigError::new(
+            field,
+            "expected an object of named entries",
+        ));
         return BTreeMap::new();
     };
     let mut parts = BTreeMap::new();
@@ -152,12 +163,18 @@ fn behaviors(doc: &Map<String, Value>, errors: &mut Vec<ConfigError>) -> Vec<(us
     };
     list.iter()
         .enumerate()
-        .filter_map(|(i, v)| part::<RawBehavior>(v, &format!("behaviors[{i}]"), errors).map(|b| (i, b)))
+        .filter_map(|(i, v)| {
+            part::<RawBehavior>(v, &format!("behaviors[{i}]"), errors).map(|b| (i, b))
+        })
         .collect()
 }
 
 /// Deserializes one part, recording a failure with its full path.
-fn part<T: DeserializeOwned>(value: &Value, path: &str, errors: &mut Vec<ConfigError>) -> Option<T> {
+fn part<T: DeserializeOwned>(
+    value: &Value,
+    path: &str,
+    errors: &mut Vec<ConfigError>,
+) -> Option<T> {
     match serde_path_to_error::deserialize::<_, T>(value) {
         Ok(parsed) => Some(parsed),
         Err(e) => {

@@ -9,11 +9,11 @@ mod validate;
 
 use crate::behavior::PathPattern;
 use crate::error::Error;
-pub(crate) use validate::{POISONING_HEADERS, is_token};
 pub use schema::{
     AcceptEncodingNormalization, HostHeader, Method, ProtocolPolicy, QueryCanonicalization,
     RawConfig, Seconds,
 };
+pub(crate) use validate::{POISONING_HEADERS, is_token};
 
 /// CloudFront's default error caching minimum TTL.
 pub const DEFAULT_ERROR_CACHING_MIN_TTL: Seconds = 10;

@@ -132,7 +132,12 @@ pub struct RawCachePolicy {
 
 /// The four query-string / cookie modes of a CloudFront cache policy.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "behavior", content = "names", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(
+    tag = "behavior",
+    content = "names",
+    rename_all = "snake_case",
+    deny_unknown_fields
+)]
 pub enum NameFilter {
     #[default]
     None,
@@ -186,7 +191,12 @@ pub struct RawOriginRequestPolicy {
 
 /// Viewer headers forwarded to the origin without being keyed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "behavior", content = "names", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(
+    tag = "behavior",
+    content = "names",
+    rename_all = "snake_case",
+    deny_unknown_fields
+)]
 pub enum HeaderForwarding {
     #[default]
     None,

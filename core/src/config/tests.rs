@@ -46,7 +46,10 @@ fn demo_config_is_valid() {
     assert_eq!(config.behaviors().len(), 4);
     assert_eq!(config.behaviors()[2].label(), "/media/*");
     assert_eq!(config.error_caching_min_ttl(503), 5);
-    assert_eq!(config.error_caching_min_ttl(500), DEFAULT_ERROR_CACHING_MIN_TTL);
+    assert_eq!(
+        config.error_caching_min_ttl(500),
+        DEFAULT_ERROR_CACHING_MIN_TTL
+    );
 }
 
 #[test]
@@ -62,7 +65,11 @@ fn fills_in_cloudfront_ttl_defaults() {
         let config = Config::from_json(&doc(policy, "", "")).unwrap();
         let ttl = config.cache_policy(config.default_behavior()).ttl;
         assert_eq!(ttl, TtlLimits { min, default, max }, "{policy}");
-        assert_eq!(config.raw().cache_policies["p"].max_ttl, Some(max), "printed form");
+        assert_eq!(
+            config.raw().cache_policies["p"].max_ttl,
+            Some(max),
+            "printed form"
+        );
     }
 }
 
@@ -74,19 +81,39 @@ fn rejects_invalid_json_with_its_position() {
 
 #[test]
 fn rejects_unknown_fields_everywhere() {
-    assert_single_error(&doc("{}", r#", "behaviours": []"#, ""), "behaviours", "unknown field");
-    assert_single_error(&doc(r#"{"min_tll": 1}"#, "", ""), "cache_policies.p.min_tll", "unknown field `min_tll`");
     assert_single_error(
-        &doc(r#"{"query_strings": {"behavior": "whitelist", "names": ["a"], "case": 1}}"#, "", ""),
+        &doc("{}", r#", "behaviours": []"#, ""),
+        "behaviours",
+        "unknown field",
+    );
+    assert_single_error(
+        &doc(r#"{"min_tll": 1}"#, "", ""),
+        "cache_policies.p.min_tll",
+        "unknown field `min_tll`",
+    );
+    assert_single_error(
+        &doc(
+            r#"{"query_strings": {"behavior": "whitelist", "names": ["a"], "case": 1}}"#,
+            "",
+            "",
+        ),
         "cache_policies.p.query_strings.case",
         r#"expected "behavior" or "names""#,
     );
-    assert_single_error(&doc("{}", "", r#", "ttl": 5"#), "default_behavior.ttl", "unknown field `ttl`");
+    assert_single_error(
+        &doc("{}", "", r#", "ttl": 5"#),
+        "default_behavior.ttl",
+        "unknown field `ttl`",
+    );
 }
 
 #[test]
 fn rejects_wrong_types_with_the_inner_path() {
-    assert_single_error(&doc(r#"{"min_ttl": -1}"#, "", ""), "cache_policies.p.min_ttl", "invalid value");
+    assert_single_error(
+        &doc(r#"{"min_ttl": -1}"#, "", ""),
+        "cache_policies.p.min_ttl",
+        "invalid value",
+    );
     assert_single_error(
         &doc(r#"{"query_strings": {"behavior": "some"}}"#, "", ""),
         "cache_policies.p.query_strings.behavior",
@@ -124,12 +151,20 @@ fn rejects_ttl_contradictions() {
 #[test]
 fn rejects_a_whitelist_with_no_names() {
     assert_single_error(
-        &doc(r#"{"query_strings": {"behavior": "whitelist", "names": []}}"#, "", ""),
+        &doc(
+            r#"{"query_strings": {"behavior": "whitelist", "names": []}}"#,
+            "",
+            "",
+        ),
         "cache_policies.p.query_strings.names",
         "whitelist with no names",
     );
     assert_single_error(
-        &doc(r#"{"cookies": {"behavior": "all_except", "names": []}}"#, "", ""),
+        &doc(
+            r#"{"cookies": {"behavior": "all_except", "names": []}}"#,
+            "",
+            "",
+        ),
         "cache_policies.p.cookies.names",
         "all_except with no names",
     );
@@ -138,12 +173,20 @@ fn rejects_a_whitelist_with_no_names() {
 #[test]
 fn rejects_repeated_names() {
     assert_single_error(
-        &doc(r#"{"query_strings": {"behavior": "whitelist", "names": ["a", "a"]}}"#, "", ""),
+        &doc(
+            r#"{"query_strings": {"behavior": "whitelist", "names": ["a", "a"]}}"#,
+            "",
+            "",
+        ),
         "cache_policies.p.query_strings.names[1]",
         "listed twice",
     );
     assert_single_error(
-        &doc(r#"{"headers": ["Accept-Language", "accept-language"]}"#, "", ""),
+        &doc(
+            r#"{"headers": ["Accept-Language", "accept-language"]}"#,
+            "",
+            "",
+        ),
         "cache_policies.p.headers[1]",
         "listed twice",
     );
@@ -151,25 +194,53 @@ fn rejects_repeated_names() {
 
 #[test]
 fn rejects_headers_configured_elsewhere() {
-    assert_single_error(&doc(r#"{"headers": ["Host"]}"#, "", ""), "cache_policies.p.headers[0]", "include_host");
-    assert_single_error(&doc(r#"{"headers": ["Cookie"]}"#, "", ""), "cache_policies.p.headers[0]", "cookies setting");
+    assert_single_error(
+        &doc(r#"{"headers": ["Host"]}"#, "", ""),
+        "cache_policies.p.headers[0]",
+        "include_host",
+    );
+    assert_single_error(
+        &doc(r#"{"headers": ["Cookie"]}"#, "", ""),
+        "cache_policies.p.headers[0]",
+        "cookies setting",
+    );
     assert_single_error(
         &doc(r#"{"headers": ["Accept-Encoding"]}"#, "", ""),
         "cache_policies.p.headers[0]",
         "accept_encoding setting",
     );
-    assert_single_error(&doc(r#"{"headers": ["bad header"]}"#, "", ""), "cache_policies.p.headers[0]", "not a valid header name");
+    assert_single_error(
+        &doc(r#"{"headers": ["bad header"]}"#, "", ""),
+        "cache_policies.p.headers[0]",
+        "not a valid header name",
+    );
 }
 
 #[test]
 fn rejects_long_and_malformed_patterns() {
-    let long = format!(r#", "behaviors": [{{"path_pattern": "/{}", "origin": "api", "cache_policy": "p"}}]"#, "a".repeat(255));
-    assert_single_error(&doc("{}", &long, ""), "behaviors[0].path_pattern", "the limit is 255");
-    let spaced = r#", "behaviors": [{"path_pattern": "/a b", "origin": "api", "cache_policy": "p"}]"#;
+    let long = format!(
+        r#", "behaviors": [{{"path_pattern": "/{}", "origin": "api", "cache_policy": "p"}}]"#,
+        "a".repeat(255)
+    );
+    assert_single_error(
+        &doc("{}", &long, ""),
+        "behaviors[0].path_pattern",
+        "the limit is 255",
+    );
+    let spaced =
+        r#", "behaviors": [{"path_pattern": "/a b", "origin": "api", "cache_policy": "p"}]"#;
     assert_single_error(&doc("{}", spaced, ""), "behaviors[0].path_pattern", "' '");
     let missing = r#", "behaviors": [{"origin": "api", "cache_policy": "p"}]"#;
-    assert_single_error(&doc("{}", missing, ""), "behaviors[0].path_pattern", "missing");
-    assert_single_error(&doc("{}", "", r#", "path_pattern": "*""#), "default_behavior.path_pattern", "takes no pattern");
+    assert_single_error(
+        &doc("{}", missing, ""),
+        "behaviors[0].path_pattern",
+        "missing",
+    );
+    assert_single_error(
+        &doc("{}", "", r#", "path_pattern": "*""#),
+        "default_behavior.path_pattern",
+        "takes no pattern",
+    );
 }
 
 #[test]
@@ -177,25 +248,62 @@ fn rejects_a_repeated_pattern() {
     let twice = r#", "behaviors": [
         {"path_pattern": "/a/*", "origin": "api", "cache_policy": "p"},
         {"path_pattern": "a/*", "origin": "api", "cache_policy": "p"}]"#;
-    assert_single_error(&doc("{}", twice, ""), "behaviors[1].path_pattern", "never matches");
+    assert_single_error(
+        &doc("{}", twice, ""),
+        "behaviors[1].path_pattern",
+        "never matches",
+    );
 }
 
 #[test]
 fn rejects_unknown_references_naming_the_known_ones() {
-    let behavior = r#", "behaviors": [{"path_pattern": "/s", "origin": "api", "cache_policy": "serch"}]"#;
-    assert_single_error(&doc("{}", behavior, ""), "behaviors[0].cache_policy", r#"no cache policy named "serch" (known: p)"#);
-    assert_single_error(&doc("{}", "", r#", "origin_request_policy": "x""#), "default_behavior.origin_request_policy", r#"no origin request policy named "x""#);
+    let behavior =
+        r#", "behaviors": [{"path_pattern": "/s", "origin": "api", "cache_policy": "serch"}]"#;
+    assert_single_error(
+        &doc("{}", behavior, ""),
+        "behaviors[0].cache_policy",
+        r#"no cache policy named "serch" (known: p)"#,
+    );
+    assert_single_error(
+        &doc("{}", "", r#", "origin_request_policy": "x""#),
+        "default_behavior.origin_request_policy",
+        r#"no origin request policy named "x""#,
+    );
     let origin = r#"{"origins": {"api": {"domain": "a.example"}}, "cache_policies": {"p": {}},
         "default_behavior": {"origin": "apl", "cache_policy": "p"}}"#;
-    assert_single_error(origin, "default_behavior.origin", r#"no origin named "apl""#);
+    assert_single_error(
+        origin,
+        "default_behavior.origin",
+        r#"no origin named "apl""#,
+    );
 }
 
 #[test]
 fn rejects_method_sets_cloudfront_does_not_offer() {
-    assert_single_error(&doc("{}", "", r#", "allowed_methods": ["GET", "POST"]"#), "default_behavior.allowed_methods", "expected");
-    assert_single_error(&doc("{}", "", r#", "cached_methods": ["GET", "HEAD", "OPTIONS"]"#), "default_behavior.cached_methods", "does not allow");
-    assert_single_error(&doc("{}", "", r#", "cached_methods": ["GET"]"#), "default_behavior.cached_methods", "expected");
-    assert_single_error(&doc("{}", "", r#", "allowed_methods": ["GET", "FETCH"]"#), "default_behavior.allowed_methods[1]", "unknown variant");
+    assert_single_error(
+        &doc("{}", "", r#", "allowed_methods": ["GET", "POST"]"#),
+        "default_behavior.allowed_methods",
+        "expected",
+    );
+    assert_single_error(
+        &doc(
+            "{}",
+            "",
+            r#", "cached_methods": ["GET", "HEAD", "OPTIONS"]"#,
+        ),
+        "default_behavior.cached_methods",
+        "does not allow",
+    );
+    assert_single_error(
+        &doc("{}", "", r#", "cached_methods": ["GET"]"#),
+        "default_behavior.cached_methods",
+        "expected",
+    );
+    assert_single_error(
+        &doc("{}", "", r#", "allowed_methods": ["GET", "FETCH"]"#),
+        "default_behavior.allowed_methods[1]",
+        "unknown variant",
+    );
 }
 
 fn origin_doc(origin: &str) -> String {
@@ -208,20 +316,76 @@ fn origin_doc(origin: &str) -> String {
 #[test]
 fn rejects_bad_origins() {
     let table = [
-        (r#"{"domain": "https://api.example.com"}"#, "origins.api.domain", "without https://"),
-        (r#"{"domain": "api.example.com/v1"}"#, "origins.api.domain", "use the origin's path field"),
-        (r#"{"domain": "api.example.com:8443"}"#, "origins.api.domain", "without a port"),
-        (r#"{"domain": "-bad-.example"}"#, "origins.api.domain", "not a host name"),
-        (r#"{"domain": "a.example", "path": "v1"}"#, "origins.api.path", "starts with /"),
-        (r#"{"domain": "a.example", "path": "/v1/"}"#, "origins.api.path", "does not end with /"),
-        (r#"{"domain": "a.example", "http_port": 0}"#, "origins.api.http_port", "not a port"),
-        (r#"{"domain": "a.example", "first_byte_timeout_ms": 0}"#, "origins.api.first_byte_timeout_ms", "out of range"),
-        (r#"{"domain": "a.example", "custom_headers": {"Host": "x"}}"#, "origins.api.custom_headers.Host", "cannot be set"),
-        (r#"{"domain": "a.example", "custom_headers": {"X-Amz-Date": "x"}}"#, "origins.api.custom_headers.X-Amz-Date", "cannot be set"),
-        (r#"{"domain": "a.example", "custom_headers": {"X-A": "x", "x-a": "y"}}"#, "origins.api.custom_headers.x-a", "given twice"),
-        (r#"{"domain": "a.example", "custom_headers": {"X-A": "caf\u00e9"}}"#, "origins.api.custom_headers.X-A", "printable ASCII"),
-        (r#"{"domain": "a.example", "protocol": "https"}"#, "origins.api.protocol", "unknown variant"),
-        (r#"{"domain": "a.example", "host_header": {"custom": "a b"}}"#, "origins.api.host_header.custom", "not a host name"),
+        (
+            r#"{"domain": "https://api.example.com"}"#,
+            "origins.api.domain",
+            "without https://",
+        ),
+        (
+            r#"{"domain": "api.example.com/v1"}"#,
+            "origins.api.domain",
+            "use the origin's path field",
+        ),
+        (
+            r#"{"domain": "api.example.com:8443"}"#,
+            "origins.api.domain",
+            "without a port",
+        ),
+        (
+            r#"{"domain": "-bad-.example"}"#,
+            "origins.api.domain",
+            "not a host name",
+        ),
+        (
+            r#"{"domain": "a.example", "path": "v1"}"#,
+            "origins.api.path",
+            "starts with /",
+        ),
+        (
+            r#"{"domain": "a.example", "path": "/v1/"}"#,
+            "origins.api.path",
+            "does not end with /",
+        ),
+        (
+            r#"{"domain": "a.example", "http_port": 0}"#,
+            "origins.api.http_port",
+            "not a port",
+        ),
+        (
+            r#"{"domain": "a.example", "first_byte_timeout_ms": 0}"#,
+            "origins.api.first_byte_timeout_ms",
+            "out of range",
+        ),
+        (
+            r#"{"domain": "a.example", "custom_headers": {"Host": "x"}}"#,
+            "origins.api.custom_headers.Host",
+            "cannot be set",
+        ),
+        (
+            r#"{"domain": "a.example", "custom_headers": {"X-Amz-Date": "x"}}"#,
+            "origins.api.custom_headers.X-Amz-Date",
+            "cannot be set",
+        ),
+        (
+            r#"{"domain": "a.example", "custom_headers": {"X-A": "x", "x-a": "y"}}"#,
+            "origins.api.custom_headers.x-a",
+            "given twice",
+        ),
+        (
+            r#"{"domain": "a.example", "custom_headers": {"X-A": "caf\u00e9"}}"#,
+            "origins.api.custom_headers.X-A",
+            "printable ASCII",
+        ),
+        (
+            r#"{"domain": "a.example", "protocol": "https"}"#,
+            "origins.api.protocol",
+            "unknown variant",
+        ),
+        (
+            r#"{"domain": "a.example", "host_header": {"custom": "a b"}}"#,
+            "origins.api.host_header.custom",
+            "not a host name",
+        ),
     ];
     for (origin, path, fragment) in table {
         assert_single_error(&origin_doc(origin), path, fragment);
@@ -247,15 +411,27 @@ fn rejects_unkeyed_forwarding_of_poisoning_headers() {
     let json = r#"{"origins": {"api": {"domain": "a.example"}}, "cache_policies": {"p": {}},
         "origin_request_policies": {"o": {"headers": {"behavior": "whitelist", "names": ["X-Forwarded-Host"]}}},
         "default_behavior": {"origin": "api", "cache_policy": "p", "origin_request_policy": "o"}}"#;
-    assert_single_error(json, "default_behavior.origin_request_policy", "could poison");
+    assert_single_error(
+        json,
+        "default_behavior.origin_request_policy",
+        "could poison",
+    );
     let keyed = json.replace(r#""p": {}"#, r#""p": {"headers": ["X-Forwarded-Host"]}"#);
     Config::from_json(&keyed).unwrap();
 }
 
 #[test]
 fn rejects_error_caching_for_other_statuses() {
-    assert_single_error(&doc("{}", r#", "error_caching_min_ttl": {"401": 5}"#, ""), "error_caching_min_ttl.401", "expected one of");
-    assert_single_error(&doc("{}", r#", "error_caching_min_ttl": {"404": 99999999}"#, ""), "error_caching_min_ttl.404", "at most");
+    assert_single_error(
+        &doc("{}", r#", "error_caching_min_ttl": {"401": 5}"#, ""),
+        "error_caching_min_ttl.401",
+        "expected one of",
+    );
+    assert_single_error(
+        &doc("{}", r#", "error_caching_min_ttl": {"404": 99999999}"#, ""),
+        "error_caching_min_ttl.404",
+        "at most",
+    );
 }
 
 #[test]

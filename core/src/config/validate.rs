@@ -71,7 +71,10 @@ pub(crate) const POISONING_HEADERS: [&str; 10] = [
 /// Header names that are configured elsewhere, or hop-by-hop, and so may
 /// not appear in a key or forwarding list.
 const RESERVED_HEADERS: [(&str, &str); 9] = [
-    ("host", "use the cache policy's include_host or the origin's host_header"),
+    (
+        "host",
+        "use the cache policy's include_host or the origin's host_header",
+    ),
     ("cookie", "use the cookies setting"),
     ("connection", "it is hop-by-hop"),
     ("keep-alive", "it is hop-by-hop"),
@@ -118,7 +121,12 @@ pub(super) fn validate(parsed: Parsed) -> Result<Config, Error> {
         .origin_request_policies
         .iter()
         .map(|(name, p)| {
-            origin_request_policy(&mut c, &member_path("origin_request_policies", name), name, p)
+            origin_request_policy(
+                &mut c,
+                &member_path("origin_request_policies", name),
+                name,
+                p,
+            )
         })
         .collect();
     let names = Names {
@@ -139,14 +147,38 @@ pub(super) fn validate(parsed: Parsed) -> Result<Config, Error> {
         })
         .collect();
     let default_behavior = if broken.default_behavior {
-        behavior(&mut Checker { errors: Vec::new() }, "", &raw.default_behavior, &names, false)
+        behavior(
+            &mut Checker { errors: Vec::new() },
+            "",
+            &raw.default_behavior,
+            &names,
+            false,
+        )
     } else {
-        behavior(&mut c, "default_behavior", &raw.default_behavior, &names, false)
+        behavior(
+            &mut c,
+            "default_behavior",
+            &raw.default_behavior,
+            &names,
+            false,
+        )
     };
     for (b, i) in behaviors.iter().zip(&behavior_indices) {
-        check_forwarding_is_keyed(&mut c, &format!("behaviors[{i}]"), b, &cache_policies, &origin_request_policies);
+        check_forwarding_is_keyed(
+            &mut c,
+            &format!("behaviors[{i}]"),
+            b,
+            &cache_policies,
+            &origin_request_policies,
+        );
     }
-    check_forwarding_is_keyed(&mut c, "default_behavior", &default_behavior, &cache_policies, &origin_request_policies);
+    check_forwarding_is_keyed(
+        &mut c,
+        "default_behavior",
+        &default_behavior,
+        &cache_policies,
+        &origin_request_policies,
+    );
     let error_caching = error_caching(&mut c, &raw.error_caching_min_ttl);
     if !c.errors.is_empty() {
         return Err(Error::config(c.errors));
@@ -181,13 +213,13 @@ fn origin(c: &mut Checker, path: &str, name: &str, o: &RawOrigin) -> Origin {
     }
     check_origin_path(c, &format!("{path}.path"), &o.path);
     let custom_headers = custom_headers(c, &format!("{path}.custom_headers"), &o.custom_headers);
-    if let HostHeader::Custom(host) = &o.host_header {
-        if host.is_empty() || !host.bytes().all(is_host_byte) {
-            c.error(
-                format!("{path}.host_header.custom"),
-                format!("{host:?} is not a host name"),
-            );
-        }
+    if let HostHeader::Custom(host) = &o.host_header
+        && (host.is_empty() || !host.bytes().all(is_host_byte))
+    {
+        c.error(
+            format!("{path}.host_header.custom"),
+            format!("{host:?} is not a host name"),
+        );
     }
     for (field, ms) in [
         ("connect_timeout_ms", o.connect_timeout_ms),
@@ -220,9 +252,15 @@ fn check_domain(c: &mut Checker, path: &str, domain: &str) {
     if let Some((scheme, _)) = domain.split_once("://") {
         c.error(path, format!("write the domain only, without {scheme}://"));
     } else if domain.contains(['/', '?', '#']) {
-        c.error(path, "write the domain only, without a path; use the origin's path field");
+        c.error(
+            path,
+            "write the domain only, without a path; use the origin's path field",
+        );
     } else if domain.contains(':') && !domain.starts_with('[') {
-        c.error(path, "write the domain only, without a port; use http_port/https_port");
+        c.error(
+            path,
+            "write the domain only, without a port; use http_port/https_port",
+        );
     } else if !is_host_name(domain) {
         c.error(path, format!("{domain:?} is not a host name or IP address"));
     }
@@ -242,7 +280,9 @@ fn is_host_name(domain: &str) -> bool {
                 && label.len() <= 63
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
         })
 }
 
@@ -259,7 +299,10 @@ fn check_origin_path(c: &mut Checker, path: &str, value: &str) {
     } else if value.ends_with('/') {
         c.error(path, "an origin path does not end with /");
     } else if value.contains(['?', '#', '*']) || value.len() > 255 {
-        c.error(path, "an origin path is a plain path of at most 255 characters");
+        c.error(
+            path,
+            "an origin path is a plain path of at most 255 characters",
+        );
     }
 }
 
@@ -275,13 +318,21 @@ fn custom_headers(
         if !is_token(name) {
             c.error(&at, "not a valid header name");
         } else if FORBIDDEN_CUSTOM_HEADERS.contains(&lower.as_str())
-            || FORBIDDEN_CUSTOM_PREFIXES.iter().any(|p| lower.starts_with(p))
+            || FORBIDDEN_CUSTOM_PREFIXES
+                .iter()
+                .any(|p| lower.starts_with(p))
         {
-            c.error(&at, format!("{name} cannot be set as an origin custom header"));
+            c.error(
+                &at,
+                format!("{name} cannot be set as an origin custom header"),
+            );
         } else if out.iter().any(|(n, _)| *n == lower) {
             c.error(&at, "header given twice (names are case-insensitive)");
         }
-        if !value.bytes().all(|b| b == b' ' || b == b'\t' || b.is_ascii_graphic()) {
+        if !value
+            .bytes()
+            .all(|b| b == b' ' || b == b'\t' || b.is_ascii_graphic())
+        {
             c.error(&at, "header value must be printable ASCII");
         }
         out.push((lower, value.clone()));
@@ -293,9 +344,8 @@ fn custom_headers(
 /// RFC 9110 `token`.
 pub(crate) fn is_token(s: &str) -> bool {
     !s.is_empty()
-        && s.bytes().all(|b| {
-            b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-        })
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 fn cache_policy(c: &mut Checker, path: &str, name: &str, p: &mut RawCachePolicy) -> CachePolicy {
@@ -308,10 +358,18 @@ fn cache_policy(c: &mut Checker, path: &str, name: &str, p: &mut RawCachePolicy)
         ("stale_if_error", p.stale_if_error),
     ] {
         if value > MAX_SECONDS {
-            c.error(format!("{path}.{field}"), format!("at most {MAX_SECONDS} seconds"));
+            c.error(
+                format!("{path}.{field}"),
+                format!("at most {MAX_SECONDS} seconds"),
+            );
         }
     }
-    let query_strings = name_filter(c, &format!("{path}.query_strings"), &p.query_strings, normalize_name);
+    let query_strings = name_filter(
+        c,
+        &format!("{path}.query_strings"),
+        &p.query_strings,
+        normalize_name,
+    );
     let cookies = name_filter(c, &format!("{path}.cookies"), &p.cookies, str::to_string);
     let mut headers = Vec::with_capacity(p.headers.len());
     for (i, header) in p.headers.iter().enumerate() {
@@ -351,7 +409,10 @@ fn ttl_limits(c: &mut Checker, path: &str, p: &RawCachePolicy) -> TtlLimits {
     let max = p.max_ttl.unwrap_or(CLOUDFRONT_MAX_TTL.max(default));
     for (field, value) in [("min_ttl", min), ("default_ttl", default), ("max_ttl", max)] {
         if value > MAX_SECONDS {
-            c.error(format!("{path}.{field}"), format!("at most {MAX_SECONDS} seconds (100 years)"));
+            c.error(
+                format!("{path}.{field}"),
+                format!("at most {MAX_SECONDS} seconds (100 years)"),
+            );
         }
     }
     if min > default {
@@ -366,7 +427,10 @@ fn ttl_limits(c: &mut Checker, path: &str, p: &RawCachePolicy) -> TtlLimits {
             format!("max_ttl {max} is below default_ttl {default}"),
         );
     } else if min > max {
-        c.error(format!("{path}.max_ttl"), format!("max_ttl {max} is below min_ttl {min}"));
+        c.error(
+            format!("{path}.max_ttl"),
+            format!("max_ttl {max} is below min_ttl {min}"),
+        );
     }
     TtlLimits { min, default, max }
 }
@@ -380,7 +444,9 @@ fn name_filter(
     match filter {
         NameFilter::None => NameSet::None,
         NameFilter::All => NameSet::All,
-        NameFilter::Whitelist(names) => NameSet::Only(names_list(c, path, names, "whitelist", normalize)),
+        NameFilter::Whitelist(names) => {
+            NameSet::Only(names_list(c, path, names, "whitelist", normalize))
+        }
         NameFilter::AllExcept(names) => {
             NameSet::AllExcept(names_list(c, path, names, "all_except", normalize))
         }
@@ -395,7 +461,10 @@ fn names_list(
     normalize: fn(&str) -> String,
 ) -> Vec<String> {
     if names.is_empty() {
-        c.error(format!("{path}.names"), format!("{mode} with no names; use \"none\" or \"all\" instead"));
+        c.error(
+            format!("{path}.names"),
+            format!("{mode} with no names; use \"none\" or \"all\" instead"),
+        );
     }
     let mut seen = BTreeSet::new();
     names
@@ -405,7 +474,10 @@ fn names_list(
             if name.is_empty() {
                 c.error(format!("{path}.names[{i}]"), "empty name");
             } else if !seen.insert(name.as_str()) {
-                c.error(format!("{path}.names[{i}]"), format!("{name:?} listed twice"));
+                c.error(
+                    format!("{path}.names[{i}]"),
+                    format!("{name:?} listed twice"),
+                );
             }
             normalize(name)
         })
@@ -439,17 +511,30 @@ fn origin_request_policy(
         HeaderForwarding::None => NameSet::None,
         HeaderForwarding::AllViewer => NameSet::All,
         HeaderForwarding::Whitelist(names) | HeaderForwarding::AllExcept(names) => {
-            let mode = if matches!(p.headers, HeaderForwarding::Whitelist(_)) { "whitelist" } else { "all_except" };
+            let mode = if matches!(p.headers, HeaderForwarding::Whitelist(_)) {
+                "whitelist"
+            } else {
+                "all_except"
+            };
             let list = names_list(c, &headers_path, names, mode, |n| n.to_ascii_lowercase());
             for (i, header) in names.iter().enumerate() {
                 check_header_name(c, &format!("{headers_path}.names[{i}]"), header);
             }
-            if mode == "whitelist" { NameSet::Only(list) } else { NameSet::AllExcept(list) }
+            if mode == "whitelist" {
+                NameSet::Only(list)
+            } else {
+                NameSet::AllExcept(list)
+            }
         }
     };
     OriginRequestPolicy {
         name: name.to_string(),
-        query_strings: name_filter(c, &format!("{path}.query_strings"), &p.query_strings, normalize_name),
+        query_strings: name_filter(
+            c,
+            &format!("{path}.query_strings"),
+            &p.query_strings,
+            normalize_name,
+        ),
         headers,
         cookies: name_filter(c, &format!("{path}.cookies"), &p.cookies, str::to_string),
     }
@@ -461,7 +546,9 @@ fn check_repeated_pattern(
     b: &RawBehavior,
     seen: &mut BTreeMap<String, String>,
 ) {
-    let Some(pattern) = &b.path_pattern else { return };
+    let Some(pattern) = &b.path_pattern else {
+        return;
+    };
     let canonical = if pattern.starts_with('/') || pattern.starts_with('*') {
         pattern.clone()
     } else {
@@ -477,7 +564,13 @@ fn check_repeated_pattern(
     }
 }
 
-fn behavior(c: &mut Checker, path: &str, b: &RawBehavior, names: &Names<'_>, needs_pattern: bool) -> Behavior {
+fn behavior(
+    c: &mut Checker,
+    path: &str,
+    b: &RawBehavior,
+    names: &Names<'_>,
+    needs_pattern: bool,
+) -> Behavior {
     let pattern = match (&b.path_pattern, needs_pattern) {
         (Some(p), true) => PathPattern::compile(p)
             .map_err(|e| c.error(format!("{path}.path_pattern"), e.to_string()))
@@ -515,7 +608,10 @@ fn behavior(c: &mut Checker, path: &str, b: &RawBehavior, names: &Names<'_>, nee
             &format!("{path}.origin_request_policy"),
             "origin request policy",
             name,
-            (&names.origin_request_policies, &names.broken.origin_request_policies),
+            (
+                &names.origin_request_policies,
+                &names.broken.origin_request_policies,
+            ),
         )
     });
     let (allowed_methods, cached_methods) = methods(c, path, b);
@@ -570,9 +666,15 @@ fn methods(c: &mut Checker, path: &str, b: &RawBehavior) -> (MethodSet, MethodSe
         );
     }
     if !allowed_sets[..2].contains(&cached) {
-        c.error(format!("{path}.cached_methods"), "expected [GET, HEAD] or [GET, HEAD, OPTIONS]");
+        c.error(
+            format!("{path}.cached_methods"),
+            "expected [GET, HEAD] or [GET, HEAD, OPTIONS]",
+        );
     } else if allowed_sets.contains(&allowed) && !cached.is_subset_of(allowed) {
-        c.error(format!("{path}.cached_methods"), "caches a method that allowed_methods does not allow");
+        c.error(
+            format!("{path}.cached_methods"),
+            "caches a method that allowed_methods does not allow",
+        );
     }
     (allowed, cached)
 }
@@ -588,12 +690,16 @@ fn check_forwarding_is_keyed(
 ) {
     let (Some(policy), Some(orp)) = (
         cache_policies.get(b.cache_policy),
-        b.origin_request_policy.and_then(|i| request_policies.get(i)),
+        b.origin_request_policy
+            .and_then(|i| request_policies.get(i)),
     ) else {
         return;
     };
     if let NameSet::Only(names) = &orp.headers {
-        for name in names.iter().filter(|n| POISONING_HEADERS.contains(&n.as_str())) {
+        for name in names
+            .iter()
+            .filter(|n| POISONING_HEADERS.contains(&n.as_str()))
+        {
             if !policy.keys_header(name) {
                 c.error(
                     format!("{path}.origin_request_policy"),

@@ -11,7 +11,12 @@ enum Got {
     Pass(PassReason),
 }
 
-fn decide(config: &Config, request_lines: &[&str], status: u16, response_lines: &[&str]) -> ResponseDecision {
+fn decide(
+    config: &Config,
+    request_lines: &[&str],
+    status: u16,
+    response_lines: &[&str],
+) -> ResponseDecision {
     let request_list = header_list(request_lines);
     let plan = plan(config, &viewer("GET", "/p", &request_list));
     let response_list = header_list(response_lines);
@@ -24,7 +29,9 @@ fn decide(config: &Config, request_lines: &[&str], status: u16, response_lines: 
 
 fn got(decision: ResponseDecision) -> Got {
     match decision {
-        ResponseDecision::Store(s) => Got::Store(s.ttl, s.stale_while_revalidate, s.stale_if_error, s.source),
+        ResponseDecision::Store(s) => {
+            Got::Store(s.ttl, s.stale_while_revalidate, s.stale_if_error, s.source)
+        }
         ResponseDecision::Pass(reason) => Got::Pass(reason),
     }
 }
@@ -36,7 +43,10 @@ fn check(rows: &[Row<'_>]) {
     for (i, (policy, request, status, response, want)) in rows.iter().enumerate() {
         let config = config_with(policy, "{}", ORIGIN);
         let decision = got(decide(&config, request, *status, response));
-        assert_eq!(decision, *want, "row {i}: {policy} {request:?} {status} {response:?}");
+        assert_eq!(
+            decision, *want,
+            "row {i}: {policy} {request:?} {status} {response:?}"
+        );
     }
 }
 
@@ -47,28 +57,100 @@ use TtlSource as S;
 #[test]
 fn stores_successful_responses_by_cloudfronts_ttl_rules() {
     check(&[
-        ("{}", &[], 200, &["Cache-Control: max-age=60"], Store(60, 0, 0, S::MaxAge)),
+        (
+            "{}",
+            &[],
+            200,
+            &["Cache-Control: max-age=60"],
+            Store(60, 0, 0, S::MaxAge),
+        ),
         ("{}", &[], 200, &[], Store(86400, 0, 0, S::DefaultTtl)),
-        ("{}", &[], 200, &["Cache-Control: public"], Store(86400, 0, 0, S::DefaultTtl)),
-        ("{}", &[], 200, &["Cache-Control: max-age=10, s-maxage=100"], Store(100, 0, 0, S::SMaxAge)),
-        (r#"{"min_ttl": 30}"#, &[], 200, &["Cache-Control: max-age=5"], Store(30, 0, 0, S::MaxAge)),
-        (r#"{"default_ttl": 600, "max_ttl": 3600}"#, &[], 200, &["Cache-Control: max-age=7200"], Store(3600, 0, 0, S::MaxAge)),
+        (
+            "{}",
+            &[],
+            200,
+            &["Cache-Control: public"],
+            Store(86400, 0, 0, S::DefaultTtl),
+        ),
+        (
+            "{}",
+            &[],
+            200,
+            &["Cache-Control: max-age=10, s-maxage=100"],
+            Store(100, 0, 0, S::SMaxAge),
+        ),
+        (
+            r#"{"min_ttl": 30}"#,
+            &[],
+            200,
+            &["Cache-Control: max-age=5"],
+            Store(30, 0, 0, S::MaxAge),
+        ),
+        (
+            r#"{"default_ttl": 600, "max_ttl": 3600}"#,
+            &[],
+            200,
+            &["Cache-Control: max-age=7200"],
+            Store(3600, 0, 0, S::MaxAge),
+        ),
         ("{}", &[], 204, &[], Store(86400, 0, 0, S::DefaultTtl)),
         ("{}", &[], 301, &[], Store(86400, 0, 0, S::DefaultTtl)),
-        ("{}", &[], 302, &["Cache-Control: max-age=60"], Store(60, 0, 0, S::MaxAge)),
+        (
+            "{}",
+            &[],
+            302,
+            &["Cache-Control: max-age=60"],
+            Store(60, 0, 0, S::MaxAge),
+        ),
     ]);
 }
 
 #[test]
 fn never_shares_private_responses_by_default() {
     check(&[
-        ("{}", &[], 200, &["Cache-Control: no-store, max-age=60"], Pass(R::NoStore)),
-        ("{}", &[], 200, &["Cache-Control: private, max-age=60"], Pass(R::Private)),
-        ("{}", &[], 200, &["Cache-Control: private=\"x-user\""], Pass(R::Private)),
-        ("{}", &[], 200, &["Cache-Control: max-age=60", "Set-Cookie: s=1"], Pass(R::SetCookie)),
+        (
+            "{}",
+            &[],
+            200,
+            &["Cache-Control: no-store, max-age=60"],
+            Pass(R::NoStore),
+        ),
+        (
+            "{}",
+            &[],
+            200,
+            &["Cache-Control: private, max-age=60"],
+            Pass(R::Private),
+        ),
+        (
+            "{}",
+            &[],
+            200,
+            &["Cache-Control: private=\"x-user\""],
+            Pass(R::Private),
+        ),
+        (
+            "{}",
+            &[],
+            200,
+            &["Cache-Control: max-age=60", "Set-Cookie: s=1"],
+            Pass(R::SetCookie),
+        ),
         // CloudFront would store these for MinTTL; edgecache does not unless asked.
-        (r#"{"min_ttl": 5}"#, &[], 200, &["Cache-Control: private"], Pass(R::Private)),
-        (r#"{"min_ttl": 5}"#, &[], 404, &["Set-Cookie: s=1"], Pass(R::SetCookie)),
+        (
+            r#"{"min_ttl": 5}"#,
+            &[],
+            200,
+            &["Cache-Control: private"],
+            Pass(R::Private),
+        ),
+        (
+            r#"{"min_ttl": 5}"#,
+            &[],
+            404,
+            &["Set-Cookie: s=1"],
+            Pass(R::SetCookie),
+        ),
     ]);
 }
 
@@ -76,12 +158,42 @@ fn never_shares_private_responses_by_default() {
 fn applies_cloudfronts_min_ttl_override_only_when_opted_in() {
     let on = r#"{"min_ttl": 5, "cloudfront_min_ttl_override": true}"#;
     check(&[
-        (on, &[], 200, &["Cache-Control: no-cache"], Store(5, 0, 0, S::MinTtlOverride)),
-        (on, &[], 200, &["Cache-Control: no-store"], Store(5, 0, 0, S::MinTtlOverride)),
-        (on, &[], 200, &["Cache-Control: private"], Store(5, 0, 0, S::MinTtlOverride)),
-        (on, &[], 200, &["Cache-Control: max-age=600"], Store(600, 0, 0, S::MaxAge)),
+        (
+            on,
+            &[],
+            200,
+            &["Cache-Control: no-cache"],
+            Store(5, 0, 0, S::MinTtlOverride),
+        ),
+        (
+            on,
+            &[],
+            200,
+            &["Cache-Control: no-store"],
+            Store(5, 0, 0, S::MinTtlOverride),
+        ),
+        (
+            on,
+            &[],
+            200,
+            &["Cache-Control: private"],
+            Store(5, 0, 0, S::MinTtlOverride),
+        ),
+        (
+            on,
+            &[],
+            200,
+            &["Cache-Control: max-age=600"],
+            Store(600, 0, 0, S::MaxAge),
+        ),
         // With MinTTL 0 the override has nothing to override.
-        (r#"{"cloudfront_min_ttl_override": true}"#, &[], 200, &["Cache-Control: private"], Pass(R::Private)),
+        (
+            r#"{"cloudfront_min_ttl_override": true}"#,
+            &[],
+            200,
+            &["Cache-Control: private"],
+            Pass(R::Private),
+        ),
     ]);
     let config = config_with(on, "{}", ORIGIN);
     let ResponseDecision::Store(s) = decide(&config, &[], 200, &["Set-Cookie: s=1"]) else {
@@ -93,13 +205,61 @@ fn applies_cloudfronts_min_ttl_override_only_when_opted_in() {
 #[test]
 fn revalidates_no_cache_and_expired_responses_only_with_validators() {
     check(&[
-        ("{}", &[], 200, &["Cache-Control: no-cache", "ETag: \"v1\""], Store(0, 0, 0, S::NoCache)),
-        ("{}", &[], 200, &["Cache-Control: no-cache, stale-while-revalidate=60", "ETag: \"v1\""], Store(0, 0, 0, S::NoCache)),
-        ("{}", &[], 200, &["Cache-Control: no-cache"], Pass(R::NoCache)),
-        ("{}", &[], 200, &["Cache-Control: max-age=0"], Pass(R::ZeroTtl)),
-        ("{}", &[], 200, &["Cache-Control: max-age=0", "Last-Modified: Tue, 14 Nov 2023 00:00:00 GMT"], Store(0, 0, 0, S::MaxAge)),
-        ("{}", &[], 200, &["Cache-Control: max-age=0, stale-while-revalidate=30"], Store(0, 30, 0, S::MaxAge)),
-        ("{}", &[], 200, &["Cache-Control: max-age=60", "Age: 100"], Pass(R::ZeroTtl)),
+        (
+            "{}",
+            &[],
+            200,
+            &["Cache-Control: no-cache", "ETag: \"v1\""],
+            Store(0, 0, 0, S::NoCache),
+        ),
+        (
+            "{}",
+            &[],
+            200,
+            &[
+                "Cache-Control: no-cache, stale-while-revalidate=60",
+                "ETag: \"v1\"",
+            ],
+            Store(0, 0, 0, S::NoCache),
+        ),
+        (
+            "{}",
+            &[],
+            200,
+            &["Cache-Control: no-cache"],
+            Pass(R::NoCache),
+        ),
+        (
+            "{}",
+            &[],
+            200,
+            &["Cache-Control: max-age=0"],
+            Pass(R::ZeroTtl),
+        ),
+        (
+            "{}",
+            &[],
+            200,
+            &[
+                "Cache-Control: max-age=0",
+                "Last-Modified: Tue, 14 Nov 2023 00:00:00 GMT",
+            ],
+            Store(0, 0, 0, S::MaxAge),
+        ),
+        (
+            "{}",
+            &[],
+            200,
+            &["Cache-Control: max-age=0, stale-while-revalidate=30"],
+            Store(0, 30, 0, S::MaxAge),
+        ),
+        (
+            "{}",
+            &[],
+            200,
+            &["Cache-Control: max-age=60", "Age: 100"],
+            Pass(R::ZeroTtl),
+        ),
     ]);
 }
 
@@ -111,21 +271,75 @@ fn behaves_as_rfc_9111_with_zero_min_and_default_ttl() {
     check(&[
         // No explicit freshness and no heuristic: not reusable without validation.
         (rfc, &[], 200, &[], Pass(R::ZeroTtl)),
-        (rfc, &[], 200, &["ETag: \"a\""], Store(0, 0, 0, S::DefaultTtl)),
+        (
+            rfc,
+            &[],
+            200,
+            &["ETag: \"a\""],
+            Store(0, 0, 0, S::DefaultTtl),
+        ),
         // 5.2.2.4 no-cache: store, revalidate on every use.
-        (rfc, &[], 200, &["Cache-Control: no-cache", "ETag: \"a\""], Store(0, 0, 0, S::NoCache)),
+        (
+            rfc,
+            &[],
+            200,
+            &["Cache-Control: no-cache", "ETag: \"a\""],
+            Store(0, 0, 0, S::NoCache),
+        ),
         // 5.2.2.2 must-revalidate: fresh as stated, never stale.
-        (rfc, &[], 200, &["Cache-Control: max-age=60, must-revalidate, stale-if-error=60"], Store(60, 0, 0, S::MaxAge)),
+        (
+            rfc,
+            &[],
+            200,
+            &["Cache-Control: max-age=60, must-revalidate, stale-if-error=60"],
+            Store(60, 0, 0, S::MaxAge),
+        ),
         // 5.2.2.8 proxy-revalidate, and 5.2.2.10 s-maxage implying it: no default stale window.
-        (r#"{"default_ttl": 0, "stale_if_error": 300}"#, &[], 200, &["Cache-Control: s-maxage=60"], Store(60, 0, 0, S::SMaxAge)),
-        (r#"{"default_ttl": 0, "stale_if_error": 300}"#, &[], 200, &["Cache-Control: max-age=60, proxy-revalidate"], Store(60, 0, 0, S::MaxAge)),
+        (
+            r#"{"default_ttl": 0, "stale_if_error": 300}"#,
+            &[],
+            200,
+            &["Cache-Control: s-maxage=60"],
+            Store(60, 0, 0, S::SMaxAge),
+        ),
+        (
+            r#"{"default_ttl": 0, "stale_if_error": 300}"#,
+            &[],
+            200,
+            &["Cache-Control: max-age=60, proxy-revalidate"],
+            Store(60, 0, 0, S::MaxAge),
+        ),
         // ... but the origin's own explicit window next to s-maxage is honoured.
-        (rfc, &[], 200, &["Cache-Control: s-maxage=60, stale-while-revalidate=30"], Store(60, 30, 0, S::SMaxAge)),
+        (
+            rfc,
+            &[],
+            200,
+            &["Cache-Control: s-maxage=60, stale-while-revalidate=30"],
+            Store(60, 30, 0, S::SMaxAge),
+        ),
         // 4.1 Vary: * never matches.
-        (rfc, &[], 200, &["Cache-Control: max-age=60", "Vary: *"], Pass(R::VaryStar)),
+        (
+            rfc,
+            &[],
+            200,
+            &["Cache-Control: max-age=60", "Vary: *"],
+            Pass(R::VaryStar),
+        ),
         // 3: 206 and 304 are not stored as responses.
-        (rfc, &[], 206, &["Cache-Control: max-age=60"], Pass(R::Status)),
-        (rfc, &[], 304, &["Cache-Control: max-age=60"], Pass(R::Status)),
+        (
+            rfc,
+            &[],
+            206,
+            &["Cache-Control: max-age=60"],
+            Pass(R::Status),
+        ),
+        (
+            rfc,
+            &[],
+            304,
+            &["Cache-Control: max-age=60"],
+            Pass(R::Status),
+        ),
         // Statuses that are not heuristically cacheable need explicit freshness.
         (rfc, &[], 201, &[], Pass(R::Status)),
         (rfc, &[], 302, &[], Pass(R::Status)),
@@ -136,9 +350,27 @@ fn behaves_as_rfc_9111_with_zero_min_and_default_ttl() {
 fn takes_stale_windows_from_the_origin_or_the_policy() {
     let defaults = r#"{"stale_while_revalidate": 10, "stale_if_error": 20}"#;
     check(&[
-        (defaults, &[], 200, &["Cache-Control: max-age=60"], Store(60, 10, 20, S::MaxAge)),
-        (defaults, &[], 200, &["Cache-Control: max-age=60, stale-while-revalidate=1, stale-if-error=2"], Store(60, 1, 2, S::MaxAge)),
-        (defaults, &[], 200, &["Cache-Control: max-age=60, must-revalidate"], Store(60, 0, 0, S::MaxAge)),
+        (
+            defaults,
+            &[],
+            200,
+            &["Cache-Control: max-age=60"],
+            Store(60, 10, 20, S::MaxAge),
+        ),
+        (
+            defaults,
+            &[],
+            200,
+            &["Cache-Control: max-age=60, stale-while-revalidate=1, stale-if-error=2"],
+            Store(60, 1, 2, S::MaxAge),
+        ),
+        (
+            defaults,
+            &[],
+            200,
+            &["Cache-Control: max-age=60, must-revalidate"],
+            Store(60, 0, 0, S::MaxAge),
+        ),
     ]);
 }
 
@@ -146,19 +378,55 @@ fn takes_stale_windows_from_the_origin_or_the_policy() {
 fn caches_errors_by_cloudfronts_error_rules() {
     check(&[
         ("{}", &[], 404, &[], Store(10, 0, 0, S::ErrorTtl)),
-        ("{}", &[], 500, &["Cache-Control: max-age=120"], Store(120, 0, 0, S::ErrorTtl)),
+        (
+            "{}",
+            &[],
+            500,
+            &["Cache-Control: max-age=120"],
+            Store(120, 0, 0, S::ErrorTtl),
+        ),
         ("{}", &[], 403, &[], Pass(R::Status)),
-        ("{}", &[], 403, &["Cache-Control: max-age=60"], Store(60, 0, 0, S::ErrorTtl)),
-        ("{}", &[], 401, &["Cache-Control: max-age=60"], Pass(R::Status)),
-        ("{}", &[], 503, &["Cache-Control: no-store"], Pass(R::NoStore)),
+        (
+            "{}",
+            &[],
+            403,
+            &["Cache-Control: max-age=60"],
+            Store(60, 0, 0, S::ErrorTtl),
+        ),
+        (
+            "{}",
+            &[],
+            401,
+            &["Cache-Control: max-age=60"],
+            Pass(R::Status),
+        ),
+        (
+            "{}",
+            &[],
+            503,
+            &["Cache-Control: no-store"],
+            Pass(R::NoStore),
+        ),
     ]);
     let demo = demo_config();
     let list = header_list(&[]);
     let plan = plan(&demo, &viewer("GET", "/products/1", &list));
-    let response = OriginResponse { status: 503, headers: Headers::default() };
-    assert_eq!(got(decide_response(&demo, &plan, &response, 0)), Store(5, 0, 0, S::ErrorTtl));
-    let response = OriginResponse { status: 404, headers: Headers::default() };
-    assert_eq!(got(decide_response(&demo, &plan, &response, 0)), Store(10, 0, 0, S::ErrorTtl));
+    let response = OriginResponse {
+        status: 503,
+        headers: Headers::default(),
+    };
+    assert_eq!(
+        got(decide_response(&demo, &plan, &response, 0)),
+        Store(5, 0, 0, S::ErrorTtl)
+    );
+    let response = OriginResponse {
+        status: 404,
+        headers: Headers::default(),
+    };
+    assert_eq!(
+        got(decide_response(&demo, &plan, &response, 0)),
+        Store(10, 0, 0, S::ErrorTtl)
+    );
 }
 
 /// RFC 9111 section 3.5: a response to a request with credentials is
@@ -167,12 +435,42 @@ fn caches_errors_by_cloudfronts_error_rules() {
 fn stores_responses_to_authorized_requests_only_when_allowed() {
     let auth: &[&str] = &["Authorization: Bearer t"];
     check(&[
-        ("{}", auth, 200, &["Cache-Control: max-age=60"], Pass(R::Authorization)),
+        (
+            "{}",
+            auth,
+            200,
+            &["Cache-Control: max-age=60"],
+            Pass(R::Authorization),
+        ),
         ("{}", auth, 200, &[], Pass(R::Authorization)),
-        ("{}", auth, 200, &["Cache-Control: public, max-age=60"], Store(60, 0, 0, S::MaxAge)),
-        ("{}", auth, 200, &["Cache-Control: s-maxage=60"], Store(60, 0, 0, S::SMaxAge)),
-        ("{}", auth, 200, &["Cache-Control: max-age=60, must-revalidate"], Store(60, 0, 0, S::MaxAge)),
-        (r#"{"min_ttl": 5, "cloudfront_min_ttl_override": true}"#, auth, 200, &["Cache-Control: private"], Pass(R::Authorization)),
+        (
+            "{}",
+            auth,
+            200,
+            &["Cache-Control: public, max-age=60"],
+            Store(60, 0, 0, S::MaxAge),
+        ),
+        (
+            "{}",
+            auth,
+            200,
+            &["Cache-Control: s-maxage=60"],
+            Store(60, 0, 0, S::SMaxAge),
+        ),
+        (
+            "{}",
+            auth,
+            200,
+            &["Cache-Control: max-age=60, must-revalidate"],
+            Store(60, 0, 0, S::MaxAge),
+        ),
+        (
+            r#"{"min_ttl": 5, "cloudfront_min_ttl_override": true}"#,
+            auth,
+            200,
+            &["Cache-Control: private"],
+            Pass(R::Authorization),
+        ),
     ]);
 }
 
@@ -180,8 +478,14 @@ fn stores_responses_to_authorized_requests_only_when_allowed() {
 fn passes_what_the_request_already_passed() {
     let config = demo_config();
     let plan = plan(&config, &viewer("POST", "/orders", &[]));
-    let response = OriginResponse { status: 200, headers: Headers::default() };
-    assert_eq!(decide_response(&config, &plan, &response, 0), ResponseDecision::Pass(R::Method));
+    let response = OriginResponse {
+        status: 200,
+        headers: Headers::default(),
+    };
+    assert_eq!(
+        decide_response(&config, &plan, &response, 0),
+        ResponseDecision::Pass(R::Method)
+    );
 }
 
 #[test]
@@ -196,7 +500,10 @@ fn records_age_tags_validators_and_vary() {
         "Surrogate-Key: media song-7",
         "Vary: Accept-Encoding, User-Agent",
     ]);
-    let response = OriginResponse { status: 200, headers: Headers::new(&response) };
+    let response = OriginResponse {
+        status: 200,
+        headers: Headers::new(&response),
+    };
     let ResponseDecision::Store(s) = decide_response(&config, &plan, &response, 0) else {
         panic!("not stored")
     };
@@ -206,5 +513,8 @@ fn records_age_tags_validators_and_vary() {
     assert_eq!(s.tags, ["media", "song-7"]);
     assert_eq!(s.validators.etag.as_deref(), Some("\"v1\""));
     // User-Agent never reaches the origin, so it cannot select the response.
-    assert_eq!(s.vary.headers, [("accept-encoding".to_string(), Some("br,gzip".to_string()))]);
+    assert_eq!(
+        s.vary.headers,
+        [("accept-encoding".to_string(), Some("br,gzip".to_string()))]
+    );
 }

@@ -51,7 +51,12 @@ fn demo_keys_are_pinned() {
             "/products/42?Color=Red&color=red",
             "6f7a4a35a10e8ac9e8bada05d3800a7dc20cfa9fc24bdb830717bbd399245f52",
         ),
-        ("/", &[], "/", "ed995707cefb412e0a3404648e233548b5dab857a2455a25f9bb3eed89eaa81d"),
+        (
+            "/",
+            &[],
+            "/",
+            "ed995707cefb412e0a3404648e233548b5dab857a2455a25f9bb3eed89eaa81d",
+        ),
     ];
     let config = demo_config();
     for (target, lines, text, hash) in table {
@@ -84,7 +89,10 @@ fn matches_behaviors_on_the_normalized_path() {
 #[test]
 fn forwards_all_query_strings_but_keys_the_whitelist() {
     let config = demo_config();
-    let plan = plan(&config, &viewer("GET", "/search/pcp?utm_source=x&Keyword=flu&Page=2", &[]));
+    let plan = plan(
+        &config,
+        &viewer("GET", "/search/pcp?utm_source=x&Keyword=flu&Page=2", &[]),
+    );
     assert_eq!(key_of(&plan).as_str(), "/search/pcp?Keyword=flu&Page=2");
     assert_eq!(
         plan.origin_request.url,
@@ -97,46 +105,88 @@ fn keys_parameter_order_per_policy() {
     let config = demo_config();
     let key = |target| key_of(&plan(&config, &viewer("GET", target, &[]))).clone();
     // /search/pcp sorts (opt-in canonicalization) ...
-    assert_eq!(key("/search/pcp?Page=1&Keyword=a"), key("/search/pcp?Keyword=a&Page=1"));
+    assert_eq!(
+        key("/search/pcp?Page=1&Keyword=a"),
+        key("/search/pcp?Keyword=a&Page=1")
+    );
     // ... /search/allergy keeps CloudFront's order-sensitive keys.
-    assert_ne!(key("/search/allergy?Page=1&Keyword=a"), key("/search/allergy?Keyword=a&Page=1"));
+    assert_ne!(
+        key("/search/allergy?Page=1&Keyword=a"),
+        key("/search/allergy?Keyword=a&Page=1")
+    );
     // Sorting is stable: repeated names keep their order.
-    assert_ne!(key("/search/pcp?Page=1&Page=2"), key("/search/pcp?Page=2&Page=1"));
+    assert_ne!(
+        key("/search/pcp?Page=1&Page=2"),
+        key("/search/pcp?Page=2&Page=1")
+    );
 }
 
 #[test]
 fn dedupes_identical_parameters_for_the_key_and_the_origin() {
     let config = demo_config();
-    let plan = plan(&config, &viewer("GET", "/search/pcp?Page=1&Page=1&Page=2", &[]));
+    let plan = plan(
+        &config,
+        &viewer("GET", "/search/pcp?Page=1&Page=1&Page=2", &[]),
+    );
     assert_eq!(key_of(&plan).as_str(), "/search/pcp?Page=1&Page=2");
-    assert!(plan.origin_request.url.ends_with("?Page=1&Page=2"), "{}", plan.origin_request.url);
+    assert!(
+        plan.origin_request.url.ends_with("?Page=1&Page=2"),
+        "{}",
+        plan.origin_request.url
+    );
 }
 
 #[test]
 fn keys_whitelist_lookalikes_in_another_case() {
     // An origin that reads names case-insensitively would see `keyword`.
     let config = demo_config();
-    let plan = plan(&config, &viewer("GET", "/search/allergy?Keyword=flu&keyword=evil", &[]));
-    assert_eq!(key_of(&plan).as_str(), "/search/allergy?Keyword=flu&keyword=evil");
+    let plan = plan(
+        &config,
+        &viewer("GET", "/search/allergy?Keyword=flu&keyword=evil", &[]),
+    );
+    assert_eq!(
+        key_of(&plan).as_str(),
+        "/search/allergy?Keyword=flu&keyword=evil"
+    );
 }
 
 #[test]
 fn separators_cannot_be_smuggled() {
     let config = demo_config();
-    let key = |target| key_of(&plan(&config, &viewer("GET", target, &[]))).as_str().to_string();
+    let key = |target| {
+        key_of(&plan(&config, &viewer("GET", target, &[])))
+            .as_str()
+            .to_string()
+    };
     assert_ne!(key("/products/1?a=1&b=2"), key("/products/1?a=1%26b=2"));
     assert_ne!(key("/products/1?a=1&b=2"), key("/products/1?a=1;b=2"));
     // The origin receives `;` encoded, so it cannot split where the key did not.
-    let cloaked = plan(&config, &viewer("GET", "/search/allergy?Keyword=flu&utm=x;Keyword=evil", &[]));
-    assert!(cloaked.origin_request.url.ends_with("?Keyword=flu&utm=x%3BKeyword=evil"));
+    let cloaked = plan(
+        &config,
+        &viewer("GET", "/search/allergy?Keyword=flu&utm=x;Keyword=evil", &[]),
+    );
+    assert!(
+        cloaked
+            .origin_request
+            .url
+            .ends_with("?Keyword=flu&utm=x%3BKeyword=evil")
+    );
 }
 
 #[test]
 fn keys_the_host_only_when_configured_or_forwarded() {
-    let keyed = config_with(r#"{"include_host": true}"#, "{}", r#"{"domain": "a.example"}"#);
+    let keyed = config_with(
+        r#"{"include_host": true}"#,
+        "{}",
+        r#"{"domain": "a.example"}"#,
+    );
     let plan1 = plan(&keyed, &viewer("GET", "/x", &[]));
     assert_eq!(key_of(&plan1).as_str(), "edge.example.com/x");
-    let viewer_host = config_with("{}", "{}", r#"{"domain": "a.example", "host_header": "viewer"}"#);
+    let viewer_host = config_with(
+        "{}",
+        "{}",
+        r#"{"domain": "a.example", "host_header": "viewer"}"#,
+    );
     let plan2 = plan(&viewer_host, &viewer("GET", "/x", &[]));
     assert_eq!(key_of(&plan2).as_str(), "edge.example.com/x");
     assert_eq!(sent(&plan2, "host"), Some("edge.example.com"));
@@ -148,7 +198,11 @@ fn keys_the_host_only_when_configured_or_forwarded() {
 
 #[test]
 fn keys_headers_by_name_in_any_case_and_order() {
-    let config = config_with(r#"{"headers": ["X-Lang", "Accept"]}"#, "{}", r#"{"domain": "a.example"}"#);
+    let config = config_with(
+        r#"{"headers": ["X-Lang", "Accept"]}"#,
+        "{}",
+        r#"{"domain": "a.example"}"#,
+    );
     let a = header_list(&["x-lang: en", "Accept: text/html"]);
     let b = header_list(&["ACCEPT: text/html", "X-LANG: en"]);
     let c = header_list(&["X-Lang: EN", "Accept: text/html"]);
@@ -175,7 +229,13 @@ fn keys_and_forwards_cookies_per_policy() {
 fn sends_no_cookie_when_none_is_configured() {
     let config = demo_config();
     let list = header_list(&["Cookie: session=abc"]);
-    assert_eq!(sent(&plan(&config, &viewer("GET", "/products/1", &list)), "cookie"), None);
+    assert_eq!(
+        sent(
+            &plan(&config, &viewer("GET", "/products/1", &list)),
+            "cookie"
+        ),
+        None
+    );
 }
 
 #[test]
@@ -213,15 +273,28 @@ fn forwards_only_keyed_and_named_headers_on_cacheable_requests() {
         "Range: bytes=0-1",
     ]);
     let plan = plan(&config, &viewer("GET", "/products/1", &list));
-    let names: Vec<&str> = plan.origin_request.headers.iter().map(|(n, _)| n.as_ref()).collect();
+    let names: Vec<&str> = plan
+        .origin_request
+        .headers
+        .iter()
+        .map(|(n, _)| n.as_ref())
+        .collect();
     assert_eq!(names, ["host", "accept-encoding", "x-origin-verify"]);
     assert!(plan.credentials);
 }
 
 #[test]
 fn all_viewer_forwarding_still_drops_poisoning_headers() {
-    let config = config_with("{}", r#"{"headers": {"behavior": "all_viewer"}}"#, r#"{"domain": "a.example"}"#);
-    let list = header_list(&["X-Forwarded-Host: evil.example", "X-Custom: 1", "Connection: close"]);
+    let config = config_with(
+        "{}",
+        r#"{"headers": {"behavior": "all_viewer"}}"#,
+        r#"{"domain": "a.example"}"#,
+    );
+    let list = header_list(&[
+        "X-Forwarded-Host: evil.example",
+        "X-Custom: 1",
+        "Connection: close",
+    ]);
     let plan = plan(&config, &viewer("GET", "/x", &list));
     assert_eq!(sent(&plan, "x-custom"), Some("1"));
     assert_eq!(sent(&plan, "x-forwarded-host"), None);
@@ -231,7 +304,11 @@ fn all_viewer_forwarding_still_drops_poisoning_headers() {
 #[test]
 fn passes_body_and_conditional_headers_when_bypassing() {
     let config = demo_config();
-    let list = header_list(&["Content-Type: application/json", "If-Match: \"v1\"", "Cookie: a=1"]);
+    let list = header_list(&[
+        "Content-Type: application/json",
+        "If-Match: \"v1\"",
+        "Cookie: a=1",
+    ]);
     let plan = plan(&config, &viewer("POST", "/orders", &list));
     assert_eq!(plan.disposition, Disposition::Pass(PassReason::Method));
     assert_eq!(plan.origin_request.method, Method::Post);
@@ -261,9 +338,16 @@ fn keys_options_separately_when_cached() {
 
 #[test]
 fn passes_when_caching_is_disabled() {
-    let config = config_with(r#"{"default_ttl": 0, "max_ttl": 0}"#, "{}", r#"{"domain": "a.example"}"#);
+    let config = config_with(
+        r#"{"default_ttl": 0, "max_ttl": 0}"#,
+        "{}",
+        r#"{"domain": "a.example"}"#,
+    );
     let plan = plan(&config, &viewer("GET", "/x", &[]));
-    assert_eq!(plan.disposition, Disposition::Pass(PassReason::CachingDisabled));
+    assert_eq!(
+        plan.disposition,
+        Disposition::Pass(PassReason::CachingDisabled)
+    );
 }
 
 #[test]
@@ -277,23 +361,54 @@ fn rejects_what_cloudfront_rejects() {
             RequestDecision::Forward(_) => None,
         }
     };
-    assert_eq!(decide("POST", "/media/a", false), Some((Rejection::MethodNotAllowed, 403)));
-    assert_eq!(decide("get", "/media/a", false), Some((Rejection::MethodNotAllowed, 403)));
-    assert_eq!(decide("TRACE", "/", false), Some((Rejection::MethodNotAllowed, 403)));
-    assert_eq!(decide("GET", "/media/a", true), Some((Rejection::BodyOnSafeMethod, 403)));
+    assert_eq!(
+        decide("POST", "/media/a", false),
+        Some((Rejection::MethodNotAllowed, 403))
+    );
+    assert_eq!(
+        decide("get", "/media/a", false),
+        Some((Rejection::MethodNotAllowed, 403))
+    );
+    assert_eq!(
+        decide("TRACE", "/", false),
+        Some((Rejection::MethodNotAllowed, 403))
+    );
+    assert_eq!(
+        decide("GET", "/media/a", true),
+        Some((Rejection::BodyOnSafeMethod, 403))
+    );
     assert_eq!(decide("GET", "*", false), Some((Rejection::BadTarget, 400)));
     let long = format!("/{}", "a".repeat(MAX_TARGET_LEN));
-    assert_eq!(decide("GET", &long, false), Some((Rejection::TargetTooLong, 414)));
+    assert_eq!(
+        decide("GET", &long, false),
+        Some((Rejection::TargetTooLong, 414))
+    );
     assert_eq!(decide("POST", "/orders", true), None);
 }
 
 #[test]
 fn builds_origin_urls_per_protocol_policy() {
     let table = [
-        (r#"{"domain": "a.example"}"#, Scheme::Http, "https://a.example/x?q=1"),
-        (r#"{"domain": "a.example", "protocol": "http-only"}"#, Scheme::Https, "http://a.example/x?q=1"),
-        (r#"{"domain": "a.example", "protocol": "match-viewer"}"#, Scheme::Http, "http://a.example/x?q=1"),
-        (r#"{"domain": "a.example", "https_port": 8443, "path": "/v1"}"#, Scheme::Http, "https://a.example:8443/v1/x?q=1"),
+        (
+            r#"{"domain": "a.example"}"#,
+            Scheme::Http,
+            "https://a.example/x?q=1",
+        ),
+        (
+            r#"{"domain": "a.example", "protocol": "http-only"}"#,
+            Scheme::Https,
+            "http://a.example/x?q=1",
+        ),
+        (
+            r#"{"domain": "a.example", "protocol": "match-viewer"}"#,
+            Scheme::Http,
+            "http://a.example/x?q=1",
+        ),
+        (
+            r#"{"domain": "a.example", "https_port": 8443, "path": "/v1"}"#,
+            Scheme::Http,
+            "https://a.example:8443/v1/x?q=1",
+        ),
     ];
     for (origin, scheme, url) in table {
         let config = config_with(r#"{"query_strings": {"behavior": "all"}}"#, "{}", origin);
@@ -309,7 +424,17 @@ fn sets_x_forwarded_for_from_the_client_address() {
     let list = header_list(&["X-Forwarded-For: 6.6.6.6"]);
     let mut request = viewer("GET", "/products/1", &list);
     request.client_ip = Some("192.0.2.1");
-    assert_eq!(sent(&plan(&config, &request), "x-forwarded-for"), Some("192.0.2.1"));
-    let forwarding = config_with("{}", r#"{"headers": {"behavior": "whitelist", "names": ["X-Forwarded-For"]}}"#, r#"{"domain": "a.example"}"#);
-    assert_eq!(sent(&plan(&forwarding, &request), "x-forwarded-for"), Some("6.6.6.6, 192.0.2.1"));
+    assert_eq!(
+        sent(&plan(&config, &request), "x-forwarded-for"),
+        Some("192.0.2.1")
+    );
+    let forwarding = config_with(
+        "{}",
+        r#"{"headers": {"behavior": "whitelist", "names": ["X-Forwarded-For"]}}"#,
+        r#"{"domain": "a.example"}"#,
+    );
+    assert_eq!(
+        sent(&plan(&forwarding, &request), "x-forwarded-for"),
+        Some("6.6.6.6, 192.0.2.1")
+    );
 }

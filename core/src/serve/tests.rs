@@ -9,7 +9,10 @@ fn stored(policy_path: &str, response_lines: &[&str], request_lines: &[&str]) ->
     let request = header_list(request_lines);
     let plan = plan(&config, &viewer("GET", policy_path, &request));
     let list = header_list(response_lines);
-    let response = OriginResponse { status: 200, headers: Headers::new(&list) };
+    let response = OriginResponse {
+        status: 200,
+        headers: Headers::new(&list),
+    };
     match decide_response(&config, &plan, &response, STORED_AT) {
         ResponseDecision::Store(decision) => EntryMeta::new(&decision, 200, STORED_AT),
         ResponseDecision::Pass(reason) => panic!("passed: {reason}"),
@@ -27,20 +30,56 @@ fn serving(meta: &EntryMeta, path: &str, request_lines: &[&str], now: u64) -> Se
 fn serves_fresh_then_stale_while_revalidating_then_revalidates() {
     let meta = stored(
         "/products/1",
-        &["Cache-Control: max-age=60, stale-while-revalidate=30, stale-if-error=300", "ETag: \"v1\""],
+        &[
+            "Cache-Control: max-age=60, stale-while-revalidate=30, stale-if-error=300",
+            "ETag: \"v1\"",
+        ],
         &[],
     );
-    let validators = Validators { etag: Some("\"v1\"".into()), last_modified: None };
+    let validators = Validators {
+        etag: Some("\"v1\"".into()),
+        last_modified: None,
+    };
     let table = [
         (0, Serving::Fresh { age: 0 }),
         (59, Serving::Fresh { age: 59 }),
-        (60, Serving::StaleWhileRevalidate { age: 60, validators: validators.clone() }),
-        (89, Serving::StaleWhileRevalidate { age: 89, validators: validators.clone() }),
-        (90, Serving::Revalidate { age: 90, validators: validators.clone(), stale_if_error: true }),
-        (360, Serving::Revalidate { age: 360, validators: validators.clone(), stale_if_error: false }),
+        (
+            60,
+            Serving::StaleWhileRevalidate {
+                age: 60,
+                validators: validators.clone(),
+            },
+        ),
+        (
+            89,
+            Serving::StaleWhileRevalidate {
+                age: 89,
+                validators: validators.clone(),
+            },
+        ),
+        (
+            90,
+            Serving::Revalidate {
+                age: 90,
+                validators: validators.clone(),
+                stale_if_error: true,
+            },
+        ),
+        (
+            360,
+            Serving::Revalidate {
+                age: 360,
+                validators: validators.clone(),
+                stale_if_error: false,
+            },
+        ),
     ];
     for (after, want) in table {
-        assert_eq!(serving(&meta, "/products/1", &[], STORED_AT + after), want, "+{after}s");
+        assert_eq!(
+            serving(&meta, "/products/1", &[], STORED_AT + after),
+            want,
+            "+{after}s"
+        );
     }
     assert!(usable_on_error(&meta, STORED_AT + 359));
     assert!(!usable_on_error(&meta, STORED_AT + 360));
@@ -48,8 +87,15 @@ fn serves_fresh_then_stale_while_revalidating_then_revalidates() {
 
 #[test]
 fn counts_age_from_the_origins_age_header() {
-    let meta = stored("/products/1", &["Cache-Control: max-age=60", "Age: 50"], &[]);
-    assert_eq!(serving(&meta, "/products/1", &[], STORED_AT + 5), Serving::Fresh { age: 55 });
+    let meta = stored(
+        "/products/1",
+        &["Cache-Control: max-age=60", "Age: 50"],
+        &[],
+    );
+    assert_eq!(
+        serving(&meta, "/products/1", &[], STORED_AT + 5),
+        Serving::Fresh { age: 55 }
+    );
     assert_eq!(meta.remaining_ttl(STORED_AT + 5), 5);
     assert_eq!(meta.remaining_ttl(STORED_AT + 20), -10);
     // A clock that went backwards does not make the entry younger than stored.
@@ -65,7 +111,10 @@ fn keeps_credentialed_requests_off_entries_that_do_not_allow_them() {
         Serving::Unusable(PassReason::Authorization)
     );
     let public = stored("/products/1", &["Cache-Control: public, max-age=60"], &[]);
-    assert_eq!(serving(&public, "/products/1", &auth, STORED_AT), Serving::Fresh { age: 0 });
+    assert_eq!(
+        serving(&public, "/products/1", &auth, STORED_AT),
+        Serving::Fresh { age: 0 }
+    );
 }
 
 #[test]
@@ -76,14 +125,33 @@ fn selects_variants_by_normalized_vary_values() {
         &["Accept-Encoding: gzip"],
     );
     let path = "/media/a.mp3";
-    assert_eq!(serving(&meta, path, &["Accept-Encoding: GZIP;q=1, deflate"], STORED_AT), Serving::Fresh { age: 0 });
-    assert_eq!(serving(&meta, path, &["Accept-Encoding: br"], STORED_AT), Serving::VaryMismatch);
+    assert_eq!(
+        serving(
+            &meta,
+            path,
+            &["Accept-Encoding: GZIP;q=1, deflate"],
+            STORED_AT
+        ),
+        Serving::Fresh { age: 0 }
+    );
+    assert_eq!(
+        serving(&meta, path, &["Accept-Encoding: br"], STORED_AT),
+        Serving::VaryMismatch
+    );
     assert_eq!(serving(&meta, path, &[], STORED_AT), Serving::VaryMismatch);
 }
 
 #[test]
 fn metadata_round_trips_and_rejects_garbage() {
-    let meta = stored("/products/1", &["Cache-Control: max-age=60", "Surrogate-Key: p1", "ETag: \"x\""], &[]);
+    let meta = stored(
+        "/products/1",
+        &[
+            "Cache-Control: max-age=60",
+            "Surrogate-Key: p1",
+            "ETag: \"x\"",
+        ],
+        &[],
+    );
     assert_eq!(EntryMeta::from_bytes(&meta.to_bytes()).unwrap(), meta);
     assert!(EntryMeta::from_bytes(b"not json").is_err());
     let mut future = meta.clone();
@@ -100,7 +168,10 @@ fn offers_the_stored_validators_as_conditional_headers() {
     };
     assert_eq!(
         conditional_headers(&validators),
-        [("if-none-match", "\"v1\""), ("if-modified-since", "Tue, 14 Nov 2023 00:00:00 GMT")]
+        [
+            ("if-none-match", "\"v1\""),
+            ("if-modified-since", "Tue, 14 Nov 2023 00:00:00 GMT")
+        ]
     );
     assert!(conditional_headers(&Validators::default()).is_empty());
 }
@@ -115,7 +186,11 @@ fn a_304_refreshes_the_stored_response() {
         "Cache-Control: max-age=60",
         "ETag: \"v1\"",
     ]);
-    let not_modified = header_list(&["Cache-Control: max-age=600", "Content-Length: 0", "ETag: \"v1\""]);
+    let not_modified = header_list(&[
+        "Cache-Control: max-age=600",
+        "Content-Length: 0",
+        "ETag: \"v1\"",
+    ]);
     let merged = merge_not_modified(&Headers::new(&stored), &Headers::new(&not_modified));
     let merged = Headers::new(&merged);
     assert_eq!(merged.get_str("cache-control"), Some("max-age=600"));
