@@ -1,1 +1,127 @@
-fn main() {}
+//! The whole request decision against `url::Url::parse` of the same URL.
+//!
+//! `cargo bench -p edgecache-core` runs criterion's measurements, then a
+//! head-to-head pass that prints the ratio (goal: at most 3x).
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group};
+use edgecache_core::{
+    Config, Disposition, Headers, RequestDecision, Scheme, ViewerRequest, decide_request,
+};
+
+const URL: &str = "https://api.example.com/search/pcp?Zipcode=10001&Keyword=flu&utm_source=newsletter&Limit=10&Page=2";
+const TARGET: &str = "/search/pcp?Zipcode=10001&Keyword=flu&utm_source=newsletter&Limit=10&Page=2";
+
+/// Headers a browser sends with an API call.
+const HEADERS: [(&str, &[u8]); 6] = [
+    ("host", b"api.example.com"),
+    (
+        "user-agent",
+        b"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36",
+    ),
+    ("accept", b"application/json"),
+    ("accept-encoding", b"gzip, deflate, br"),
+    ("accept-language", b"en-US,en;q=0.9"),
+    ("cookie", b"session=0123456789abcdef; theme=dark"),
+];
+
+fn config() -> Config {
+    Config::from_json(include_str!("../../config/demo.json")).expect("demo config")
+}
+
+fn viewer() -> ViewerRequest<'static> {
+    ViewerRequest {
+        method: "GET",
+        scheme: Scheme::Https,
+        host: "api.example.com",
+        target: TARGET,
+        headers: Headers::new(&HEADERS),
+        has_body: false,
+        client_ip: Some("192.0.2.1"),
+    }
+}
+
+/// The decision plus the key's hash, which every lookup needs.
+fn decide_and_hash(config: &Config, request: &ViewerRequest<'_>) -> usize {
+    match decide_request(config, request) {
+        RequestDecision::Forward(plan) => match &plan.disposition {
+            Disposition::Lookup(key) => key.hash_hex().len() + plan.origin_request.url.len(),
+            Disposition::Pass(_) => 0,
+        },
+        RequestDecision::Reject(_) => 0,
+    }
+}
+
+fn benches(c: &mut Criterion) {
+    let config = config();
+    let request = viewer();
+    c.bench_function("url::Url::parse", |b| {
+        b.iter(|| url::Url::parse(black_box(URL)))
+    });
+    c.bench_function("decide_request", |b| {
+        b.iter(|| decide_request(black_box(&config), black_box(&request)))
+    });
+    c.bench_function("decide_request + key hash", |b| {
+        b.iter(|| decide_and_hash(black_box(&config), black_box(&request)))
+    });
+}
+
+criterion_group!(group, benches);
+
+/// Median nanoseconds per call over `rounds` batches.
+fn median_ns(rounds: usize, per_round: u32, mut f: impl FnMut()) -> f64 {
+    let mut samples: Vec<f64> = (0..rounds)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..per_round {
+                f();
+            }
+            start.elapsed().as_nanos() as f64 / f64::from(per_round)
+        })
+        .collect();
+    samples.sort_by(f64::total_cmp);
+    samples[rounds / 2]
+}
+
+fn print_ratio() {
+    let config = config();
+    let request = viewer();
+    // Interleave the two so that machine load hits both alike.
+    let (mut parse, mut decide, mut hashed) = (Vec::new(), Vec::new(), Vec::new());
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while Instant::now() < deadline {
+        parse.push(median_ns(5, 2000, || {
+            black_box(url::Url::parse(black_box(URL)).ok());
+        }));
+        decide.push(median_ns(5, 2000, || {
+            black_box(decide_request(black_box(&config), black_box(&request)));
+        }));
+        hashed.push(median_ns(5, 2000, || {
+            black_box(decide_and_hash(black_box(&config), black_box(&request)));
+        }));
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (parse, decide, hashed) = (median(parse), median(decide), median(hashed));
+    println!();
+    println!("head-to-head (median ns per call, release profile):");
+    println!("  url::Url::parse            {parse:8.0} ns");
+    println!(
+        "  decide_request             {decide:8.0} ns   ratio {:.2}x (goal <= 3x)",
+        decide / parse
+    );
+    println!(
+        "  decide_request + key hash  {hashed:8.0} ns   ratio {:.2}x",
+        hashed / parse
+    );
+}
+
+fn main() {
+    group();
+    Criterion::default().configure_from_args().final_summary();
+    print_ratio();
+}

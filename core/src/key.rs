@@ -19,7 +19,7 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::percent::push_escaped;
+use crate::percent::{ByteSet, push_escaped};
 
 /// Bumped whenever the text format changes, so old entries are not reused.
 const KEY_VERSION: &str = "edgecache-key/1\n";
@@ -89,7 +89,7 @@ impl KeyBuilder {
             text.push(' ');
         }
         if let Some(host) = host {
-            push_escaped(&mut text, host.as_bytes(), is_host_char);
+            push_escaped(&mut text, host.as_bytes(), &HOST_CHARS);
         }
         text.push_str(path);
         KeyBuilder {
@@ -119,9 +119,7 @@ impl KeyBuilder {
     /// Appends a keyed cookie.
     pub fn cookie(&mut self, name: &str, value: &str) {
         self.text.push_str(" c:");
-        push_escaped(&mut self.text, name.as_bytes(), |b| {
-            is_value_char(b) && b != b'='
-        });
+        push_escaped(&mut self.text, name.as_bytes(), &COOKIE_NAME_CHARS);
         self.text.push('=');
         let start = self.text.len();
         push_value(&mut self.text, value.as_bytes());
@@ -146,16 +144,18 @@ impl KeyBuilder {
 /// escape character itself and the quote and backslash that would need
 /// escaping in a Cache-Status `key="..."`.
 pub(crate) fn push_value(out: &mut String, value: &[u8]) {
-    push_escaped(out, value, is_value_char);
+    push_escaped(out, value, &VALUE_CHARS);
 }
 
-fn is_value_char(b: u8) -> bool {
+const fn is_value_char(b: u8) -> bool {
     b.is_ascii_graphic() && b != b'"' && b != b'\\'
 }
 
-fn is_host_char(b: u8) -> bool {
+const VALUE_CHARS: ByteSet = crate::percent::byte_set!(|b| is_value_char(b));
+const COOKIE_NAME_CHARS: ByteSet = crate::percent::byte_set!(|b| is_value_char(b) && b != b'=');
+const HOST_CHARS: ByteSet = crate::percent::byte_set!(|b| {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':' | b'[' | b']')
-}
+});
 
 #[cfg(test)]
 mod tests {

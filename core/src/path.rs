@@ -4,7 +4,7 @@
 //! the origin receives, so the edge and the origin never disagree about
 //! which resource was asked for (`/media/%2e%2e/admin` is `/admin` for both).
 
-use crate::percent::{is_sub_delim, is_unreserved, push_normalized};
+use crate::percent::{ByteSet, is_sub_delim, is_unreserved, push_normalized};
 
 /// Why a request target has no usable path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,7 +27,7 @@ pub fn normalize_path(raw: &str) -> Result<String, PathError> {
         return Err(PathError::NotOriginForm);
     }
     let mut out = String::with_capacity(raw.len() + 8);
-    push_normalized(&mut out, raw.as_bytes(), is_path_char);
+    push_normalized(&mut out, raw, &PATH_CHARS);
     if has_dot_segment(&out) {
         out = remove_dot_segments(&out);
     }
@@ -35,9 +35,9 @@ pub fn normalize_path(raw: &str) -> Result<String, PathError> {
 }
 
 /// RFC 3986 `pchar` plus `/`.
-fn is_path_char(b: u8) -> bool {
-    is_unreserved(b) || is_sub_delim(b) || matches!(b, b':' | b'@' | b'/')
-}
+const PATH_CHARS: ByteSet = crate::percent::byte_set!(|b| is_unreserved(b)
+    || is_sub_delim(b)
+    || matches!(b, b':' | b'@' | b'/'));
 
 fn has_dot_segment(path: &str) -> bool {
     path.split('/')

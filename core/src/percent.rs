@@ -3,14 +3,45 @@
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
+/// A set of bytes, as a lookup table built at compile time by
+/// [`byte_set!`].
+pub(crate) struct ByteSet([bool; 256]);
+
+/// `byte_set!(|b| condition)`: the bytes for which the condition holds,
+/// as a const [`ByteSet`].
+macro_rules! byte_set {
+    (|$b:ident| $member:expr) => {{
+        let mut table = [false; 256];
+        let mut i = 0;
+        while i < 256 {
+            let $b = i as u8;
+            table[i] = $member;
+            i += 1;
+        }
+        $crate::percent::ByteSet::from_table(table)
+    }};
+}
+pub(crate) use byte_set;
+
+impl ByteSet {
+    pub(crate) const fn from_table(table: [bool; 256]) -> ByteSet {
+        ByteSet(table)
+    }
+
+    #[inline]
+    pub(crate) fn contains(&self, b: u8) -> bool {
+        self.0[usize::from(b)]
+    }
+}
+
 /// RFC 3986 `unreserved`: characters that never need encoding, so that
 /// `%41` and `A` name the same resource (section 6.2.2.2).
-pub(crate) fn is_unreserved(b: u8) -> bool {
+pub(crate) const fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
 }
 
 /// RFC 3986 `sub-delims`.
-pub(crate) fn is_sub_delim(b: u8) -> bool {
+pub(crate) const fn is_sub_delim(b: u8) -> bool {
     matches!(
         b,
         b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'='
@@ -21,39 +52,47 @@ pub(crate) fn is_sub_delim(b: u8) -> bool {
 /// - an escape of an unreserved character is decoded (`%7E` becomes `~`);
 /// - any other escape is kept, with upper-case hex digits (`%2f` becomes `%2F`);
 /// - a `%` that starts no valid escape is encoded as `%25`;
-/// - a byte that `keep_raw` refuses is encoded.
+/// - a byte not in `keep_raw` is encoded (`keep_raw` holds ASCII only).
 ///
 /// The result only holds `keep_raw` bytes and well-formed escapes, and
 /// normalizing it again changes nothing.
-pub(crate) fn push_normalized(out: &mut String, input: &[u8], keep_raw: fn(u8) -> bool) {
+pub(crate) fn push_normalized(out: &mut String, input: &str, keep_raw: &ByteSet) {
+    let bytes = input.as_bytes();
     let mut i = 0;
-    while i < input.len() {
-        let b = input[i];
-        if b == b'%' {
-            if let Some(decoded) = decode_escape(input, i) {
-                if is_unreserved(decoded) {
-                    out.push(char::from(decoded));
-                } else {
-                    push_escape(out, decoded);
-                }
-                i += 3;
-                continue;
-            }
-            push_escape(out, b'%');
-        } else if b != b'%' && keep_raw(b) {
-            out.push(char::from(b));
-        } else {
-            push_escape(out, b);
+    while i < bytes.len() {
+        // Copy the run of bytes that stay as they are in one go. A run
+        // starts and ends beside ASCII bytes, so it is a valid `str` slice.
+        let run = bytes[i..]
+            .iter()
+            .position(|&b| b == b'%' || !keep_raw.contains(b))
+            .unwrap_or(bytes.len() - i);
+        if run > 0 {
+            out.push_str(input.get(i..i + run).unwrap_or_default());
+            i += run;
+            continue;
         }
+        let b = bytes[i];
+        if b == b'%'
+            && let Some(decoded) = decode_escape(bytes, i)
+        {
+            if is_unreserved(decoded) {
+                out.push(char::from(decoded));
+            } else {
+                push_escape(out, decoded);
+            }
+            i += 3;
+            continue;
+        }
+        push_escape(out, b);
         i += 1;
     }
 }
 
-/// Appends `input` with every byte that `keep_raw` refuses (and `%` itself)
+/// Appends `input` with every byte not in `keep_raw` (and `%` itself)
 /// percent-encoded: an injective encoding into printable ASCII.
-pub(crate) fn push_escaped(out: &mut String, input: &[u8], keep_raw: fn(u8) -> bool) {
+pub(crate) fn push_escaped(out: &mut String, input: &[u8], keep_raw: &ByteSet) {
     for &b in input {
-        if b != b'%' && keep_raw(b) {
+        if b != b'%' && keep_raw.contains(b) {
             out.push(char::from(b));
         } else {
             push_escape(out, b);
@@ -86,9 +125,11 @@ fn hex_value(b: u8) -> Option<u8> {
 mod tests {
     use super::*;
 
+    const UNRESERVED: ByteSet = crate::percent::byte_set!(|b| is_unreserved(b));
+
     fn normalized(input: &str) -> String {
         let mut out = String::new();
-        push_normalized(&mut out, input.as_bytes(), is_unreserved);
+        push_normalized(&mut out, input, &UNRESERVED);
         out
     }
 
@@ -117,9 +158,8 @@ mod tests {
     #[test]
     fn escaping_encodes_percent_itself() {
         let mut out = String::new();
-        push_escaped(&mut out, b"50% \"off\"", |b| {
-            b.is_ascii_graphic() && b != b'"'
-        });
+        const GRAPHIC: ByteSet = byte_set!(|b| b.is_ascii_graphic() && b != b'"');
+        push_escaped(&mut out, b"50% \"off\"", &GRAPHIC);
         assert_eq!(out, "50%25%20%22off%22");
     }
 }

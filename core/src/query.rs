@@ -5,7 +5,7 @@
 //! origin that would split on `;` cannot be handed a parameter the key never
 //! saw ("parameter cloaking", `?utm=x;Keyword=evil`).
 
-use crate::percent::{is_sub_delim, is_unreserved, push_normalized};
+use crate::percent::{ByteSet, is_sub_delim, is_unreserved, push_normalized};
 
 /// Normalizes a raw query (without the `?`): each parameter's
 /// percent-encoding normalized as for paths, empty parameters (`a=1&&b=2`)
@@ -21,7 +21,7 @@ pub fn normalize_query(raw: &str) -> String {
         if !out.is_empty() {
             out.push('&');
         }
-        push_normalized(&mut out, param.as_bytes(), is_query_char);
+        push_normalized(&mut out, param, &QUERY_CHARS);
     }
     out
 }
@@ -30,16 +30,20 @@ pub fn normalize_query(raw: &str) -> String {
 /// that a configured `utm source` matches a request's `utm%20source`.
 pub(crate) fn normalize_name(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
-    push_normalized(&mut out, name.as_bytes(), |b| is_query_char(b) && b != b'=');
+    push_normalized(&mut out, name, &NAME_CHARS);
     out
 }
 
 /// RFC 3986 query characters, minus the separators `&` and `;`.
-fn is_query_char(b: u8) -> bool {
+const fn is_query_char(b: u8) -> bool {
     (is_unreserved(b) || is_sub_delim(b) || matches!(b, b':' | b'@' | b'/' | b'?'))
         && b != b'&'
         && b != b';'
 }
+
+const QUERY_CHARS: ByteSet = crate::percent::byte_set!(|b| is_query_char(b));
+/// A parameter name holds no `=` either.
+const NAME_CHARS: ByteSet = crate::percent::byte_set!(|b| is_query_char(b) && b != b'=');
 
 /// One parameter of a normalized query.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

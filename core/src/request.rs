@@ -9,6 +9,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashSet;
+use std::fmt::Write as _;
 
 use crate::accept_encoding::AcceptEncoding;
 use crate::behavior::select;
@@ -138,7 +139,7 @@ impl OriginRequest<'_, '_> {
 /// assert_eq!(key.as_str(), "/search?Keyword=flu");
 /// assert_eq!(plan.origin_request.url, "https://api.example.com/search?utm_source=x&Keyword=flu");
 /// ```
-pub fn decide_request<'c, 'r>(
+pub fn decide_request<'c: 'r, 'r>(
     config: &'c Config,
     request: &ViewerRequest<'r>,
 ) -> RequestDecision<'c, 'r> {
@@ -148,7 +149,7 @@ pub fn decide_request<'c, 'r>(
     }
 }
 
-fn plan<'c, 'r>(
+fn plan<'c: 'r, 'r>(
     config: &'c Config,
     request: &ViewerRequest<'r>,
 ) -> Result<RequestPlan<'c, 'r>, Rejection> {
@@ -273,13 +274,11 @@ impl<'c> Forwarding<'c> {
     /// Writes keyed parameters into the key; returns the forwarded query.
     fn query(&self, query: &str, key: &mut KeyBuilder) -> String {
         let canonical = self.policy.canonicalize_query;
-        let mut seen: Option<HashSet<&str>> = canonical.dedupe.then(HashSet::new);
+        let mut seen = Seen::default();
         let mut keyed: Vec<Param<'_>> = Vec::new();
         let mut forwarded = String::with_capacity(query.len());
         for param in params(query) {
-            if let Some(seen) = seen.as_mut()
-                && !seen.insert(param.text)
-            {
+            if canonical.dedupe && !seen.insert(param.text) {
                 continue;
             }
             let is_keyed = self.policy.query_strings.keys(param.name);
@@ -314,12 +313,15 @@ impl<'c> Forwarding<'c> {
         &self,
         request: &ViewerRequest<'r>,
         key: &mut KeyBuilder,
-    ) -> Vec<(Cow<'r, str>, Cow<'r, [u8]>)> {
+    ) -> Vec<(Cow<'r, str>, Cow<'r, [u8]>)>
+    where
+        'c: 'r,
+    {
         let headers = request.headers;
         let mut out: Vec<(Cow<'r, str>, Cow<'r, [u8]>)> = Vec::with_capacity(8);
         out.push((
             Cow::Borrowed("host"),
-            Cow::Owned(self.host_header(request).into_bytes()),
+            Cow::Borrowed(self.host_header(request).as_bytes()),
         ));
         for name in &self.policy.headers {
             if let Some(value) = joined(&headers, name) {
@@ -356,35 +358,38 @@ impl<'c> Forwarding<'c> {
         out
     }
 
-    fn host_header(&self, request: &ViewerRequest<'_>) -> String {
+    fn host_header<'r>(&self, request: &ViewerRequest<'r>) -> &'r str
+    where
+        'c: 'r,
+    {
         match &self.origin.host_header {
-            HostHeader::Origin => self.origin.domain.clone(),
-            HostHeader::Viewer => request.host.to_string(),
-            HostHeader::Custom(host) => host.clone(),
+            HostHeader::Origin => &self.origin.domain,
+            HostHeader::Viewer => request.host,
+            HostHeader::Custom(host) => host,
         }
     }
 
     /// Whether a viewer header of this name goes to the origin as sent.
     pub fn forwards_viewer_header(&self, name: &str) -> bool {
-        let owned_by_edge = EDGE_OWNED_HEADERS
-            .iter()
-            .any(|h| name.eq_ignore_ascii_case(h))
+        let role = HeaderRole::of(name);
+        if role == HeaderRole::EdgeOwned
             || self
                 .origin
                 .custom_headers
                 .iter()
-                .any(|(h, _)| name.eq_ignore_ascii_case(h));
-        if owned_by_edge {
+                .any(|(h, _)| name.eq_ignore_ascii_case(h))
+        {
             return false;
         }
-        let keyed = self
-            .policy
-            .headers
-            .iter()
-            .any(|h| name.eq_ignore_ascii_case(h));
-        keyed
-            || (self.pass && PASS_HEADERS.iter().any(|h| name.eq_ignore_ascii_case(h)))
-            || self.orp.is_some_and(|p| forwards_unkeyed(&p.headers, name))
+        (self.pass && role == HeaderRole::Pass)
+            || self
+                .policy
+                .headers
+                .iter()
+                .any(|h| name.eq_ignore_ascii_case(h))
+            || self
+                .orp
+                .is_some_and(|p| forwards_unkeyed(&p.headers, name, role))
     }
 
     /// Keys the policy's cookies; forwards keyed and policy-named cookies.
@@ -429,16 +434,80 @@ impl<'c> Forwarding<'c> {
 /// An origin request policy's header list, minus the headers known to
 /// poison caches when they are not keyed: those pass only when named
 /// explicitly (and validation then demands they be keyed).
-fn forwards_unkeyed(set: &NameSet, name: &str) -> bool {
+fn forwards_unkeyed(set: &NameSet, name: &str, role: HeaderRole) -> bool {
     match set {
         NameSet::Only(names) => names.iter().any(|n| name.eq_ignore_ascii_case(n)),
-        NameSet::All | NameSet::AllExcept(_) => {
-            set.forwards(&name.to_ascii_lowercase())
-                && !POISONING_HEADERS
-                    .iter()
-                    .any(|h| name.eq_ignore_ascii_case(h))
+        NameSet::All => role != HeaderRole::Poisoning,
+        NameSet::AllExcept(names) => {
+            role != HeaderRole::Poisoning && !names.iter().any(|n| name.eq_ignore_ascii_case(n))
         }
         NameSet::None => false,
+    }
+}
+
+/// What a viewer header name is to the edge, found with one lower-cased
+/// copy instead of case-insensitive scans of every list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HeaderRole {
+    /// Set by the edge, or hop-by-hop: never forwarded from the viewer.
+    EdgeOwned,
+    /// Describes a bypassing request's body or makes it conditional.
+    Pass,
+    /// Known to poison caches when forwarded unkeyed.
+    Poisoning,
+    Other,
+}
+
+impl HeaderRole {
+    fn of(name: &str) -> HeaderRole {
+        let mut buffer = [0u8; 32];
+        let Some(lower) = buffer.get_mut(..name.len()) else {
+            return HeaderRole::Other;
+        };
+        lower.copy_from_slice(name.as_bytes());
+        lower.make_ascii_lowercase();
+        let lower = std::str::from_utf8(lower).unwrap_or_default();
+        if EDGE_OWNED_HEADERS.contains(&lower) {
+            HeaderRole::EdgeOwned
+        } else if PASS_HEADERS.contains(&lower) {
+            HeaderRole::Pass
+        } else if POISONING_HEADERS.contains(&lower) {
+            HeaderRole::Poisoning
+        } else {
+            HeaderRole::Other
+        }
+    }
+}
+
+/// Parameters seen so far, for dedupe: a short inline list, then a set
+/// once the query is long enough for a linear scan to cost more than hashing.
+#[derive(Default)]
+struct Seen<'q> {
+    few: [&'q str; Seen::INLINE],
+    len: usize,
+    many: Option<HashSet<&'q str>>,
+}
+
+impl<'q> Seen<'q> {
+    const INLINE: usize = 16;
+
+    /// Records `text`; false when it was seen before.
+    fn insert(&mut self, text: &'q str) -> bool {
+        if let Some(set) = self.many.as_mut() {
+            return set.insert(text);
+        }
+        if self.few[..self.len].contains(&text) {
+            return false;
+        }
+        if self.len == Self::INLINE {
+            let mut set: HashSet<&'q str> = self.few.iter().copied().collect();
+            set.insert(text);
+            self.many = Some(set);
+        } else {
+            self.few[self.len] = text;
+            self.len += 1;
+        }
+        true
     }
 }
 
@@ -501,8 +570,8 @@ fn origin_url(origin: &Origin, viewer: Scheme, path: &str, query: &str) -> Strin
     url.push_str("://");
     url.push_str(&origin.domain);
     if let Some(port) = port {
-        url.push(':');
-        url.push_str(&port.to_string());
+        // Writing to a String cannot fail.
+        let _ = write!(url, ":{port}");
     }
     url.push_str(&origin.path);
     url.push_str(path);

@@ -45,7 +45,7 @@ pub fn viewer<'a>(
 }
 
 /// The plan for a request that the configuration forwards.
-pub fn plan<'c, 'r>(config: &'c Config, request: &ViewerRequest<'r>) -> RequestPlan<'c, 'r> {
+pub fn plan<'c: 'r, 'r>(config: &'c Config, request: &ViewerRequest<'r>) -> RequestPlan<'c, 'r> {
     match decide_request(config, request) {
         RequestDecision::Forward(plan) => plan,
         RequestDecision::Reject(r) => panic!("rejected: {r}"),
