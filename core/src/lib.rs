@@ -24,6 +24,7 @@ mod config;
 mod cookies;
 mod entry;
 mod error;
+mod forward;
 mod headers;
 mod key;
 mod path;
@@ -50,6 +51,7 @@ pub use config::{
 };
 pub use entry::EntryMeta;
 pub use error::{ConfigError, Error};
+pub use forward::Forwarding;
 pub use headers::{HeaderPair, Headers};
 pub use key::CacheKey;
 pub use path::{PathError, normalize_path};
@@ -59,7 +61,7 @@ pub use policy::{
 pub use query::normalize_query;
 pub use reason::{PassReason, Rejection};
 pub use request::{
-    Disposition, Forwarding, MAX_TARGET_LEN, OriginRequest, RequestDecision, RequestPlan, Scheme,
+    Disposition, MAX_TARGET_LEN, OriginRequest, RequestDecision, RequestPlan, Scheme,
     ViewerRequest, decide_request,
 };
 pub use serve::{

@@ -1,0 +1,182 @@
+//! Checks on behaviors: patterns, references to origins and policies,
+//! method sets, and forwarding that could poison the cache.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{Checker, Names, POISONING_HEADERS};
+use crate::behavior::PathPattern;
+use crate::config::schema::RawBehavior;
+use crate::config::{Behavior, CachePolicy, Method, MethodSet, NameSet, OriginRequestPolicy};
+
+pub(super) fn check_repeated_pattern(
+    c: &mut Checker,
+    path: &str,
+    b: &RawBehavior,
+    seen: &mut BTreeMap<String, String>,
+) {
+    let Some(pattern) = &b.path_pattern else {
+        return;
+    };
+    let canonical = if pattern.starts_with('/') || pattern.starts_with('*') {
+        pattern.clone()
+    } else {
+        format!("/{pattern}")
+    };
+    if let Some(first) = seen.get(&canonical) {
+        c.error(
+            format!("{path}.path_pattern"),
+            format!("{pattern:?} repeats {first}'s pattern, so this behavior never matches"),
+        );
+    } else {
+        seen.insert(canonical, path.to_string());
+    }
+}
+
+pub(super) fn behavior(
+    c: &mut Checker,
+    path: &str,
+    b: &RawBehavior,
+    names: &Names<'_>,
+    needs_pattern: bool,
+) -> Behavior {
+    let pattern = match (&b.path_pattern, needs_pattern) {
+        (Some(p), true) => PathPattern::compile(p)
+            .map_err(|e| c.error(format!("{path}.path_pattern"), e.to_string()))
+            .ok(),
+        (None, true) => {
+            c.error(format!("{path}.path_pattern"), "missing required field");
+            None
+        }
+        (Some(_), false) => {
+            c.error(
+                format!("{path}.path_pattern"),
+                "the default behavior matches every path (*) and takes no pattern",
+            );
+            None
+        }
+        (None, false) => None,
+    };
+    let origin = reference(
+        c,
+        &format!("{path}.origin"),
+        "origin",
+        &b.origin,
+        (&names.origins, &names.broken.origins),
+    );
+    let cache_policy = reference(
+        c,
+        &format!("{path}.cache_policy"),
+        "cache policy",
+        &b.cache_policy,
+        (&names.cache_policies, &names.broken.cache_policies),
+    );
+    let origin_request_policy = b.origin_request_policy.as_ref().map(|name| {
+        reference(
+            c,
+            &format!("{path}.origin_request_policy"),
+            "origin request policy",
+            name,
+            (
+                &names.origin_request_policies,
+                &names.broken.origin_request_policies,
+            ),
+        )
+    });
+    let (allowed_methods, cached_methods) = methods(c, path, b);
+    Behavior {
+        pattern,
+        origin,
+        cache_policy,
+        origin_request_policy,
+        allowed_methods,
+        cached_methods,
+    }
+}
+
+/// Resolves a name to its index, recording an error (index 0) when unknown.
+/// A name whose definition failed to parse was reported already.
+fn reference(
+    c: &mut Checker,
+    path: &str,
+    kind: &str,
+    name: &str,
+    (known, broken): (&[String], &BTreeSet<String>),
+) -> usize {
+    known.iter().position(|k| k == name).unwrap_or_else(|| {
+        if broken.contains(name) {
+            return 0;
+        }
+        let hint = if known.is_empty() {
+            String::new()
+        } else {
+            format!(" (known: {})", known.join(", "))
+        };
+        c.error(path, format!("no {kind} named {name:?}{hint}"));
+        0
+    })
+}
+
+/// CloudFront's method sets: allowed is GET+HEAD, +OPTIONS, or all seven;
+/// cached is GET+HEAD or +OPTIONS, and only what is allowed.
+fn methods(c: &mut Checker, path: &str, b: &RawBehavior) -> (MethodSet, MethodSet) {
+    use Method::*;
+    let allowed = MethodSet::from_methods(&b.allowed_methods);
+    let cached = MethodSet::from_methods(&b.cached_methods);
+    let allowed_sets = [
+        MethodSet::from_methods(&[Get, Head]),
+        MethodSet::from_methods(&[Get, Head, Options]),
+        MethodSet::from_methods(&Method::ALL),
+    ];
+    if !allowed_sets.contains(&allowed) {
+        c.error(
+            format!("{path}.allowed_methods"),
+            "expected [GET, HEAD], [GET, HEAD, OPTIONS] or all of GET, HEAD, OPTIONS, PUT, POST, PATCH, DELETE",
+        );
+    }
+    if !allowed_sets[..2].contains(&cached) {
+        c.error(
+            format!("{path}.cached_methods"),
+            "expected [GET, HEAD] or [GET, HEAD, OPTIONS]",
+        );
+    } else if allowed_sets.contains(&allowed) && !cached.is_subset_of(allowed) {
+        c.error(
+            format!("{path}.cached_methods"),
+            "caches a method that allowed_methods does not allow",
+        );
+    }
+    (allowed, cached)
+}
+
+/// Refuses an origin request policy that forwards, unkeyed, a header known to
+/// change what common frameworks answer (see [`POISONING_HEADERS`]).
+pub(super) fn check_forwarding_is_keyed(
+    c: &mut Checker,
+    path: &str,
+    b: &Behavior,
+    cache_policies: &[CachePolicy],
+    request_policies: &[OriginRequestPolicy],
+) {
+    let (Some(policy), Some(orp)) = (
+        cache_policies.get(b.cache_policy),
+        b.origin_request_policy
+            .and_then(|i| request_policies.get(i)),
+    ) else {
+        return;
+    };
+    if let NameSet::Only(names) = &orp.headers {
+        for name in names
+            .iter()
+            .filter(|n| POISONING_HEADERS.contains(&n.as_str()))
+        {
+            if !policy.keys_header(name) {
+                c.error(
+                    format!("{path}.origin_request_policy"),
+                    format!(
+                        "{:?} forwards {name} but cache policy {:?} does not key it: one viewer could poison every viewer's entry; add it to the cache policy's headers",
+                        orp.name, policy.name
+                    ),
+                );
+            }
+        }
+    }
+}

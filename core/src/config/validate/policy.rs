@@ -1,0 +1,227 @@
+//! Checks on cache policies and origin request policies.
+
+use std::collections::BTreeSet;
+
+use super::{Checker, is_token};
+use crate::config::schema::{HeaderForwarding, NameFilter, RawCachePolicy, RawOriginRequestPolicy};
+use crate::config::{CachePolicy, NameSet, OriginRequestPolicy, Seconds, TtlLimits};
+use crate::query::normalize_name;
+
+/// CloudFront's `max-age` ceiling ("100 years"), used to bound every duration.
+const MAX_SECONDS: Seconds = 3_153_600_000;
+/// CloudFront's default and maximum for a cache policy's TTLs.
+const CLOUDFRONT_DEFAULT_TTL: Seconds = 86_400;
+pub(super) const CLOUDFRONT_MAX_TTL: Seconds = 31_536_000;
+/// Header names that are configured elsewhere, or hop-by-hop, and so may
+/// not appear in a key or forwarding list.
+const RESERVED_HEADERS: [(&str, &str); 9] = [
+    (
+        "host",
+        "use the cache policy's include_host or the origin's host_header",
+    ),
+    ("cookie", "use the cookies setting"),
+    ("connection", "it is hop-by-hop"),
+    ("keep-alive", "it is hop-by-hop"),
+    ("te", "it is hop-by-hop"),
+    ("trailer", "it is hop-by-hop"),
+    ("transfer-encoding", "it is hop-by-hop"),
+    ("upgrade", "it is hop-by-hop"),
+    ("proxy-authorization", "it is hop-by-hop"),
+];
+
+pub(super) fn cache_policy(
+    c: &mut Checker,
+    path: &str,
+    name: &str,
+    p: &mut RawCachePolicy,
+) -> CachePolicy {
+    let ttl = ttl_limits(c, path, p);
+    // Fill in CloudFront's defaults so that `check --print` shows them.
+    p.default_ttl = Some(ttl.default);
+    p.max_ttl = Some(ttl.max);
+    for (field, value) in [
+        ("stale_while_revalidate", p.stale_while_revalidate),
+        ("stale_if_error", p.stale_if_error),
+    ] {
+        if value > MAX_SECONDS {
+            c.error(
+                format!("{path}.{field}"),
+                format!("at most {MAX_SECONDS} seconds"),
+            );
+        }
+    }
+    let query_strings = name_filter(
+        c,
+        &format!("{path}.query_strings"),
+        &p.query_strings,
+        normalize_name,
+    );
+    let cookies = name_filter(c, &format!("{path}.cookies"), &p.cookies, str::to_string);
+    let mut headers = Vec::with_capacity(p.headers.len());
+    for (i, header) in p.headers.iter().enumerate() {
+        let at = format!("{path}.headers[{i}]");
+        let lower = header.to_ascii_lowercase();
+        if check_header_name(c, &at, header) {
+            if lower == "accept-encoding" && (p.accept_encoding.gzip || p.accept_encoding.brotli) {
+                c.error(&at, "Accept-Encoding is keyed by the accept_encoding setting; disable it to key the raw header");
+            } else if headers.contains(&lower) {
+                c.error(&at, "header listed twice (names are case-insensitive)");
+            }
+        }
+        headers.push(lower);
+    }
+    headers.sort();
+    headers.dedup();
+    CachePolicy {
+        name: name.to_string(),
+        ttl,
+        query_strings,
+        headers,
+        cookies,
+        accept_encoding: p.accept_encoding,
+        canonicalize_query: p.canonicalize_query,
+        include_host: p.include_host,
+        cloudfront_min_ttl_override: p.cloudfront_min_ttl_override,
+        stale_while_revalidate: p.stale_while_revalidate,
+        stale_if_error: p.stale_if_error,
+    }
+}
+
+/// CloudFront's defaults: DefaultTTL is 86400, or MinTTL when larger;
+/// MaxTTL is 31536000, or DefaultTTL when larger. Then min <= default <= max.
+fn ttl_limits(c: &mut Checker, path: &str, p: &RawCachePolicy) -> TtlLimits {
+    let min = p.min_ttl;
+    let default = p.default_ttl.unwrap_or(CLOUDFRONT_DEFAULT_TTL.max(min));
+    let max = p.max_ttl.unwrap_or(CLOUDFRONT_MAX_TTL.max(default));
+    for (field, value) in [("min_ttl", min), ("default_ttl", default), ("max_ttl", max)] {
+        if value > MAX_SECONDS {
+            c.error(
+                format!("{path}.{field}"),
+                format!("at most {MAX_SECONDS} seconds (100 years)"),
+            );
+        }
+    }
+    if min > default {
+        c.error(
+            format!("{path}.default_ttl"),
+            format!("default_ttl {default} is below min_ttl {min}"),
+        );
+    }
+    if default > max {
+        c.error(
+            format!("{path}.max_ttl"),
+            format!("max_ttl {max} is below default_ttl {default}"),
+        );
+    } else if min > max {
+        c.error(
+            format!("{path}.max_ttl"),
+            format!("max_ttl {max} is below min_ttl {min}"),
+        );
+    }
+    TtlLimits { min, default, max }
+}
+
+fn name_filter(
+    c: &mut Checker,
+    path: &str,
+    filter: &NameFilter,
+    normalize: fn(&str) -> String,
+) -> NameSet {
+    match filter {
+        NameFilter::None => NameSet::None,
+        NameFilter::All => NameSet::All,
+        NameFilter::Whitelist(names) => {
+            NameSet::Only(names_list(c, path, names, "whitelist", normalize))
+        }
+        NameFilter::AllExcept(names) => {
+            NameSet::AllExcept(names_list(c, path, names, "all_except", normalize))
+        }
+    }
+}
+
+fn names_list(
+    c: &mut Checker,
+    path: &str,
+    names: &[String],
+    mode: &str,
+    normalize: fn(&str) -> String,
+) -> Vec<String> {
+    if names.is_empty() {
+        c.error(
+            format!("{path}.names"),
+            format!("{mode} with no names; use \"none\" or \"all\" instead"),
+        );
+    }
+    let mut seen = BTreeSet::new();
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            if name.is_empty() {
+                c.error(format!("{path}.names[{i}]"), "empty name");
+            } else if !seen.insert(name.as_str()) {
+                c.error(
+                    format!("{path}.names[{i}]"),
+                    format!("{name:?} listed twice"),
+                );
+            }
+            normalize(name)
+        })
+        .collect()
+}
+
+/// Checks a header name for a key or forwarding list; true when usable.
+fn check_header_name(c: &mut Checker, path: &str, name: &str) -> bool {
+    if !is_token(name) {
+        c.error(path, format!("{name:?} is not a valid header name"));
+        return false;
+    }
+    let lower = name.to_ascii_lowercase();
+    match RESERVED_HEADERS.iter().find(|(n, _)| *n == lower) {
+        Some((_, why)) => {
+            c.error(path, format!("{name} cannot be listed here: {why}"));
+            false
+        }
+        None => true,
+    }
+}
+
+pub(super) fn origin_request_policy(
+    c: &mut Checker,
+    path: &str,
+    name: &str,
+    p: &RawOriginRequestPolicy,
+) -> OriginRequestPolicy {
+    let headers_path = format!("{path}.headers");
+    let headers = match &p.headers {
+        HeaderForwarding::None => NameSet::None,
+        HeaderForwarding::AllViewer => NameSet::All,
+        HeaderForwarding::Whitelist(names) | HeaderForwarding::AllExcept(names) => {
+            let mode = if matches!(p.headers, HeaderForwarding::Whitelist(_)) {
+                "whitelist"
+            } else {
+                "all_except"
+            };
+            let list = names_list(c, &headers_path, names, mode, |n| n.to_ascii_lowercase());
+            for (i, header) in names.iter().enumerate() {
+                check_header_name(c, &format!("{headers_path}.names[{i}]"), header);
+            }
+            if mode == "whitelist" {
+                NameSet::Only(list)
+            } else {
+                NameSet::AllExcept(list)
+            }
+        }
+    };
+    OriginRequestPolicy {
+        name: name.to_string(),
+        query_strings: name_filter(
+            c,
+            &format!("{path}.query_strings"),
+            &p.query_strings,
+            normalize_name,
+        ),
+        headers,
+        cookies: name_filter(c, &format!("{path}.cookies"), &p.cookies, str::to_string),
+    }
+}
