@@ -463,3 +463,22 @@ fn reports_every_error_at_once() {
         ]
     );
 }
+
+/// The example in README.md, word for word.
+#[test]
+fn readme_error_example_is_what_users_see() {
+    let json = r#"{
+        "origins": {"api": {"domain": "https://a.example"}},
+        "cache_policies": {"p": {"min_ttl": 10, "default_ttl": 1}, "q": {}},
+        "behaviors": [{"path_pattern": "/s", "origin": "api", "cache_policy": "serch"}],
+        "default_behavior": {"origin": "api", "cache_policy": "q"}
+    }"#;
+    let shown = Config::from_json(json).unwrap_err().to_string();
+    assert_eq!(
+        shown,
+        "invalid configuration (3 problems):
+  origins.api.domain: write the domain only, without https://
+  cache_policies.p.default_ttl: default_ttl 1 is below min_ttl 10
+  behaviors[0].cache_policy: no cache policy named \"serch\" (known: p, q)"
+    );
+}
