@@ -28,6 +28,9 @@ pub enum PatternError {
     TooLong(usize),
     /// A character CloudFront does not allow in patterns.
     BadCharacter(char),
+    /// A character CloudFront allows but a normalized path never holds
+    /// raw (`"` arrives as `%22`), so the pattern could never match.
+    NeverInPath(char),
 }
 
 impl std::fmt::Display for PatternError {
@@ -40,7 +43,11 @@ impl std::fmt::Display for PatternError {
             ),
             PatternError::BadCharacter(c) => write!(
                 f,
-                "path pattern has {c:?}; allowed are A-Z a-z 0-9 _ - . * ? $ / ~ \" ' @ : + &"
+                "path pattern has {c:?}; allowed are A-Z a-z 0-9 _ - . * ? $ / ~ ' @ : + &"
+            ),
+            PatternError::NeverInPath(c) => write!(
+                f,
+                "path pattern has {c:?}, which paths only hold percent-encoded, so it never matches"
             ),
         }
     }
@@ -63,7 +70,11 @@ impl PathPattern {
             return Err(PatternError::TooLong(pattern.len()));
         }
         if let Some(c) = pattern.chars().find(|c| !is_pattern_char(*c)) {
-            return Err(PatternError::BadCharacter(c));
+            return Err(if c == '"' {
+                PatternError::NeverInPath(c)
+            } else {
+                PatternError::BadCharacter(c)
+            });
         }
         let text = if pattern.starts_with('/') || pattern.starts_with('*') {
             pattern.to_string()
@@ -98,7 +109,7 @@ fn is_pattern_char(c: char) -> bool {
     c.is_ascii_alphanumeric()
         || matches!(
             c,
-            '_' | '-' | '.' | '*' | '?' | '$' | '/' | '~' | '"' | '\'' | '@' | ':' | '+' | '&'
+            '_' | '-' | '.' | '*' | '?' | '$' | '/' | '~' | '\'' | '@' | ':' | '+' | '&'
         )
 }
 

@@ -7,6 +7,7 @@
 //!   on every response: `edgecache; fwd=miss; fwd-status=200;
 //!   detail="set-cookie"`.
 
+use crate::cache_control::DELTA_SECONDS_CAP;
 use crate::config::Seconds;
 use crate::key::CacheKey;
 use crate::policy::TtlSource;
@@ -108,11 +109,12 @@ impl CacheOutcome {
         }
     }
 
+    /// RFC 9111 section 5.1: an age too large to represent is sent as 2^31.
     fn age(&self) -> Option<Seconds> {
         match self {
             CacheOutcome::Hit { age, .. }
             | CacheOutcome::Stale { age, .. }
-            | CacheOutcome::Revalidated { age, .. } => Some(*age),
+            | CacheOutcome::Revalidated { age, .. } => Some((*age).min(DELTA_SECONDS_CAP)),
             _ => None,
         }
     }

@@ -62,11 +62,14 @@ impl EntryMeta {
     }
 
     /// Freshness left at `now`: positive while fresh, negative once stale
-    /// (the `ttl` parameter of Cache-Status, RFC 9211 section 2.5).
+    /// (the `ttl` parameter of Cache-Status, RFC 9211 section 2.5), within
+    /// the 15 digits a structured-field integer may have (RFC 8941 3.3.1).
     pub fn remaining_ttl(&self, now: u64) -> i64 {
+        const SF_INTEGER_MAX: i64 = 999_999_999_999_999;
         let ttl = i64::try_from(self.ttl).unwrap_or(i64::MAX);
         let age = i64::try_from(self.age(now)).unwrap_or(i64::MAX);
         ttl.saturating_sub(age)
+            .clamp(-SF_INTEGER_MAX, SF_INTEGER_MAX)
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {

@@ -10,9 +10,7 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 
 use crate::accept_encoding::AcceptEncoding;
-use crate::config::{
-    CachePolicy, HostHeader, NameSet, Origin, OriginRequestPolicy, POISONING_HEADERS,
-};
+use crate::config::{CachePolicy, HostHeader, NameSet, Origin, OriginRequestPolicy};
 use crate::cookies::cookies;
 use crate::headers::Headers;
 use crate::key::KeyBuilder;
@@ -32,26 +30,57 @@ pub struct Forwarding<'c> {
     pub(crate) encoding: Option<AcceptEncoding>,
 }
 
-/// Headers a bypassing request (a POST, say) carries through unchanged:
-/// they describe its body or make it conditional, and nothing is stored.
-const PASS_HEADERS: [&str; 10] = [
-    "content-type",
-    "content-encoding",
-    "content-language",
+/// Headers that make a request conditional or partial. The cache answers
+/// them itself from the stored response; they reach the origin only when
+/// the cache is bypassed, never on a fill or a revalidation (a viewer's
+/// `If-Modified-Since` from the future would otherwise earn a 304 that
+/// keeps an outdated body alive).
+pub(crate) const CONDITIONAL_HEADERS: [&str; 6] = [
     "if-match",
     "if-none-match",
     "if-modified-since",
     "if-unmodified-since",
     "if-range",
     "range",
+];
+
+/// Headers that describe a request body or steer caches: forwarded as
+/// sent when the cache is bypassed (a POST, say), and otherwise only when
+/// keyed.
+pub(crate) const PASS_HEADERS: [&str; 4] = [
+    "content-type",
+    "content-encoding",
+    "content-language",
     "cache-control",
 ];
 
+/// Headers that shape how common frameworks route or rewrite a request;
+/// forwarding one without keying it lets one viewer poison the entry every
+/// viewer gets (the set Cloudflare keys by default, and the
+/// `X-Forwarded-*` family CloudFront strips).
+pub(crate) const POISONING_HEADERS: [&str; 15] = [
+    "x-forwarded-host",
+    "x-forwarded-server",
+    "x-forwarded-scheme",
+    "x-forwarded-proto",
+    "x-forwarded-port",
+    "x-forwarded-prefix",
+    "x-forwarded-ssl",
+    "x-host",
+    "x-original-host",
+    "x-original-url",
+    "x-rewrite-url",
+    "x-http-method-override",
+    "x-http-method",
+    "x-method-override",
+    "forwarded",
+];
+
 /// Never forwarded from the viewer: set by the edge, or hop-by-hop.
-const EDGE_OWNED_HEADERS: [&str; 14] = [
+/// (`accept-encoding` is the edge's only while it normalizes it.)
+pub(crate) const EDGE_OWNED_HEADERS: [&str; 13] = [
     "host",
     "cookie",
-    "accept-encoding",
     "x-forwarded-for",
     "connection",
     "keep-alive",
@@ -73,7 +102,8 @@ impl<'c> Forwarding<'c> {
     }
 
     /// Writes keyed parameters into the key; returns the forwarded query.
-    pub(crate) fn query(&self, query: &str, key: &mut KeyBuilder) -> String {
+    /// Sets `unkeyed` when a parameter reaches the origin without being keyed.
+    pub(crate) fn query(&self, query: &str, key: &mut KeyBuilder, unkeyed: &mut bool) -> String {
         let canonical = self.policy.canonicalize_query;
         let mut seen = Seen::default();
         let mut keyed: Vec<Param<'_>> = Vec::new();
@@ -83,14 +113,15 @@ impl<'c> Forwarding<'c> {
                 continue;
             }
             let is_keyed = self.policy.query_strings.keys(param.name);
+            let is_forwarded = is_keyed
+                || self
+                    .orp
+                    .is_some_and(|p| p.query_strings.forwards(param.name));
             if is_keyed {
                 keyed.push(param);
             }
-            if is_keyed
-                || self
-                    .orp
-                    .is_some_and(|p| p.query_strings.forwards(param.name))
-            {
+            if is_forwarded {
+                *unkeyed |= !is_keyed;
                 if !forwarded.is_empty() {
                     forwarded.push('&');
                 }
@@ -109,11 +140,13 @@ impl<'c> Forwarding<'c> {
     }
 
     /// Writes keyed headers, cookies and encoding into the key; returns
-    /// every header the origin receives.
+    /// every header the origin receives. Sets `unkeyed` when a viewer
+    /// header or cookie reaches the origin without being keyed.
     pub(crate) fn origin_headers<'r>(
         &self,
         request: &ViewerRequest<'r>,
         key: &mut KeyBuilder,
+        unkeyed: &mut bool,
     ) -> Vec<(Cow<'r, str>, Cow<'r, [u8]>)>
     where
         'c: 'r,
@@ -124,17 +157,20 @@ impl<'c> Forwarding<'c> {
             Cow::Borrowed("host"),
             Cow::Borrowed(self.host_header(request).as_bytes()),
         ));
+        // Each line on its own: `X-A: a` + `X-A: b` is not `X-A: a, b`
+        // to an origin that reads the first line.
         for name in &self.policy.headers {
-            if let Some(value) = joined(&headers, name) {
-                key.header(name, &value);
+            for line in headers.get_all(name) {
+                key.header(name, line);
             }
         }
         for (name, value) in headers.iter() {
             if self.forwards_viewer_header(name) {
+                *unkeyed |= !self.keys_header(name);
                 out.push((Cow::Borrowed(name), Cow::Borrowed(value)));
             }
         }
-        self.cookies(&headers, key, &mut out);
+        self.cookies(&headers, key, &mut out, unkeyed);
         if let Some(encoding) = self.encoding {
             if encoding != AcceptEncoding::Identity {
                 key.accept_encoding(encoding.as_str());
@@ -152,8 +188,8 @@ impl<'c> Forwarding<'c> {
         }
         for (name, value) in &self.origin.custom_headers {
             out.push((
-                Cow::Owned(name.clone()),
-                Cow::Owned(value.clone().into_bytes()),
+                Cow::Borrowed(name.as_str()),
+                Cow::Borrowed(value.as_bytes()),
             ));
         }
         out
@@ -170,27 +206,51 @@ impl<'c> Forwarding<'c> {
         }
     }
 
+    fn keys_header(&self, name: &str) -> bool {
+        self.policy
+            .headers
+            .iter()
+            .any(|h| name.eq_ignore_ascii_case(h))
+    }
+
+    fn is_custom_header(&self, name: &str) -> bool {
+        self.origin
+            .custom_headers
+            .iter()
+            .any(|(h, _)| name.eq_ignore_ascii_case(h))
+    }
+
     /// Whether a viewer header of this name goes to the origin as sent.
     pub fn forwards_viewer_header(&self, name: &str) -> bool {
-        let role = HeaderRole::of(name);
-        if role == HeaderRole::EdgeOwned
-            || self
-                .origin
-                .custom_headers
-                .iter()
-                .any(|(h, _)| name.eq_ignore_ascii_case(h))
-        {
+        if self.is_custom_header(name) {
             return false;
         }
-        (self.pass && role == HeaderRole::Pass)
-            || self
-                .policy
-                .headers
-                .iter()
-                .any(|h| name.eq_ignore_ascii_case(h))
-            || self
-                .orp
-                .is_some_and(|p| forwards_unkeyed(&p.headers, name, role))
+        match HeaderRole::of(name) {
+            HeaderRole::EdgeOwned => false,
+            HeaderRole::AcceptEncoding if self.encoding.is_some() => false,
+            HeaderRole::Conditional => self.pass,
+            HeaderRole::Pass => self.pass || self.keys_header(name),
+            role => {
+                self.keys_header(name)
+                    || self
+                        .orp
+                        .is_some_and(|p| forwards_unkeyed(&p.headers, name, role))
+            }
+        }
+    }
+
+    /// Whether the origin can receive a header of this name at all, from
+    /// the viewer or from the edge: what a response may Vary on.
+    pub fn reaches_origin(&self, name: &str) -> bool {
+        let lower = name.to_ascii_lowercase();
+        match lower.as_str() {
+            "host" | "x-forwarded-for" => true,
+            "accept-encoding" if self.encoding.is_some() => true,
+            "cookie" => {
+                !self.policy.cookies.is_none() || self.orp.is_some_and(|p| !p.cookies.is_none())
+            }
+            _ => self.is_custom_header(name) || self.forwards_viewer_header(name),
+        }
     }
 
     /// Keys the policy's cookies; forwards keyed and policy-named cookies.
@@ -199,6 +259,7 @@ impl<'c> Forwarding<'c> {
         headers: &Headers<'r>,
         key: &mut KeyBuilder,
         out: &mut Vec<(Cow<'r, str>, Cow<'r, [u8]>)>,
+        unkeyed: &mut bool,
     ) {
         let keyed_set = &self.policy.cookies;
         let forwarded_set = self.orp.map(|p| &p.cookies);
@@ -213,6 +274,7 @@ impl<'c> Forwarding<'c> {
                 keyed.push(cookie);
             }
             if is_keyed || forwarded_set.is_some_and(|s| s.forwards(cookie.name)) {
+                *unkeyed |= !is_keyed;
                 if !header.is_empty() {
                     header.push_str("; ");
                 }
@@ -252,7 +314,11 @@ fn forwards_unkeyed(set: &NameSet, name: &str, role: HeaderRole) -> bool {
 enum HeaderRole {
     /// Set by the edge, or hop-by-hop: never forwarded from the viewer.
     EdgeOwned,
-    /// Describes a bypassing request's body or makes it conditional.
+    /// The edge's while it normalizes encodings; otherwise like any header.
+    AcceptEncoding,
+    /// Conditional or range: only when the cache is bypassed.
+    Conditional,
+    /// Describes a body or steers caches: when bypassing, or keyed.
     Pass,
     /// Known to poison caches when forwarded unkeyed.
     Poisoning,
@@ -270,6 +336,10 @@ impl HeaderRole {
         let lower = std::str::from_utf8(lower).unwrap_or_default();
         if EDGE_OWNED_HEADERS.contains(&lower) {
             HeaderRole::EdgeOwned
+        } else if lower == "accept-encoding" {
+            HeaderRole::AcceptEncoding
+        } else if CONDITIONAL_HEADERS.contains(&lower) {
+            HeaderRole::Conditional
         } else if PASS_HEADERS.contains(&lower) {
             HeaderRole::Pass
         } else if POISONING_HEADERS.contains(&lower) {

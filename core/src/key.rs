@@ -21,6 +21,21 @@ use sha2::{Digest, Sha256};
 
 use crate::percent::{ByteSet, push_escaped};
 
+/// Keyed headers whose values are shown as they are in a displayed key:
+/// content negotiation and routing, never credentials. Any other keyed
+/// header could hold a secret (`X-Api-Key`), so its value is hashed.
+pub const SHOWN_HEADERS: [&str; 9] = [
+    "accept",
+    "accept-charset",
+    "accept-language",
+    "origin",
+    "user-agent",
+    "x-forwarded-host",
+    "x-forwarded-proto",
+    "x-forwarded-scheme",
+    "x-forwarded-port",
+];
+
 /// Bumped whenever the text format changes, so old entries are not reused.
 const KEY_VERSION: &str = "edgecache-key/1\n";
 
@@ -28,8 +43,8 @@ const KEY_VERSION: &str = "edgecache-key/1\n";
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CacheKey {
     text: String,
-    /// Byte ranges of cookie values and the Authorization value, hidden by
-    /// [`CacheKey::redacted`].
+    /// Byte ranges of cookie values and of header values that may be
+    /// secret, hidden by [`CacheKey::redacted`].
     secrets: Vec<(usize, usize)>,
 }
 
@@ -53,9 +68,10 @@ impl CacheKey {
         out
     }
 
-    /// The key text with cookie values and any Authorization value replaced
-    /// by `~` and a short hash, for response headers and logs: a key shown
-    /// to a viewer must not echo an HttpOnly cookie back to page scripts.
+    /// The key text with cookie values and header values (but those of
+    /// [`SHOWN_HEADERS`]) replaced by `~` and a short hash, for response
+    /// headers and logs: a key shown to a viewer must not echo an HttpOnly
+    /// cookie or an API key back to page scripts or a downstream cache.
     pub fn redacted(&self) -> String {
         let mut out = String::with_capacity(self.text.len());
         let mut at = 0;
@@ -111,7 +127,7 @@ impl KeyBuilder {
         self.text.push('=');
         let start = self.text.len();
         push_value(&mut self.text, value);
-        if name == "authorization" {
+        if !SHOWN_HEADERS.contains(&name) {
             self.secrets.push((start, self.text.len()));
         }
     }
@@ -190,18 +206,21 @@ mod tests {
     }
 
     #[test]
-    fn redacts_cookie_and_authorization_values() {
+    fn redacts_cookies_and_header_values_that_may_be_secret() {
         let mut key = KeyBuilder::new(None, None, "/me");
+        key.header("accept-language", b"en");
         key.header("authorization", b"Bearer secret");
-        key.header("x-lang", b"en");
+        key.header("x-api-key", b"k3y");
         key.cookie("session", "s3cr3t");
-        let key = key.finish();
-        let shown = key.redacted();
+        let shown = key.finish().redacted();
+        for secret in ["secret", "k3y", "s3cr3t"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
         assert!(
-            !shown.contains("secret") && !shown.contains("s3cr3t"),
+            shown.starts_with("/me h:accept-language=en h:authorization=~"),
             "{shown}"
         );
-        assert!(shown.starts_with("/me h:authorization=~"), "{shown}");
-        assert!(shown.contains(" h:x-lang=en c:session=~"), "{shown}");
+        assert!(shown.contains(" h:x-api-key=~"), "{shown}");
+        assert!(shown.contains(" c:session=~"), "{shown}");
     }
 }

@@ -151,18 +151,72 @@ fn store(
     response: &OriginResponse<'_>,
     now: u64,
 ) -> Result<StoreDecision, PassReason> {
-    let headers = &response.headers;
-    let status = response.status;
-    let policy = plan.cache_policy;
-    let cc = CacheControl::parse(headers, "cache-control");
+    let (headers, status, policy) = (&response.headers, response.status, plan.cache_policy);
     // 206 and 304 are not complete responses; 1xx are not final (RFC 9111 section 3).
     if status < 200 || status == 206 || status == 304 {
         return Err(PassReason::Status);
     }
+    let cc = CacheControl::parse(headers, "cache-control");
     let vary = VaryRule::of(headers, plan).map_err(|_| PassReason::VaryStar)?;
+    let base = unexpired(headers, vary, &cc);
     let restrictive = restrictive_reason(&cc, headers);
-    let shareable = cc.has("public") || cc.has("s-maxage") || cc.has("must-revalidate");
-    let mut base = StoreDecision {
+    let min_ttl_override = policy.cloudfront_min_ttl_override && policy.ttl.min > 0;
+    if let Some(reason) = restrictive
+        && (!min_ttl_override || status >= 400)
+    {
+        return Err(reason);
+    }
+    if plan.credentials && !base.shareable_with_credentials {
+        return Err(PassReason::Authorization);
+    }
+    if status >= 400 {
+        return error_entry(config, plan, status, &cc, base);
+    }
+    let lifetime = OriginLifetime::of(&cc, headers, now);
+    // RFC 9111 section 3: without explicit freshness (or `public`), only
+    // heuristically cacheable statuses may be stored.
+    if !heuristically_cacheable(status) && lifetime == OriginLifetime::Unstated && !cc.has("public")
+    {
+        return Err(PassReason::Status);
+    }
+    if min_ttl_override && (restrictive.is_some() || cc.has("no-cache")) {
+        return Ok(StoreDecision {
+            ttl: policy.ttl.min,
+            source: TtlSource::MinTtlOverride,
+            strip_set_cookie: headers.contains("set-cookie"),
+            ..base
+        });
+    }
+    if cc.has("no-cache") {
+        // RFC 9111 section 5.2.2.4: store, but revalidate on every use.
+        return usable(
+            StoreDecision {
+                source: TtlSource::NoCache,
+                ..base
+            },
+            PassReason::NoCache,
+        );
+    }
+    let (stale_while_revalidate, stale_if_error) = stale_windows(&cc, policy);
+    let decision = StoreDecision {
+        ttl: edge_ttl(policy.ttl, lifetime),
+        source: match lifetime {
+            OriginLifetime::SMaxAge(_) => TtlSource::SMaxAge,
+            OriginLifetime::MaxAge(_) => TtlSource::MaxAge,
+            OriginLifetime::Expires(_) => TtlSource::Expires,
+            OriginLifetime::Unstated => TtlSource::DefaultTtl,
+        },
+        stale_while_revalidate,
+        stale_if_error,
+        ..base
+    };
+    usable(decision, PassReason::ZeroTtl)
+}
+
+/// What every stored response records, before its TTL is known: stale at
+/// once, no stale windows.
+fn unexpired(headers: &Headers<'_>, vary: VaryRule, cc: &CacheControl) -> StoreDecision {
+    StoreDecision {
         ttl: 0,
         initial_age: headers.get_str("age").map_or(0, parse_delta_seconds),
         stale_while_revalidate: 0,
@@ -172,50 +226,36 @@ fn store(
         vary,
         validators: Validators::of(headers),
         strip_set_cookie: false,
-        shareable_with_credentials: shareable,
-    };
-    if policy.cloudfront_min_ttl_override && policy.ttl.min > 0 {
-        if restrictive.is_some() || cc.has("no-cache") {
-            if plan.credentials && !shareable {
-                return Err(PassReason::Authorization);
-            }
-            base.ttl = policy.ttl.min;
-            base.source = TtlSource::MinTtlOverride;
-            base.strip_set_cookie = headers.contains("set-cookie");
-            return Ok(base);
-        }
-    } else if let Some(reason) = restrictive {
-        return Err(reason);
+        shareable_with_credentials: cc.has("public")
+            || cc.has("s-maxage")
+            || cc.has("must-revalidate"),
     }
-    if plan.credentials && !shareable {
-        return Err(PassReason::Authorization);
-    }
+}
+
+/// An error status, by CloudFront's error caching rules (section 1.3 of
+/// the reference), except that an error is not stored when the origin
+/// said `no-cache`, nor when the request carried inputs the key ignores.
+fn error_entry(
+    config: &Config,
+    plan: &RequestPlan<'_, '_>,
+    status: u16,
+    cc: &CacheControl,
+    base: StoreDecision,
+) -> Result<StoreDecision, PassReason> {
+    let ttl =
+        error_ttl(status, cc, config.error_caching_min_ttl(status)).ok_or(PassReason::Status)?;
     if cc.has("no-cache") {
-        // RFC 9111 section 5.2.2.4: store, but revalidate on every use.
-        base.source = TtlSource::NoCache;
-        return usable(base, PassReason::NoCache);
+        return Err(PassReason::NoCache);
     }
-    if status >= 400 {
-        let ttl = error_ttl(status, &cc, config.error_caching_min_ttl(status))
-            .ok_or(PassReason::Status)?;
-        base.ttl = ttl;
-        base.source = TtlSource::ErrorTtl;
-        return usable(base, PassReason::ZeroTtl);
+    if plan.unkeyed_inputs {
+        return Err(PassReason::ErrorFromUnkeyedInput);
     }
-    let lifetime = OriginLifetime::of(&cc, headers, now);
-    if !heuristically_cacheable(status) && lifetime == OriginLifetime::Unstated && !cc.has("public")
-    {
-        return Err(PassReason::Status);
-    }
-    base.ttl = edge_ttl(policy.ttl, lifetime);
-    base.source = match lifetime {
-        OriginLifetime::SMaxAge(_) => TtlSource::SMaxAge,
-        OriginLifetime::MaxAge(_) => TtlSource::MaxAge,
-        OriginLifetime::Expires(_) => TtlSource::Expires,
-        OriginLifetime::Unstated => TtlSource::DefaultTtl,
+    let decision = StoreDecision {
+        ttl,
+        source: TtlSource::ErrorTtl,
+        ..base
     };
-    (base.stale_while_revalidate, base.stale_if_error) = stale_windows(&cc, policy);
-    usable(base, PassReason::ZeroTtl)
+    usable(decision, PassReason::ZeroTtl)
 }
 
 /// The first reason a response must not be shared, by default.

@@ -12,6 +12,8 @@ pub enum PassReason {
     Method,
     /// The cache policy's max TTL is 0 (CloudFront's CachingDisabled).
     CachingDisabled,
+    /// A cacheable method (OPTIONS) with a body the key cannot see.
+    RequestBody,
     /// `Cache-Control: no-store` (RFC 9111 section 5.2.2.5).
     NoStore,
     /// `Cache-Control: private` (RFC 9111 section 5.2.2.7).
@@ -31,6 +33,10 @@ pub enum PassReason {
     /// The request carried credentials and the response does not say
     /// `public`, `s-maxage` or `must-revalidate` (RFC 9111 section 3.5).
     Authorization,
+    /// An error answered a request that carried inputs the key ignores
+    /// (`?Keyword=flu&junk=...`): storing it would let one viewer take the
+    /// clean URL down for everyone for the error TTL.
+    ErrorFromUnkeyedInput,
 }
 
 impl PassReason {
@@ -39,6 +45,7 @@ impl PassReason {
         match self {
             PassReason::Method => "method",
             PassReason::CachingDisabled => "caching-disabled",
+            PassReason::RequestBody => "request-body",
             PassReason::NoStore => "no-store",
             PassReason::Private => "private",
             PassReason::SetCookie => "set-cookie",
@@ -47,6 +54,7 @@ impl PassReason {
             PassReason::VaryStar => "vary-star",
             PassReason::Status => "status",
             PassReason::Authorization => "authorization",
+            PassReason::ErrorFromUnkeyedInput => "error-unkeyed-input",
         }
     }
 }

@@ -84,6 +84,10 @@ pub struct RequestPlan<'c, 'r> {
     /// What reaches the origin, for Vary: a response can only vary on a
     /// header the origin could have received.
     pub forwarding: Forwarding<'c>,
+    /// Some query parameter, header or cookie reached the origin without
+    /// being keyed. The configuration says such inputs do not change the
+    /// answer, but an error they provoke is not stored for everyone.
+    pub unkeyed_inputs: bool,
 }
 
 /// The request to send to the origin on a miss or a pass.
@@ -164,6 +168,10 @@ fn plan<'c: 'r, 'r>(
         Some(PassReason::Method)
     } else if policy.caching_disabled() {
         Some(PassReason::CachingDisabled)
+    } else if request.has_body {
+        // A cached OPTIONS with a body: the body would shape a shared
+        // response the key knows nothing of.
+        Some(PassReason::RequestBody)
     } else {
         None
     };
@@ -181,8 +189,9 @@ fn plan<'c: 'r, 'r>(
         forwarding.keys_host().then_some(request.host),
         &path,
     );
-    let forwarded_query = forwarding.query(&query, &mut key);
-    let headers = forwarding.origin_headers(request, &mut key);
+    let mut unkeyed_inputs = false;
+    let forwarded_query = forwarding.query(&query, &mut key, &mut unkeyed_inputs);
+    let headers = forwarding.origin_headers(request, &mut key, &mut unkeyed_inputs);
     let origin_method = match (method, pass) {
         (Method::Head, None) => Method::Get,
         (m, _) => m,
@@ -205,6 +214,7 @@ fn plan<'c: 'r, 'r>(
             headers,
         },
         forwarding,
+        unkeyed_inputs,
     })
 }
 

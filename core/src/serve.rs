@@ -90,6 +90,8 @@ pub fn conditional_headers(validators: &Validators) -> Vec<(&'static str, &str)>
 
 /// Header fields a 304 must not change in the stored response (RFC 9111
 /// section 3.2: Content-Length, and those describing the stored body).
+/// `Age` and `Date` are never kept from the stored response: the refreshed
+/// response's age starts again from the 304's (RFC 9111 section 4.3.4).
 const KEPT_ON_UPDATE: [&str; 6] = [
     "content-length",
     "content-encoding",
@@ -108,8 +110,12 @@ pub fn merge_not_modified<'a>(
     let replaced = |name: &str| {
         !KEPT_ON_UPDATE.iter().any(|k| name.eq_ignore_ascii_case(k)) && not_modified.contains(name)
     };
-    let mut merged: Vec<HeaderPair<'a>> =
-        stored.iter().filter(|(name, _)| !replaced(name)).collect();
+    let outdated =
+        |name: &str| name.eq_ignore_ascii_case("age") || name.eq_ignore_ascii_case("date");
+    let mut merged: Vec<HeaderPair<'a>> = stored
+        .iter()
+        .filter(|(name, _)| !replaced(name) && !outdated(name))
+        .collect();
     merged.extend(not_modified.iter().filter(|(name, _)| replaced(name)));
     merged
 }

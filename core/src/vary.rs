@@ -7,7 +7,9 @@
 //! received (neither forwarded nor set by the edge) cannot have shaped the
 //! response, so it is dropped from the rule, as CloudFront drops such Vary
 //! names: `Vary: User-Agent` from an origin that never sees User-Agent does
-//! not split the cache.
+//! not split the cache. A header the origin *could* receive but this
+//! request lacked is recorded as absent, so that a later request that has
+//! it does not match (RFC 9111 section 4.1).
 
 use serde::{Deserialize, Serialize};
 
@@ -35,8 +37,7 @@ impl VaryRule {
                 return Err(VaryStar);
             }
             let name = name.to_ascii_lowercase();
-            let reachable = plan.origin_request.header(&name).is_some()
-                || plan.forwarding.forwards_viewer_header(&name);
+            let reachable = plan.forwarding.reaches_origin(&name);
             if reachable && !rule.headers.iter().any(|(n, _)| *n == name) {
                 let value = sent_value(plan, &name);
                 rule.headers.push((name, value));
@@ -63,7 +64,8 @@ impl VaryRule {
     }
 }
 
-/// Every value the origin request carries for `name`, joined and escaped.
+/// Every value the origin request carries for `name`, each escaped (so it
+/// holds no space) and joined by a space: two lines never equal one line.
 fn sent_value(plan: &RequestPlan<'_, '_>, name: &str) -> Option<String> {
     let mut out: Option<String> = None;
     for (_, value) in plan
@@ -74,7 +76,7 @@ fn sent_value(plan: &RequestPlan<'_, '_>, name: &str) -> Option<String> {
     {
         let joined = out.get_or_insert_with(String::new);
         if !joined.is_empty() {
-            joined.push_str(", ");
+            joined.push(' ');
         }
         push_value(joined, value);
     }

@@ -1,9 +1,8 @@
 //! Property tests for the invariants core promises.
 
 use edgecache_core::{
-    CacheKey, Config, Disposition, Headers, OriginResponse, RequestDecision, ResponseDecision,
-    Scheme, TtlSource, ViewerRequest, decide_request, decide_response, normalize_path,
-    normalize_query,
+    Config, Disposition, Headers, OriginResponse, RequestDecision, ResponseDecision, Scheme,
+    TtlSource, ViewerRequest, decide_request, decide_response, normalize_path, normalize_query,
 };
 use proptest::prelude::*;
 
@@ -23,14 +22,117 @@ fn request<'a>(target: &'a str, headers: &'a [(&'a str, &'a [u8])]) -> ViewerReq
     }
 }
 
-fn key(config: &Config, target: &str) -> Option<CacheKey> {
-    match decide_request(config, &request(target, &[])) {
-        RequestDecision::Forward(plan) => match plan.disposition {
-            Disposition::Lookup(key) => Some(key),
-            Disposition::Pass(_) => None,
-        },
-        RequestDecision::Reject(_) => None,
+/// Whitelisted `a`/`b` parameters, a keyed `X-K` header and a keyed `s`
+/// cookie; every parameter and cookie forwarded.
+fn keyed_config(canonical: bool) -> Config {
+    Config::from_json(&format!(
+        r#"{{
+        "origins": {{"a": {{"domain": "a.example"}}}},
+        "cache_policies": {{"p": {{
+            "query_strings": {{"behavior": "whitelist", "names": ["a", "b"]}},
+            "headers": ["X-K"],
+            "cookies": {{"behavior": "whitelist", "names": ["s"]}},
+            "canonicalize_query": {{"sort": {canonical}, "dedupe": {canonical}}}}}}},
+        "origin_request_policies": {{"o": {{"query_strings": {{"behavior": "all"}},
+                                           "cookies": {{"behavior": "all"}}}}}},
+        "default_behavior": {{"origin": "a", "cache_policy": "p", "origin_request_policy": "o"}}}}"#
+    ))
+    .unwrap()
+}
+
+/// A request built from a small alphabet, so that keys collide often.
+fn messy_request() -> impl Strategy<Value = (String, Vec<(&'static str, String)>)> {
+    let name = prop_oneof![Just("a"), Just("A"), Just("b"), Just("c"), Just("%61")];
+    let value = prop_oneof![
+        Just("1"),
+        Just("2"),
+        Just("1&b=2"),
+        Just("1%262"),
+        Just("x;a=2"),
+        Just(""),
+        Just("%31")
+    ];
+    let param = (name, value, any::<bool>()).prop_map(|(n, v, eq)| {
+        if eq || !v.is_empty() {
+            format!("{n}={v}")
+        } else {
+            n.to_string()
+        }
+    });
+    let query = proptest::collection::vec(param, 0..4).prop_map(|ps| ps.join("&"));
+    let header =
+        prop_oneof![Just("v"), Just("w"), Just("v, w")].prop_map(|v| ("X-K", v.to_string()));
+    let cookie = prop_oneof![
+        Just("s=1"),
+        Just("s=2"),
+        Just("t=1; s=1"),
+        Just("s=1; s=2"),
+        Just("S=1")
+    ]
+    .prop_map(|v| ("Cookie", v.to_string()));
+    let encoding = prop_oneof![
+        Just("gzip"),
+        Just("br, gzip"),
+        Just("gzip;q=0"),
+        Just("deflate")
+    ]
+    .prop_map(|v| ("Accept-Encoding", v.to_string()));
+    let lines = proptest::collection::vec(prop_oneof![header, cookie, encoding], 0..3);
+    (query, lines).prop_map(|(q, lines)| (format!("/p?{q}"), lines))
+}
+
+/// The keyed inputs the origin receives: keyed parameters, keyed header
+/// lines, keyed cookies (order-insensitive, as the key is), encoding.
+type Projection = (Vec<String>, Vec<String>, Vec<String>, Option<String>);
+
+fn keyed_projection(plan: &edgecache_core::RequestPlan<'_, '_>, canonical: bool) -> Projection {
+    let sent = |name: &str| -> Vec<String> {
+        plan.origin_request
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+            .collect()
+    };
+    let policy = plan.cache_policy;
+    let query = plan
+        .origin_request
+        .url
+        .split_once('?')
+        .map_or("", |(_, q)| q);
+    let mut params: Vec<(String, String)> = query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            (
+                p.split('=').next().unwrap_or_default().to_string(),
+                p.to_string(),
+            )
+        })
+        .filter(|(name, _)| policy.query_strings.keys(name))
+        .collect();
+    if canonical {
+        params.sort_by(|a, b| a.0.cmp(&b.0));
     }
+    let mut cookies: Vec<(String, String)> = sent("cookie")
+        .iter()
+        .flat_map(|line| line.split("; ").map(str::to_string).collect::<Vec<_>>())
+        .filter_map(|c| {
+            c.split_once('=')
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+        })
+        .filter(|(n, _)| policy.cookies.keys(n))
+        .collect();
+    cookies.sort_by(|a, b| a.0.cmp(&b.0));
+    (
+        params.into_iter().map(|(_, p)| p).collect(),
+        sent("x-k"),
+        cookies
+            .into_iter()
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect(),
+        sent("accept-encoding").pop(),
+    )
 }
 
 /// Any byte string as text: printable ASCII, escapes, separators, UTF-8.
@@ -56,19 +158,29 @@ proptest! {
         prop_assert!(!once.contains(';') && !once.contains(' ') && !once.contains('#'));
     }
 
-    /// Distinct whitelisted values always give distinct keys, however
-    /// they are spelled with separators and escapes.
+    /// A key determines everything keyed that the origin receives: two
+    /// requests with one key send the origin the same keyed parameters,
+    /// keyed header lines, keyed cookies and encoding, whatever separators,
+    /// escapes, cases, duplicates and orders they were spelled with.
     #[test]
-    fn distinct_whitelisted_inputs_give_distinct_keys(
-        a in messy_text(), b in messy_text(), page in 0u32..3,
+    fn equal_keys_send_the_origin_equal_keyed_inputs(
+        requests in proptest::collection::vec(messy_request(), 24),
+        canonical in any::<bool>(),
     ) {
-        let config = demo();
-        let encode = |v: &str| normalize_query(&format!("Keyword={}", v.replace('&', "%26")));
-        prop_assume!(encode(&a) != encode(&b));
-        let ka = key(&config, &format!("/search/allergy?{}&Page={page}", encode(&a))).unwrap();
-        let kb = key(&config, &format!("/search/allergy?{}&Page={page}", encode(&b))).unwrap();
-        prop_assert_ne!(ka.as_str(), kb.as_str());
-        prop_assert_ne!(ka.hash_hex(), kb.hash_hex());
+        let config = keyed_config(canonical);
+        let mut seen: std::collections::HashMap<String, Projection> = Default::default();
+        for (target, lines) in &requests {
+            let pairs: Vec<(&str, &[u8])> = lines.iter().map(|(n, v)| (*n, v.as_bytes())).collect();
+            let RequestDecision::Forward(plan) = decide_request(&config, &request(target, &pairs)) else {
+                continue;
+            };
+            let Disposition::Lookup(key) = &plan.disposition else { continue };
+            let projection = keyed_projection(&plan, canonical);
+            if let Some(earlier) = seen.get(key.as_str()) {
+                prop_assert_eq!(earlier, &projection, "key {}", key.as_str());
+            }
+            seen.insert(key.as_str().to_string(), projection);
+        }
     }
 
     /// The key holds printable ASCII only, without `"` or `\`, so it can go
@@ -92,7 +204,9 @@ proptest! {
 
     /// A stored TTL lies within the policy's [min, max] unless the origin
     /// said no-cache (revalidate each time) or it is an error; no-store
-    /// and private are never stored.
+    /// and private are stored only under the opted-in min-TTL override;
+    /// statuses RFC 9111 does not store are not; a credentialed request's
+    /// response is stored only when it allows sharing.
     #[test]
     fn stored_ttls_stay_within_policy_limits(
         min in 0u64..100, span in 0u64..1000, max_age in proptest::option::of(0u64..5000),
@@ -101,13 +215,17 @@ proptest! {
             Just("public"), Just("private"), Just("no-store"), Just("no-cache"),
             Just("must-revalidate"), Just("stale-while-revalidate=5"),
         ], 0..3),
-        status in prop_oneof![Just(200u16), Just(203), Just(301), Just(404), Just(503)],
+        status in prop_oneof![Just(200u16), Just(201), Just(203), Just(301), Just(302),
+                              Just(401), Just(404), Just(503)],
         etag in any::<bool>(),
+        min_ttl_override in any::<bool>(),
+        credentials in any::<bool>(),
     ) {
         let max = min + span;
         let config = Config::from_json(&format!(r#"{{
             "origins": {{"a": {{"domain": "a.example"}}}},
-            "cache_policies": {{"p": {{"min_ttl": {min}, "default_ttl": {min}, "max_ttl": {max}}}}},
+            "cache_policies": {{"p": {{"min_ttl": {min}, "default_ttl": {min}, "max_ttl": {max},
+                                       "cloudfront_min_ttl_override": {min_ttl_override}}}}},
             "default_behavior": {{"origin": "a", "cache_policy": "p"}}}}"#)).unwrap();
         let mut directives: Vec<String> = flags.iter().map(|f| f.to_string()).collect();
         directives.extend(max_age.map(|s| format!("max-age={s}")));
@@ -117,14 +235,21 @@ proptest! {
         if etag {
             lines.push(("etag", b"\"e\""));
         }
-        let RequestDecision::Forward(plan) = decide_request(&config, &request("/x", &[])) else {
+        let auth: &[(&str, &[u8])] = if credentials { &[("authorization", b"Bearer t")] } else { &[] };
+        let RequestDecision::Forward(plan) = decide_request(&config, &request("/x", auth)) else {
             panic!("rejected")
         };
         let response = OriginResponse { status, headers: Headers::new(&lines) };
         if let ResponseDecision::Store(s) = decide_response(&config, &plan, &response, 1_700_000_000) {
-            prop_assert!(!cc.contains("no-store") && !cc.contains("private"), "stored {}", cc);
+            let overridden = min_ttl_override && min > 0 && status < 400;
+            prop_assert!(overridden || (!cc.contains("no-store") && !cc.contains("private")), "stored {}", cc);
+            prop_assert!(status != 401, "stored a 401");
+            let explicit = max_age.is_some() || s_maxage.is_some() || cc.contains("public");
+            prop_assert!(!matches!(status, 201 | 302) || explicit, "stored a {} without explicit freshness", status);
+            prop_assert!(!credentials || s.shareable_with_credentials, "shared a credentialed {}", cc);
             match s.source {
                 TtlSource::NoCache => prop_assert_eq!(s.ttl, 0),
+                TtlSource::MinTtlOverride => prop_assert_eq!(s.ttl, min),
                 TtlSource::ErrorTtl => {}
                 _ => prop_assert!(min <= s.ttl && s.ttl <= max, "ttl {} not in [{}, {}] for {}", s.ttl, min, max, cc),
             }

@@ -137,3 +137,13 @@ fn shows_the_key_with_secrets_hashed() {
     );
     assert!(!status.contains("s3cr3t"), "{status}");
 }
+
+#[test]
+fn caps_age_at_two_to_the_31() {
+    let headers = CacheOutcome::Hit {
+        age: u64::MAX,
+        remaining_ttl: 0,
+    }
+    .headers(None);
+    assert_eq!(headers.age, Some(2_147_483_648));
+}

@@ -13,7 +13,7 @@ pub use schema::{
     AcceptEncodingNormalization, HostHeader, Method, ProtocolPolicy, QueryCanonicalization,
     RawConfig, Seconds,
 };
-pub(crate) use validate::{POISONING_HEADERS, is_token};
+pub(crate) use validate::is_token;
 
 /// CloudFront's default error caching minimum TTL.
 pub const DEFAULT_ERROR_CACHING_MIN_TTL: Seconds = 10;

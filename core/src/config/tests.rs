@@ -482,3 +482,131 @@ fn readme_error_example_is_what_users_see() {
   behaviors[0].cache_policy: no cache policy named \"serch\" (known: p, q)"
     );
 }
+
+#[test]
+fn rejects_headers_the_cache_or_the_edge_handles() {
+    assert_single_error(
+        &doc(r#"{"headers": ["If-None-Match"]}"#, "", ""),
+        "cache_policies.p.headers[0]",
+        "answers conditional and range requests itself",
+    );
+    assert_single_error(
+        &doc(r#"{"headers": ["Range"]}"#, "", ""),
+        "cache_policies.p.headers[0]",
+        "answers conditional and range requests itself",
+    );
+    assert_single_error(
+        &doc(r#"{"headers": ["X-Forwarded-For"]}"#, "", ""),
+        "cache_policies.p.headers[0]",
+        "viewer's address",
+    );
+    let orp = |names: &str| {
+        doc(
+            "{}",
+            &format!(
+                r#", "origin_request_policies": {{"o": {{"headers": {{"behavior": "whitelist", "names": {names}}}}}}}"#
+            ),
+            "",
+        )
+    };
+    assert_single_error(
+        &orp(r#"["Range"]"#),
+        "origin_request_policies.o.headers.names[0]",
+        "conditional and range",
+    );
+    assert_single_error(
+        &orp(r#"["Cache-Control"]"#),
+        "origin_request_policies.o.headers.names[0]",
+        "only when the cache policy keys it",
+    );
+}
+
+#[test]
+fn rejects_unkeyed_authorization_and_accept_encoding_forwarding() {
+    let with = |names: &str, policy: &str| {
+        format!(
+            r#"{{"origins": {{"api": {ORIGIN}}}, "cache_policies": {{"p": {policy}}},
+                "origin_request_policies": {{"o": {{"headers": {{"behavior": "whitelist", "names": {names}}}}}}},
+                "default_behavior": {{"origin": "api", "cache_policy": "p", "origin_request_policy": "o"}}}}"#
+        )
+    };
+    assert_single_error(
+        &with(r#"["Authorization"]"#, "{}"),
+        "default_behavior.origin_request_policy",
+        "does not key it",
+    );
+    Config::from_json(&with(
+        r#"["Authorization"]"#,
+        r#"{"headers": ["Authorization"]}"#,
+    ))
+    .unwrap();
+    assert_single_error(
+        &with(r#"["Accept-Encoding"]"#, "{}"),
+        "default_behavior.origin_request_policy",
+        "normalizes Accept-Encoding",
+    );
+    Config::from_json(&with(
+        r#"["Accept-Encoding"]"#,
+        r#"{"accept_encoding": {"gzip": false, "brotli": false}}"#,
+    ))
+    .unwrap();
+}
+
+#[test]
+fn rejects_custom_headers_the_edge_sets() {
+    for name in ["Accept-Encoding", "X-Forwarded-For"] {
+        let origin = format!(r#"{{"domain": "a.example", "custom_headers": {{"{name}": "x"}}}}"#);
+        assert_single_error(
+            &origin_doc(&origin),
+            &format!("origins.api.custom_headers.{name}"),
+            "cannot be set",
+        );
+    }
+}
+
+#[test]
+fn rejects_origin_paths_that_are_not_normalized() {
+    assert_single_error(
+        &origin_doc(r#"{"domain": "a.example", "path": "/v1\r\nX-Evil: 1"}"#),
+        "origins.api.path",
+        "normalized",
+    );
+    assert_single_error(
+        &origin_doc(r#"{"domain": "a.example", "path": "/v1/../admin"}"#),
+        "origins.api.path",
+        "\"/admin\"",
+    );
+    Config::from_json(&origin_doc(
+        r#"{"domain": "a.example", "path": "/v1/api%20docs"}"#,
+    ))
+    .unwrap();
+}
+
+#[test]
+fn rejects_patterns_that_can_never_match() {
+    let behaviors = |first: &str, second: &str| {
+        format!(
+            r#", "behaviors": [{{"path_pattern": "{first}", "origin": "api", "cache_policy": "p"}},
+                               {{"path_pattern": "{second}", "origin": "api", "cache_policy": "p"}}]"#
+        )
+    };
+    assert_single_error(
+        &doc("{}", &behaviors("/*", "/media/*"), ""),
+        "behaviors[1].path_pattern",
+        "behaviors[0]'s \"/*\", listed earlier",
+    );
+    assert_single_error(
+        &doc("{}", &behaviors("/media*", "/media/a.jpg"), ""),
+        "behaviors[1].path_pattern",
+        "never matches",
+    );
+    Config::from_json(&doc("{}", &behaviors("/media/*.jpg", "/media/*"), "")).unwrap();
+    Config::from_json(&doc("{}", &behaviors("/a/*", "/b/*"), "")).unwrap();
+    let quoted =
+        r#", "behaviors": [{"path_pattern": "/a\"b", "origin": "api", "cache_policy": "p"}]"#;
+    assert_single_error(
+        &doc("{}", quoted, ""),
+        "behaviors[0].path_pattern",
+        "never matches",
+    );
+}

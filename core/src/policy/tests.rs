@@ -518,3 +518,94 @@ fn records_age_tags_validators_and_vary() {
         [("accept-encoding".to_string(), Some("br,gzip".to_string()))]
     );
 }
+
+/// Review finding: `no-cache` does not make a status storable that RFC
+/// 9111 section 3 would not store.
+#[test]
+fn no_cache_does_not_make_uncacheable_statuses_storable() {
+    let etag = "ETag: \"a\"";
+    check(&[
+        (
+            "{}",
+            &[],
+            401,
+            &["Cache-Control: no-cache", etag],
+            Pass(R::Status),
+        ),
+        (
+            "{}",
+            &[],
+            403,
+            &["Cache-Control: no-cache", etag],
+            Pass(R::Status),
+        ),
+        (
+            "{}",
+            &[],
+            201,
+            &["Cache-Control: no-cache", etag],
+            Pass(R::Status),
+        ),
+        (
+            "{}",
+            &[],
+            302,
+            &["Cache-Control: no-cache", etag],
+            Pass(R::Status),
+        ),
+        (
+            "{}",
+            &[],
+            404,
+            &["Cache-Control: no-cache", etag],
+            Pass(R::NoCache),
+        ),
+        (
+            "{}",
+            &[],
+            302,
+            &["Cache-Control: no-cache, max-age=60", etag],
+            Store(0, 0, 0, S::NoCache),
+        ),
+        // The min-TTL override never stores an error either.
+        (
+            r#"{"min_ttl": 5, "cloudfront_min_ttl_override": true}"#,
+            &[],
+            401,
+            &["Cache-Control: private"],
+            Pass(R::Private),
+        ),
+    ]);
+}
+
+/// Review finding: `?Keyword=flu&junk=<8 KB>` provoking a 414 or 500 must
+/// not take the clean `?Keyword=flu` entry down for the error TTL.
+#[test]
+fn does_not_store_errors_provoked_by_unkeyed_inputs() {
+    let config = demo_config();
+    let decide_at = |target: &str, status| {
+        let plan = plan(&config, &viewer("GET", target, &[]));
+        let response = OriginResponse {
+            status,
+            headers: Headers::default(),
+        };
+        got(decide_response(&config, &plan, &response, 0))
+    };
+    assert_eq!(
+        decide_at("/search/pcp?Keyword=flu&junk=1", 500),
+        Pass(R::ErrorFromUnkeyedInput)
+    );
+    assert_eq!(
+        decide_at("/search/pcp?Keyword=flu&junk=1", 414),
+        Pass(R::ErrorFromUnkeyedInput)
+    );
+    assert_eq!(
+        decide_at("/search/pcp?Keyword=flu", 500),
+        Store(10, 0, 0, S::ErrorTtl)
+    );
+    // Success responses are what "forward all, key on a whitelist" is for.
+    assert_eq!(
+        decide_at("/search/pcp?Keyword=flu&junk=1", 200),
+        Store(31536000, 0, 86400, S::DefaultTtl)
+    );
+}

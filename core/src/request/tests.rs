@@ -438,3 +438,130 @@ fn sets_x_forwarded_for_from_the_client_address() {
         Some("6.6.6.6, 192.0.2.1")
     );
 }
+
+/// Review finding: a viewer's conditional or range headers must not reach
+/// the origin on a fill or revalidation, even under `all_viewer`.
+#[test]
+fn conditional_headers_reach_the_origin_only_when_bypassing() {
+    let config = config_with(
+        "{}",
+        r#"{"headers": {"behavior": "all_viewer"}}"#,
+        r#"{"domain": "a.example"}"#,
+    );
+    let list = header_list(&[
+        "If-Modified-Since: Fri, 01 Jan 2100 00:00:00 GMT",
+        "If-None-Match: *",
+        "Range: bytes=0-1",
+        "Cache-Control: no-cache",
+        "X-Custom: 1",
+    ]);
+    let cacheable = plan(&config, &viewer("GET", "/x", &list));
+    for name in [
+        "if-modified-since",
+        "if-none-match",
+        "range",
+        "cache-control",
+    ] {
+        assert_eq!(sent(&cacheable, name), None, "{name} reached the origin");
+    }
+    assert_eq!(sent(&cacheable, "x-custom"), Some("1"));
+    let bypassing = plan(&config, &viewer("POST", "/x", &list));
+    assert_eq!(sent(&bypassing, "if-none-match"), Some("*"));
+    assert_eq!(sent(&bypassing, "range"), Some("bytes=0-1"));
+}
+
+#[test]
+fn all_viewer_forwarding_drops_the_x_forwarded_family() {
+    let config = config_with(
+        "{}",
+        r#"{"headers": {"behavior": "all_except", "names": ["X-Debug"]}}"#,
+        r#"{"domain": "a.example"}"#,
+    );
+    let list = header_list(&[
+        "X-Forwarded-Proto: http",
+        "X-Forwarded-Port: 81",
+        "X-Forwarded-Prefix: /evil",
+        "X-Original-Host: evil.example",
+        "X-HTTP-Method-Override: DELETE",
+        "X-Debug: 1",
+    ]);
+    let plan = plan(&config, &viewer("GET", "/x", &list));
+    let names: Vec<&str> = plan
+        .origin_request
+        .headers
+        .iter()
+        .map(|(n, _)| n.as_ref())
+        .collect();
+    assert_eq!(names, ["host", "accept-encoding"]);
+}
+
+#[test]
+fn passes_a_cached_method_that_carries_a_body() {
+    let config = config_with("{}", "{}", r#"{"domain": "a.example"}"#);
+    let mut request = viewer("OPTIONS", "/x", &[]);
+    request.has_body = true;
+    let plan = plan(&config, &request);
+    assert_eq!(plan.disposition, Disposition::Pass(PassReason::RequestBody));
+}
+
+/// Review finding: two lines are not one comma-joined line to an origin
+/// that reads the first.
+#[test]
+fn keys_each_header_line_on_its_own() {
+    let config = config_with(
+        r#"{"headers": ["X-Tenant"]}"#,
+        "{}",
+        r#"{"domain": "a.example"}"#,
+    );
+    let two = header_list(&["X-Tenant: a", "X-Tenant: b"]);
+    let one = header_list(&["X-Tenant: a, b"]);
+    let key = |list| key_of(&plan(&config, &viewer("GET", "/x", list))).clone();
+    assert_ne!(key(&two), key(&one));
+    assert_eq!(key(&two).as_str(), "/x h:x-tenant=a h:x-tenant=b");
+}
+
+#[test]
+fn forwards_a_raw_accept_encoding_when_it_is_keyed() {
+    let config = config_with(
+        r#"{"headers": ["Accept-Encoding"], "accept_encoding": {"gzip": false, "brotli": false}}"#,
+        "{}",
+        r#"{"domain": "a.example"}"#,
+    );
+    let list = header_list(&["Accept-Encoding: deflate"]);
+    let plan = plan(&config, &viewer("GET", "/x", &list));
+    assert_eq!(key_of(&plan).as_str(), "/x h:accept-encoding=deflate");
+    assert_eq!(sent(&plan, "accept-encoding"), Some("deflate"));
+}
+
+#[test]
+fn notes_inputs_that_reach_the_origin_unkeyed() {
+    let config = demo_config();
+    let table = [
+        ("/search/pcp?Keyword=flu", &[][..], false),
+        ("/search/pcp?Keyword=flu&junk=1", &[][..], true),
+        ("/media/a.mp3?v=1", &[][..], false),
+        ("/products/1?utm_source=x", &[][..], true),
+        (
+            "/products/1",
+            &["X-Forwarded-Host: evil", "Cookie: a=1"][..],
+            false,
+        ),
+    ];
+    for (target, lines, want) in table {
+        let list = header_list(lines);
+        let plan = plan(&config, &viewer("GET", target, &list));
+        assert_eq!(plan.unkeyed_inputs, want, "{target}");
+    }
+    let forwarding = config_with(
+        "{}",
+        r#"{"headers": {"behavior": "whitelist", "names": ["X-Debug"]}, "cookies": {"behavior": "all"}}"#,
+        r#"{"domain": "a.example"}"#,
+    );
+    for lines in [&["X-Debug: 1"][..], &["Cookie: a=1"][..]] {
+        let list = header_list(lines);
+        assert!(
+            plan(&forwarding, &viewer("GET", "/x", &list)).unkeyed_inputs,
+            "{lines:?}"
+        );
+    }
+}

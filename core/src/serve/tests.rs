@@ -213,3 +213,71 @@ fn recognizes_origin_failures() {
         assert!(!is_origin_failure(status));
     }
 }
+
+/// Review finding: RFC 9111 section 4.1, a header absent when the response
+/// was stored only matches a request where it is absent too.
+#[test]
+fn vary_on_an_absent_cookie_does_not_match_a_present_one() {
+    let config = crate::test_support::config_with(
+        "{}",
+        r#"{"cookies": {"behavior": "all"}}"#,
+        r#"{"domain": "a.example"}"#,
+    );
+    let anonymous = plan(&config, &viewer("GET", "/page", &[]));
+    let list = header_list(&["Cache-Control: max-age=60", "Vary: Cookie"]);
+    let response = OriginResponse {
+        status: 200,
+        headers: Headers::new(&list),
+    };
+    let ResponseDecision::Store(decision) =
+        decide_response(&config, &anonymous, &response, STORED_AT)
+    else {
+        panic!("not stored")
+    };
+    assert_eq!(decision.vary.headers, [("cookie".to_string(), None)]);
+    let meta = EntryMeta::new(&decision, 200, STORED_AT);
+    let session = header_list(&["Cookie: session=abc"]);
+    let signed_in = plan(&config, &viewer("GET", "/page", &session));
+    assert_eq!(
+        decide_serving(&meta, &signed_in, STORED_AT),
+        Serving::VaryMismatch
+    );
+    assert_eq!(
+        decide_serving(&meta, &anonymous, STORED_AT),
+        Serving::Fresh { age: 0 }
+    );
+}
+
+/// Review finding: after a 304, the age starts again from the 304's.
+#[test]
+fn a_304_resets_the_stored_age_and_date() {
+    let stored = header_list(&[
+        "Cache-Control: max-age=600",
+        "Age: 500",
+        "Date: Tue, 14 Nov 2023 00:00:00 GMT",
+        "ETag: \"v1\"",
+    ]);
+    let bare = header_list(&["ETag: \"v1\""]);
+    let merged = merge_not_modified(&Headers::new(&stored), &Headers::new(&bare));
+    let merged = Headers::new(&merged);
+    assert_eq!(merged.get_str("age"), None);
+    assert_eq!(merged.get_str("date"), None);
+    let with_age = header_list(&["Age: 7", "Date: Wed, 15 Nov 2023 00:00:00 GMT"]);
+    let merged = merge_not_modified(&Headers::new(&stored), &Headers::new(&with_age));
+    let merged = Headers::new(&merged);
+    assert_eq!(merged.get_str("age"), Some("7"));
+    assert_eq!(
+        merged.get_str("date"),
+        Some("Wed, 15 Nov 2023 00:00:00 GMT")
+    );
+}
+
+#[test]
+fn remaining_ttl_fits_a_structured_field_integer() {
+    let mut meta = stored("/products/1", &["Cache-Control: max-age=60"], &[]);
+    meta.ttl = u64::MAX;
+    assert_eq!(meta.remaining_ttl(STORED_AT), 999_999_999_999_999);
+    meta.ttl = 0;
+    meta.initial_age = u64::MAX;
+    assert_eq!(meta.remaining_ttl(STORED_AT), -999_999_999_999_999);
+}

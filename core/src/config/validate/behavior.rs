@@ -1,18 +1,22 @@
 //! Checks on behaviors: patterns, references to origins and policies,
 //! method sets, and forwarding that could poison the cache.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-use super::{Checker, Names, POISONING_HEADERS};
+use super::{Checker, Names};
 use crate::behavior::PathPattern;
 use crate::config::schema::RawBehavior;
 use crate::config::{Behavior, CachePolicy, Method, MethodSet, NameSet, OriginRequestPolicy};
+use crate::forward::POISONING_HEADERS;
 
-pub(super) fn check_repeated_pattern(
+/// Refuses a pattern that can never be the first match: the same as an
+/// earlier one, or covered by an earlier `prefix*` pattern (`/*` before
+/// `/media/*`).
+pub(super) fn check_reachable_pattern(
     c: &mut Checker,
     path: &str,
     b: &RawBehavior,
-    seen: &mut BTreeMap<String, String>,
+    earlier: &mut Vec<(String, String)>,
 ) {
     let Some(pattern) = &b.path_pattern else {
         return;
@@ -22,14 +26,19 @@ pub(super) fn check_repeated_pattern(
     } else {
         format!("/{pattern}")
     };
-    if let Some(first) = seen.get(&canonical) {
+    let covering = earlier.iter().find(|(first, _)| {
+        *first == canonical
+            || first
+                .strip_suffix('*')
+                .is_some_and(|prefix| !prefix.contains(['*', '?']) && canonical.starts_with(prefix))
+    });
+    if let Some((first, at)) = covering {
         c.error(
             format!("{path}.path_pattern"),
-            format!("{pattern:?} repeats {first}'s pattern, so this behavior never matches"),
+            format!("{pattern:?} never matches: {at}'s {first:?}, listed earlier, matches every path it does"),
         );
-    } else {
-        seen.insert(canonical, path.to_string());
     }
+    earlier.push((canonical, path.to_string()));
 }
 
 pub(super) fn behavior(
@@ -147,9 +156,11 @@ fn methods(c: &mut Checker, path: &str, b: &RawBehavior) -> (MethodSet, MethodSe
     (allowed, cached)
 }
 
-/// Refuses an origin request policy that forwards, unkeyed, a header known to
-/// change what common frameworks answer (see [`POISONING_HEADERS`]).
-pub(super) fn check_forwarding_is_keyed(
+/// Refuses an origin request policy whose forwarding the cache policy
+/// does not back up: a header known to change what common frameworks
+/// answer (see [`POISONING_HEADERS`]) or `Authorization` forwarded without
+/// being keyed, or `Accept-Encoding` while the edge normalizes it.
+pub(super) fn check_forwarding(
     c: &mut Checker,
     path: &str,
     b: &Behavior,
@@ -163,20 +174,38 @@ pub(super) fn check_forwarding_is_keyed(
     ) else {
         return;
     };
-    if let NameSet::Only(names) = &orp.headers {
-        for name in names
-            .iter()
-            .filter(|n| POISONING_HEADERS.contains(&n.as_str()))
+    let NameSet::Only(names) = &orp.headers else {
+        return;
+    };
+    let at = format!("{path}.origin_request_policy");
+    for name in names {
+        let keyed = policy.keys_header(name);
+        if POISONING_HEADERS.contains(&name.as_str()) && !keyed {
+            c.error(
+                &at,
+                format!(
+                    "{:?} forwards {name} but cache policy {:?} does not key it: one viewer could poison every viewer's entry; add it to the cache policy's headers",
+                    orp.name, policy.name
+                ),
+            );
+        } else if name == "authorization" && !keyed {
+            c.error(
+                &at,
+                format!(
+                    "{:?} forwards authorization but cache policy {:?} does not key it; as in CloudFront, key it (or forward all viewer headers)",
+                    orp.name, policy.name
+                ),
+            );
+        } else if name == "accept-encoding"
+            && (policy.accept_encoding.gzip || policy.accept_encoding.brotli)
         {
-            if !policy.keys_header(name) {
-                c.error(
-                    format!("{path}.origin_request_policy"),
-                    format!(
-                        "{:?} forwards {name} but cache policy {:?} does not key it: one viewer could poison every viewer's entry; add it to the cache policy's headers",
-                        orp.name, policy.name
-                    ),
-                );
-            }
+            c.error(
+                &at,
+                format!(
+                    "cache policy {:?} normalizes Accept-Encoding and sends the origin its own; disable its accept_encoding setting to forward the viewer's",
+                    policy.name
+                ),
+            );
         }
     }
 }

@@ -16,22 +16,6 @@ use policy::CLOUDFRONT_MAX_TTL;
 
 /// Statuses CloudFront lets you set an error caching minimum TTL for.
 const ERROR_CACHING_STATUSES: [u16; 11] = [400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504];
-/// Headers that shape how a request is routed or rewritten by common
-/// frameworks; forwarding one without keying it lets one viewer poison the
-/// entry every viewer gets (the set Cloudflare keys by default).
-pub(crate) const POISONING_HEADERS: [&str; 10] = [
-    "x-forwarded-host",
-    "x-host",
-    "x-forwarded-server",
-    "x-forwarded-scheme",
-    "x-original-url",
-    "x-rewrite-url",
-    "x-http-method-override",
-    "x-http-method",
-    "x-method-override",
-    "forwarded",
-];
-
 struct Checker {
     errors: Vec<ConfigError>,
 }
@@ -84,14 +68,14 @@ pub(super) fn validate(parsed: Parsed) -> Result<Config, Error> {
         origin_request_policies: raw.origin_request_policies.keys().cloned().collect(),
         broken: &broken,
     };
-    let mut seen_patterns = BTreeMap::new();
+    let mut seen_patterns = Vec::new();
     let behaviors: Vec<Behavior> = raw
         .behaviors
         .iter()
         .zip(&behavior_indices)
         .map(|(b, i)| {
             let path = format!("behaviors[{i}]");
-            behavior::check_repeated_pattern(&mut c, &path, b, &mut seen_patterns);
+            behavior::check_reachable_pattern(&mut c, &path, b, &mut seen_patterns);
             behavior::behavior(&mut c, &path, b, &names, true)
         })
         .collect();
@@ -113,7 +97,7 @@ pub(super) fn validate(parsed: Parsed) -> Result<Config, Error> {
         )
     };
     for (b, i) in behaviors.iter().zip(&behavior_indices) {
-        behavior::check_forwarding_is_keyed(
+        behavior::check_forwarding(
             &mut c,
             &format!("behaviors[{i}]"),
             b,
@@ -121,7 +105,7 @@ pub(super) fn validate(parsed: Parsed) -> Result<Config, Error> {
             &origin_request_policies,
         );
     }
-    behavior::check_forwarding_is_keyed(
+    behavior::check_forwarding(
         &mut c,
         "default_behavior",
         &default_behavior,

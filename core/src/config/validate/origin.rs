@@ -6,12 +6,16 @@ use super::{Checker, is_token};
 use crate::config::load::member_path;
 use crate::config::schema::RawOrigin;
 use crate::config::{HostHeader, Origin};
+use crate::path::normalize_path;
 
 /// Longest origin timeout accepted, in milliseconds (CloudFront's raised limit).
 const MAX_TIMEOUT_MS: u64 = 180_000;
 
 /// Origin custom header names CloudFront refuses (add-origin-custom-headers).
-const FORBIDDEN_CUSTOM_HEADERS: [&str; 22] = [
+/// Also refused: headers the edge itself sets on every origin request.
+const FORBIDDEN_CUSTOM_HEADERS: [&str; 24] = [
+    "accept-encoding",
+    "x-forwarded-for",
     "cache-control",
     "connection",
     "content-length",
@@ -136,6 +140,13 @@ fn check_origin_path(c: &mut Checker, path: &str, value: &str) {
         c.error(
             path,
             "an origin path is a plain path of at most 255 characters",
+        );
+    } else if let Ok(normalized) = normalize_path(value)
+        && normalized != value
+    {
+        c.error(
+            path,
+            format!("write the origin path normalized (no dot segments, other characters percent-encoded): {normalized:?}"),
         );
     }
 }

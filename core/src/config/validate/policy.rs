@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use super::{Checker, is_token};
 use crate::config::schema::{HeaderForwarding, NameFilter, RawCachePolicy, RawOriginRequestPolicy};
 use crate::config::{CachePolicy, NameSet, OriginRequestPolicy, Seconds, TtlLimits};
+use crate::forward::{CONDITIONAL_HEADERS, PASS_HEADERS};
 use crate::query::normalize_name;
 
 /// CloudFront's `max-age` ceiling ("100 years"), used to bound every duration.
@@ -61,7 +62,7 @@ pub(super) fn cache_policy(
     for (i, header) in p.headers.iter().enumerate() {
         let at = format!("{path}.headers[{i}]");
         let lower = header.to_ascii_lowercase();
-        if check_header_name(c, &at, header) {
+        if check_header_name(c, &at, header, HeaderList::Key) {
             if lower == "accept-encoding" && (p.accept_encoding.gzip || p.accept_encoding.brotli) {
                 c.error(&at, "Accept-Encoding is keyed by the accept_encoding setting; disable it to key the raw header");
             } else if headers.contains(&lower) {
@@ -171,19 +172,46 @@ fn names_list(
 }
 
 /// Checks a header name for a key or forwarding list; true when usable.
-fn check_header_name(c: &mut Checker, path: &str, name: &str) -> bool {
+fn check_header_name(c: &mut Checker, path: &str, name: &str, list: HeaderList) -> bool {
     if !is_token(name) {
         c.error(path, format!("{name:?} is not a valid header name"));
         return false;
     }
     let lower = name.to_ascii_lowercase();
-    match RESERVED_HEADERS.iter().find(|(n, _)| *n == lower) {
-        Some((_, why)) => {
+    let why = RESERVED_HEADERS
+        .iter()
+        .find(|(n, _)| *n == lower)
+        .map(|(_, why)| *why)
+        .or_else(|| {
+            CONDITIONAL_HEADERS.contains(&lower.as_str()).then_some(
+                "the cache answers conditional and range requests itself; they reach the origin only when the cache is bypassed",
+            )
+        })
+        .or_else(|| {
+            (list == HeaderList::Key && lower == "x-forwarded-for")
+                .then_some("the edge sets it from the viewer's address")
+        })
+        .or_else(|| {
+            (list == HeaderList::Forward && PASS_HEADERS.contains(&lower.as_str())).then_some(
+                "it reaches the origin as sent when the cache is bypassed, and on cacheable requests only when the cache policy keys it",
+            )
+        });
+    match why {
+        Some(why) => {
             c.error(path, format!("{name} cannot be listed here: {why}"));
             false
         }
         None => true,
     }
+}
+
+/// Which list a header name is checked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HeaderList {
+    /// A cache policy's keyed headers.
+    Key,
+    /// An origin request policy's forwarded headers.
+    Forward,
 }
 
 pub(super) fn origin_request_policy(
@@ -204,7 +232,12 @@ pub(super) fn origin_request_policy(
             };
             let list = names_list(c, &headers_path, names, mode, |n| n.to_ascii_lowercase());
             for (i, header) in names.iter().enumerate() {
-                check_header_name(c, &format!("{headers_path}.names[{i}]"), header);
+                check_header_name(
+                    c,
+                    &format!("{headers_path}.names[{i}]"),
+                    header,
+                    HeaderList::Forward,
+                );
             }
             if mode == "whitelist" {
                 NameSet::Only(list)
