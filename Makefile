@@ -12,10 +12,11 @@ setup:
 test: setup
 	$(CARGO) test --workspace --locked
 
-## lint: formatting and clippy, as CI runs them
+## lint: formatting, clippy and documentation links, as CI runs them
 lint: setup
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --locked
 
 ## check-wasm: core compiles for both edge platforms
 check-wasm: setup

@@ -53,7 +53,7 @@ pub use entry::EntryMeta;
 pub use error::{ConfigError, Error};
 pub use forward::Forwarding;
 pub use headers::{HeaderPair, Headers};
-pub use key::CacheKey;
+pub use key::{CacheKey, SHOWN_HEADERS};
 pub use path::{PathError, normalize_path};
 pub use policy::{
     OriginResponse, ResponseDecision, StoreDecision, TtlSource, Validators, decide_response,

@@ -2,7 +2,7 @@
 //!
 //! Plain serde structs with `deny_unknown_fields`: a misspelt field is an
 //! error, never silently ignored. Nothing here is validated beyond its JSON
-//! type; [`super::validate`] turns a [`RawConfig`] into a [`super::Config`].
+//! type; validation turns a [`RawConfig`] into a [`super::Config`].
 //!
 //! Names follow CloudFront's so that a distribution maps over by name:
 //! origins, cache policies, origin request policies, an ordered list of
