@@ -164,17 +164,7 @@ fn plan<'c: 'r, 'r>(
     }
     let policy = config.cache_policy(behavior);
     let origin = config.origin(behavior);
-    let pass = if !behavior.cached_methods.contains(method) {
-        Some(PassReason::Method)
-    } else if policy.caching_disabled() {
-        Some(PassReason::CachingDisabled)
-    } else if request.has_body {
-        // A cached OPTIONS with a body: the body would shape a shared
-        // response the key knows nothing of.
-        Some(PassReason::RequestBody)
-    } else {
-        None
-    };
+    let pass = pass_reason(behavior, policy, method, request);
     let forwarding = Forwarding {
         policy,
         orp: config.origin_request_policy(behavior),
@@ -216,6 +206,26 @@ fn plan<'c: 'r, 'r>(
         forwarding,
         unkeyed_inputs,
     })
+}
+
+/// Why a request that the behavior allows bypasses the cache, if it does.
+fn pass_reason(
+    behavior: &Behavior,
+    policy: &CachePolicy,
+    method: Method,
+    request: &ViewerRequest<'_>,
+) -> Option<PassReason> {
+    if !behavior.cached_methods.contains(method) {
+        Some(PassReason::Method)
+    } else if policy.caching_disabled() {
+        Some(PassReason::CachingDisabled)
+    } else if request.has_body {
+        // A cached OPTIONS with a body: the body would shape a shared
+        // response the key knows nothing of.
+        Some(PassReason::RequestBody)
+    } else {
+        None
+    }
 }
 
 /// The origin URL: scheme by protocol policy, port only when not the

@@ -54,7 +54,7 @@ impl VaryRule {
             .all(|(name, value)| sent_value(plan, name) == *value)
     }
 
-    /// The header names, space-separated (Fastly's `vary_rule` form).
+    /// The header names (Fastly joins them with spaces into a `vary_rule`).
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.headers.iter().map(|(n, _)| n.as_str())
     }
