@@ -81,12 +81,18 @@ impl EntryMeta {
     /// an error, which an adapter treats as a miss.
     pub fn from_bytes(bytes: &[u8]) -> Result<EntryMeta, Error> {
         let meta: EntryMeta = serde_json::from_slice(bytes).map_err(Error::corrupt_entry)?;
-        if meta.v != META_VERSION {
-            return Err(Error::corrupt_entry(format!(
+        Self::check_version(&meta)?;
+        Ok(meta)
+    }
+
+    pub(crate) fn check_version(meta: &EntryMeta) -> Result<(), Error> {
+        if meta.v == META_VERSION {
+            Ok(())
+        } else {
+            Err(Error::corrupt_entry(format!(
                 "version {} is not {META_VERSION}",
                 meta.v
-            )));
+            )))
         }
-        Ok(meta)
     }
 }

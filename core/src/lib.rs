@@ -34,6 +34,7 @@ mod query;
 mod reason;
 mod request;
 mod serve;
+mod stored;
 mod tags;
 #[cfg(test)]
 mod test_support;
@@ -68,6 +69,7 @@ pub use serve::{
     Serving, conditional_headers, decide_revalidated, decide_serving, is_origin_failure,
     merge_not_modified, usable_on_error,
 };
+pub use stored::{HOP_BY_HOP_HEADERS, StoredHead};
 pub use tags::{MAX_TAG_LEN, MAX_TAGS, response_tags};
 pub use ttl::{ErrorCaching, OriginLifetime, edge_ttl, error_ttl};
 pub use vary::{VaryRule, VaryStar};

@@ -100,6 +100,27 @@ pub(crate) fn push_escaped(out: &mut String, input: &[u8], keep_raw: &ByteSet) {
     }
 }
 
+/// Reverses [`push_escaped`]: every `%XX` back to its byte. Malformed
+/// escapes are kept as they are.
+pub(crate) fn unescape(input: &str) -> Vec<u8> {
+    let bytes = input.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match decode_escape(bytes, i) {
+            Some(b) if bytes[i] == b'%' => {
+                out.push(b);
+                i += 3;
+            }
+            _ => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
 fn push_escape(out: &mut String, b: u8) {
     out.push('%');
     out.push(char::from(HEX[usize::from(b >> 4)]));
@@ -153,6 +174,15 @@ mod tests {
     #[test]
     fn encodes_refused_bytes_including_non_ascii() {
         assert_eq!(normalized("a b/é"), "a%20b%2F%C3%A9");
+    }
+
+    #[test]
+    fn unescaping_reverses_escaping() {
+        const PRINTABLE: ByteSet = byte_set!(|b| b.is_ascii_graphic() || b == b' ');
+        let input = b"caf\xc3\xa9 100% \x00\xff";
+        let mut out = String::new();
+        push_escaped(&mut out, input, &PRINTABLE);
+        assert_eq!(unescape(&out), input);
     }
 
     #[test]

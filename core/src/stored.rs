@@ -1,0 +1,133 @@
+//! The head of a stored response, for platforms whose cache keeps only a
+//! body and opaque metadata (Fastly's core cache): the caching metadata,
+//! the status and the headers, in one compact JSON document.
+
+use serde::{Deserialize, Serialize};
+
+use crate::entry::EntryMeta;
+use crate::error::Error;
+use crate::headers::Headers;
+use crate::percent::{ByteSet, byte_set, push_escaped, unescape};
+
+/// Headers never stored: they describe one connection, not the response
+/// (RFC 9110 section 7.6.1; RFC 9111 section 3.1).
+pub const HOP_BY_HOP_HEADERS: [&str; 8] = [
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "proxy-authenticate",
+];
+
+/// Bytes kept as they are in a stored header value; the rest is escaped,
+/// so values that are not UTF-8 survive the JSON round trip.
+const VALUE_CHARS: ByteSet = byte_set!(|b| b.is_ascii_graphic() || b == b' ' || b == b'\t');
+
+/// A stored response's head.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredHead {
+    pub meta: EntryMeta,
+    /// Names as received; values percent-escaped where not printable.
+    headers: Vec<(String, String)>,
+}
+
+impl StoredHead {
+    /// The head to store for a response: its headers minus hop-by-hop
+    /// ones, minus `Set-Cookie` when the decision says to strip it.
+    pub fn new(meta: EntryMeta, headers: &Headers<'_>, strip_set_cookie: bool) -> StoredHead {
+        let headers = headers
+            .iter()
+            .filter(|(name, _)| {
+                let hop_by_hop = HOP_BY_HOP_HEADERS
+                    .iter()
+                    .any(|h| name.eq_ignore_ascii_case(h));
+                let stripped = strip_set_cookie && name.eq_ignore_ascii_case("set-cookie");
+                !hop_by_hop && !stripped
+            })
+            .map(|(name, value)| {
+                let mut escaped = String::with_capacity(value.len());
+                push_escaped(&mut escaped, value, &VALUE_CHARS);
+                (name.to_string(), escaped)
+            })
+            .collect();
+        StoredHead { meta, headers }
+    }
+
+    /// The stored headers, values as they were received.
+    pub fn headers(&self) -> Vec<(&str, Vec<u8>)> {
+        self.headers
+            .iter()
+            .map(|(name, value)| (name.as_str(), unescape(value)))
+            .collect()
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        // Plain fields always serialize.
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// Reads a stored head; anything unreadable or of another metadata
+    /// version is an error, which an adapter treats as a miss.
+    pub fn from_bytes(bytes: &[u8]) -> Result<StoredHead, Error> {
+        let head: StoredHead = serde_json::from_slice(bytes).map_err(Error::corrupt_entry)?;
+        EntryMeta::check_version(&head.meta)?;
+        Ok(head)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::StoreDecision;
+
+    fn meta() -> EntryMeta {
+        let decision = StoreDecision {
+            ttl: 60,
+            initial_age: 0,
+            stale_while_revalidate: 0,
+            stale_if_error: 0,
+            source: crate::policy::TtlSource::MaxAge,
+            tags: vec!["t".into()],
+            vary: Default::default(),
+            validators: Default::default(),
+            strip_set_cookie: false,
+            shareable_with_credentials: false,
+        };
+        EntryMeta::new(&decision, 200, 1_700_000_000)
+    }
+
+    #[test]
+    fn round_trips_headers_byte_for_byte() {
+        let list: [(&str, &[u8]); 4] = [
+            ("Content-Type", b"text/plain"),
+            ("X-Odd", b"caf\xc3\xa9 \xff 100%"),
+            ("Connection", b"close"),
+            ("Set-Cookie", b"a=1"),
+        ];
+        let head = StoredHead::new(meta(), &Headers::new(&list), false);
+        let back = StoredHead::from_bytes(&head.to_bytes()).unwrap();
+        assert_eq!(back, head);
+        let headers = back.headers();
+        assert_eq!(headers.len(), 3, "connection is not stored");
+        assert_eq!(headers[1], ("X-Odd", b"caf\xc3\xa9 \xff 100%".to_vec()));
+    }
+
+    #[test]
+    fn strips_set_cookie_when_told() {
+        let list: [(&str, &[u8]); 1] = [("Set-Cookie", b"a=1")];
+        assert!(
+            StoredHead::new(meta(), &Headers::new(&list), true)
+                .headers()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn refuses_garbage() {
+        assert!(StoredHead::from_bytes(b"{}").is_err());
+        assert!(StoredHead::from_bytes(b"\xff").is_err());
+    }
+}
