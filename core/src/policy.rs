@@ -24,6 +24,9 @@ use crate::tags::response_tags;
 use crate::ttl::{OriginLifetime, edge_ttl, error_ttl};
 use crate::vary::VaryRule;
 
+/// How long a stale object with validators is kept for revalidation.
+pub const REVALIDATION_RETENTION: Seconds = 86_400;
+
 /// An origin response's status and headers.
 #[derive(Debug, Clone, Copy)]
 pub struct OriginResponse<'a> {
@@ -120,11 +123,22 @@ impl StoreDecision {
         self.ttl.saturating_sub(self.initial_age)
     }
 
+    /// How long after going stale the object is worth keeping: the longer
+    /// stale window, and at least a day when it has validators (a 304 then
+    /// saves sending the body again).
+    pub fn stale_retention(&self) -> Seconds {
+        let windows = self.stale_while_revalidate.max(self.stale_if_error);
+        if self.validators.is_empty() {
+            windows
+        } else {
+            windows.max(REVALIDATION_RETENTION)
+        }
+    }
+
     /// How long the platform should keep the object: fresh time plus the
-    /// longer stale window.
+    /// stale retention.
     pub fn keep_for(&self) -> Seconds {
-        self.fresh_for()
-            .saturating_add(self.stale_while_revalidate.max(self.stale_if_error))
+        self.fresh_for().saturating_add(self.stale_retention())
     }
 }
 

@@ -33,6 +33,11 @@ pub enum PassReason {
     /// The request carried credentials and the response does not say
     /// `public`, `s-maxage` or `must-revalidate` (RFC 9111 section 3.5).
     Authorization,
+    /// Another request holds the entry's refresh, and this one could not
+    /// use the stale copy: it went to the origin without storing.
+    EntryBusy,
+    /// The platform's cache could not be read or written.
+    CacheUnavailable,
     /// An error answered a request that carried inputs the key ignores
     /// (`?Keyword=flu&junk=...`): storing it would let one viewer take the
     /// clean URL down for everyone for the error TTL.
@@ -55,6 +60,8 @@ impl PassReason {
             PassReason::Status => "status",
             PassReason::Authorization => "authorization",
             PassReason::ErrorFromUnkeyedInput => "error-unkeyed-input",
+            PassReason::EntryBusy => "entry-busy",
+            PassReason::CacheUnavailable => "cache-unavailable",
         }
     }
 }

@@ -510,6 +510,7 @@ fn records_age_tags_validators_and_vary() {
     // media's min TTL is 86400: max-age=3600 is raised to it.
     assert_eq!((s.ttl, s.initial_age, s.fresh_for()), (86400, 100, 86300));
     assert_eq!(s.keep_for(), 86300 + 604800);
+    assert_eq!(s.stale_retention(), 604800);
     assert_eq!(s.tags, ["media", "song-7"]);
     assert_eq!(s.validators.etag.as_deref(), Some("\"v1\""));
     // User-Agent never reaches the origin, so it cannot select the response.
@@ -607,5 +608,26 @@ fn does_not_store_errors_provoked_by_unkeyed_inputs() {
     assert_eq!(
         decide_at("/search/pcp?Keyword=flu&junk=1", 200),
         Store(31536000, 0, 86400, S::DefaultTtl)
+    );
+}
+
+#[test]
+fn keeps_revalidatable_objects_a_day_after_they_go_stale() {
+    let config = config_with("{}", "{}", ORIGIN);
+    let keep = |lines: &[&str]| match decide(&config, &[], 200, lines) {
+        ResponseDecision::Store(s) => (s.stale_retention(), s.keep_for()),
+        ResponseDecision::Pass(r) => panic!("passed: {r}"),
+    };
+    assert_eq!(keep(&["Cache-Control: max-age=60"]), (0, 60));
+    assert_eq!(
+        keep(&["Cache-Control: max-age=60", "ETag: \"a\""]),
+        (86400, 86460)
+    );
+    assert_eq!(
+        keep(&[
+            "Cache-Control: max-age=60, stale-if-error=100000",
+            "ETag: \"a\""
+        ]),
+        (100000, 100060)
     );
 }
