@@ -3,13 +3,28 @@
 
 CARGO ?= cargo
 
-.PHONY: setup test lint check-wasm bench
+FASTLY_WASM := target/wasm32-wasip1/release/edgecache-fastly.wasm
+
+.PHONY: setup fastly-tools fastly-wasm serve test lint check-wasm bench
 
 setup:
 	@scripts/setup.sh
 
-## test: every test (unit, property, doc) of the workspace
-test: setup
+## fastly-tools: Viceroy (pinned, built once into ~/.cargo/bin)
+fastly-tools: setup
+	@scripts/install-fastly-tools.sh
+
+## fastly-wasm: the Fastly Compute function
+fastly-wasm: setup
+	$(CARGO) build -p edgecache-fastly --release --target wasm32-wasip1 --locked
+
+## serve: the demo origin and edgecache under `fastly compute serve` (127.0.0.1:7676)
+serve:
+	@scripts/serve-fastly.sh
+
+## test: every test: unit, property and doc tests, the demo origin's, and
+## the end-to-end scenarios on Viceroy in front of the demo origin
+test: setup fastly-tools fastly-wasm
 	$(CARGO) test --workspace --locked
 
 ## lint: formatting, clippy and documentation links, as CI runs them

@@ -1,0 +1,389 @@
+//! Core's decisions on Fastly's core cache: one transaction per lookup, so
+//! concurrent misses for a key collapse into one origin request and one
+//! request refreshes a stale entry while the others are served.
+
+use std::time::{Duration, Instant};
+
+use edgecache_core::{
+    CacheKey, CacheOutcome, Config, EntryMeta, Headers, OriginResponse, PassReason, RequestPlan,
+    ResponseDecision, Serving, StaleReason, StoreDecision, StoredHead, conditional_headers,
+    decide_response, decide_revalidated, decide_serving, is_origin_failure, merge_not_modified,
+    usable_on_error,
+};
+use fastly::cache::core::{Found, Transaction};
+use fastly::{Body, Response};
+
+use crate::origin::{self, Failure};
+use crate::respond;
+
+/// A response, what happened, and work left for after it is sent.
+pub struct Served {
+    pub response: Response,
+    pub outcome: CacheOutcome,
+    pub origin_ms: Option<u128>,
+    pub after: After,
+}
+
+/// Work done once the viewer has its response.
+pub enum After {
+    Nothing,
+    /// Refresh a stale entry this request was chosen to update.
+    Refresh(Transaction, StoredHead),
+}
+
+/// A stored entry that a lookup found, with its readable head.
+struct Stored {
+    found: Found,
+    head: StoredHead,
+}
+
+/// What a fetch may do with the cache.
+enum Write {
+    /// This request holds the entry's write: store, refresh or cancel it.
+    /// The stale entry, if any, is revalidated and stands in on failure.
+    Own(Transaction, Option<Stored>),
+    /// Store nothing, for this reason.
+    Skip(PassReason),
+}
+
+/// Serves a cacheable request: from the cache when core allows, else from
+/// the origin, storing what core says to store.
+pub fn serve(config: &Config, plan: &RequestPlan<'_, '_>, key: &CacheKey, now: u64) -> Served {
+    let transaction = match Transaction::lookup(key.hash_hex().into()).execute() {
+        Ok(transaction) => transaction,
+        Err(e) => {
+            log::warn!("edgecache: cache lookup failed, going to the origin: {e:?}");
+            return fetch(config, plan, Write::Skip(PassReason::CacheUnavailable), now);
+        }
+    };
+    let stored = transaction.found().and_then(|found| {
+        let head = StoredHead::from_bytes(&found.user_metadata()).ok()?;
+        Some(Stored { found, head })
+    });
+    let Some(stored) = stored else {
+        return fetch(config, plan, owned(transaction, None), now);
+    };
+    let remaining_ttl = stored.head.meta.remaining_ttl(now);
+    match decide_serving(&stored.head.meta, plan, now) {
+        Serving::Fresh { age } => from_cache(&stored, CacheOutcome::Hit { age, remaining_ttl }),
+        Serving::StaleWhileRevalidate { age, .. } => {
+            let reason = StaleReason::WhileRevalidate;
+            let mut served = from_cache(
+                &stored,
+                CacheOutcome::Stale {
+                    age,
+                    remaining_ttl,
+                    reason,
+                },
+            );
+            if transaction.must_insert_or_update() {
+                served.after = After::Refresh(transaction, stored.head);
+            }
+            served
+        }
+        Serving::Revalidate { .. } => fetch(config, plan, owned(transaction, Some(stored)), now),
+        // Another variant is stored: this one replaces it.
+        Serving::VaryMismatch => fetch(config, plan, owned(transaction, None), now),
+        Serving::Unusable(reason) => {
+            cancel(&transaction);
+            fetch(config, plan, Write::Skip(reason), now)
+        }
+    }
+}
+
+/// The write, when this request holds it; else skip, the entry being busy.
+fn owned(transaction: Transaction, stale: Option<Stored>) -> Write {
+    if transaction.must_insert_or_update() {
+        Write::Own(transaction, stale)
+    } else {
+        Write::Skip(PassReason::EntryBusy)
+    }
+}
+
+/// Refreshes a stale entry after the viewer was answered from it.
+pub fn refresh(
+    config: &Config,
+    plan: &RequestPlan<'_, '_>,
+    transaction: Transaction,
+    head: StoredHead,
+    now: u64,
+) {
+    let Some(found) = transaction.found() else {
+        cancel(&transaction);
+        return;
+    };
+    let stored = Stored { found, head };
+    let _ = fetch(config, plan, Write::Own(transaction, Some(stored)), now);
+}
+
+fn from_cache(stored: &Stored, outcome: CacheOutcome) -> Served {
+    let response = match stored.found.to_stream() {
+        Ok(body) => respond::from_stored(&stored.head, body),
+        Err(e) => {
+            log::error!("edgecache: cannot read a stored body: {e:?}");
+            return served(
+                respond::plain(502, "edgecache: cached body unreadable"),
+                CacheOutcome::OriginUnavailable {
+                    status: 502,
+                    detail: "cache-read-error",
+                },
+                None,
+            );
+        }
+    };
+    served(response, outcome, None)
+}
+
+fn served(response: Response, outcome: CacheOutcome, origin_ms: Option<u128>) -> Served {
+    Served {
+        response,
+        outcome,
+        origin_ms,
+        after: After::Nothing,
+    }
+}
+
+fn cancel(transaction: &Transaction) {
+    if transaction.must_insert_or_update() {
+        let _ = transaction.cancel_insert_or_update();
+    }
+}
+
+/// Goes to the origin (conditionally, when a stale entry has validators),
+/// and stores, refreshes or passes its answer as core decides.
+fn fetch(config: &Config, plan: &RequestPlan<'_, '_>, write: Write, now: u64) -> Served {
+    let (transaction, stale, skip) = match write {
+        Write::Own(transaction, stale) => (Some(transaction), stale, None),
+        Write::Skip(reason) => (None, None, Some(reason)),
+    };
+    let mut request = plan.origin_request.clone();
+    if let Some(stale) = &stale {
+        for (name, value) in conditional_headers(&stale.head.meta.validators) {
+            request
+                .headers
+                .push((name.into(), value.as_bytes().to_vec().into()));
+        }
+    }
+    let started = Instant::now();
+    let result = origin::send(&request, None);
+    let origin_ms = Some(started.elapsed().as_millis());
+    let mut response = match result {
+        Ok(response) => response,
+        Err(failure) => {
+            transaction.as_ref().map(cancel);
+            return on_failure(failure, None, stale, now, origin_ms);
+        }
+    };
+    let status = response.get_status().as_u16();
+    if is_origin_failure(status)
+        && stale
+            .as_ref()
+            .is_some_and(|s| usable_on_error(&s.head.meta, now))
+    {
+        transaction.as_ref().map(cancel);
+        return on_failure(Failure::Unreachable, Some(status), stale, now, origin_ms);
+    }
+    let owned_headers: Vec<(String, Vec<u8>)> = response
+        .get_headers()
+        .map(|(n, v)| (n.as_str().to_string(), v.as_bytes().to_vec()))
+        .collect();
+    let pairs: Vec<(&str, &[u8])> = owned_headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_slice()))
+        .collect();
+    let headers = Headers::new(&pairs);
+    let transaction = match (status, transaction, stale) {
+        (304, Some(transaction), Some(stored)) => {
+            return revalidated(config, plan, transaction, stored, &headers, now, origin_ms);
+        }
+        (_, transaction, _) => transaction,
+    };
+    let decision = match skip {
+        Some(reason) => ResponseDecision::Pass(reason),
+        None => decide_response(config, plan, &OriginResponse { status, headers }, now),
+    };
+    match (decision, transaction) {
+        (ResponseDecision::Store(decision), Some(transaction)) => {
+            let body = response.take_body();
+            insert(
+                transaction,
+                &decision,
+                status,
+                &headers,
+                body,
+                now,
+                origin_ms,
+            )
+            .unwrap_or_else(|| {
+                let outcome = CacheOutcome::Miss {
+                    status,
+                    stored: Err(PassReason::CacheUnavailable),
+                    collapsed: false,
+                    vary_miss: false,
+                };
+                served(
+                    respond::plain(502, "edgecache: cache write failed"),
+                    outcome,
+                    origin_ms,
+                )
+            })
+        }
+        (decision, transaction) => {
+            transaction.as_ref().map(cancel);
+            let reason = match decision {
+                ResponseDecision::Pass(reason) => reason,
+                ResponseDecision::Store(_) => PassReason::EntryBusy,
+            };
+            let outcome = CacheOutcome::Miss {
+                status,
+                stored: Err(reason),
+                collapsed: false,
+                vary_miss: false,
+            };
+            served(response, outcome, origin_ms)
+        }
+    }
+}
+
+/// Stores an origin response and streams it back to the viewer as it is written.
+fn insert(
+    transaction: Transaction,
+    decision: &StoreDecision,
+    status: u16,
+    headers: &Headers<'_>,
+    body: Body,
+    now: u64,
+    origin_ms: Option<u128>,
+) -> Option<Served> {
+    let head = StoredHead::new(
+        EntryMeta::new(decision, status, now),
+        headers,
+        decision.strip_set_cookie,
+    );
+    let mut builder = transaction
+        .insert(Duration::from_secs(decision.fresh_for()))
+        .stale_while_revalidate(Duration::from_secs(decision.stale_retention()))
+        .surrogate_keys(decision.tags.iter().map(String::as_str))
+        .user_metadata(head.to_bytes().into());
+    if let Some(length) = headers
+        .get_str("content-length")
+        .and_then(|l| l.parse().ok())
+    {
+        builder = builder.known_length(length);
+    }
+    let (mut writer, found) = builder
+        .execute_and_stream_back()
+        .map_err(|e| log::error!("edgecache: cache insert failed: {e:?}"))
+        .ok()?;
+    writer.append(body);
+    writer
+        .finish()
+        .map_err(|e| log::error!("edgecache: cache write failed: {e}"))
+        .ok()?;
+    let stored = Stored { found, head };
+    let ttl = i64::try_from(decision.fresh_for()).unwrap_or(i64::MAX);
+    let mut served = from_cache(
+        &stored,
+        CacheOutcome::Miss {
+            status,
+            stored: Ok((ttl, decision.source)),
+            collapsed: false,
+            vary_miss: false,
+        },
+    );
+    served.origin_ms = origin_ms;
+    Some(served)
+}
+
+/// A 304 from the origin: the stored entry is refreshed with the merged
+/// headers and served.
+fn revalidated(
+    config: &Config,
+    plan: &RequestPlan<'_, '_>,
+    transaction: Transaction,
+    stored: Stored,
+    not_modified: &Headers<'_>,
+    now: u64,
+    origin_ms: Option<u128>,
+) -> Served {
+    let stored_headers = stored.head.headers();
+    let stored_pairs: Vec<(&str, &[u8])> = stored_headers
+        .iter()
+        .map(|(n, v)| (*n, v.as_slice()))
+        .collect();
+    let merged = merge_not_modified(&Headers::new(&stored_pairs), not_modified);
+    let merged = Headers::new(&merged);
+    let status = stored.head.meta.status;
+    let ResponseDecision::Store(decision) = decide_revalidated(config, plan, status, &merged, now)
+    else {
+        cancel(&transaction);
+        let mut served = from_cache(
+            &stored,
+            CacheOutcome::Revalidated {
+                age: 0,
+                remaining_ttl: 0,
+            },
+        );
+        served.origin_ms = origin_ms;
+        return served;
+    };
+    let head = StoredHead::new(
+        EntryMeta::new(&decision, status, now),
+        &merged,
+        decision.strip_set_cookie,
+    );
+    let update = transaction
+        .update(Duration::from_secs(decision.fresh_for()))
+        .stale_while_revalidate(Duration::from_secs(decision.stale_retention()))
+        .surrogate_keys(decision.tags.iter().map(String::as_str))
+        .user_metadata(head.to_bytes().into())
+        .execute();
+    if let Err(e) = update {
+        log::warn!("edgecache: cache update failed: {e:?}");
+    }
+    let refreshed = Stored {
+        found: stored.found,
+        head,
+    };
+    let mut served = from_cache(
+        &refreshed,
+        CacheOutcome::Revalidated {
+            age: refreshed.head.meta.age(now),
+            remaining_ttl: refreshed.head.meta.remaining_ttl(now),
+        },
+    );
+    served.origin_ms = origin_ms;
+    served
+}
+
+/// The origin failed: serve the stale entry within its stale-if-error
+/// window, else a short 502 or 504.
+fn on_failure(
+    failure: Failure,
+    status: Option<u16>,
+    stale: Option<Stored>,
+    now: u64,
+    origin_ms: Option<u128>,
+) -> Served {
+    if let Some(stored) = stale.filter(|s| usable_on_error(&s.head.meta, now)) {
+        let mut served = from_cache(
+            &stored,
+            CacheOutcome::Stale {
+                age: stored.head.meta.age(now),
+                remaining_ttl: stored.head.meta.remaining_ttl(now),
+                reason: StaleReason::OriginError { status },
+            },
+        );
+        served.origin_ms = origin_ms;
+        return served;
+    }
+    let code = failure.status();
+    served(
+        respond::plain(code, &format!("edgecache: {}", failure.detail())),
+        CacheOutcome::OriginUnavailable {
+            status: code,
+            detail: failure.detail(),
+        },
+        origin_ms,
+    )
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Fastly local toolchain, pinned, skipping what is already
+# installed. Both live outside the checkout so every clone (and CI) reuses
+# them: Viceroy in ~/.cargo/bin (a cargo install takes ~30 minutes on two
+# cores), the Fastly CLI under $EDGECACHE_TOOLS (default
+# ~/.local/share/edgecache).
+#
+#   scripts/install-fastly-tools.sh          Viceroy only (what tests need)
+#   scripts/install-fastly-tools.sh --cli    Viceroy and the Fastly CLI
+set -euo pipefail
+
+VICEROY_VERSION=0.22.0
+FASTLY_CLI_VERSION=16.1.0
+TOOLS_DIR="${EDGECACHE_TOOLS:-$HOME/.local/share/edgecache}"
+VICEROY="${CARGO_HOME:-$HOME/.cargo}/bin/viceroy"
+FASTLY="$TOOLS_DIR/node_modules/@fastly/cli-linux-x64/fastly"
+
+if "$VICEROY" --version 2>/dev/null | grep -qx "viceroy $VICEROY_VERSION"; then
+  echo "install: viceroy $VICEROY_VERSION already installed"
+else
+  echo "install: building viceroy $VICEROY_VERSION (about 30 minutes on two cores, once)"
+  cargo install viceroy --version "$VICEROY_VERSION" --locked
+fi
+
+if [ "${1:-}" = "--cli" ]; then
+  if [ -x "$FASTLY" ] && "$FASTLY" version 2>/dev/null | grep -q "v$FASTLY_CLI_VERSION"; then
+    echo "install: fastly CLI $FASTLY_CLI_VERSION already installed"
+  else
+    mkdir -p "$TOOLS_DIR"
+    npm install --prefix "$TOOLS_DIR" --no-audit --no-fund --loglevel=error "@fastly/cli@$FASTLY_CLI_VERSION"
+  fi
+fi

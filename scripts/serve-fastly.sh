@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# `make serve`: the demo origin on 127.0.0.1:8080 and edgecache under
+# `fastly compute serve` (Viceroy) on 127.0.0.1:7676. Ctrl-C or SIGTERM
+# stops everything it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+EDGE_ADDR="${EDGE_ADDR:-127.0.0.1:7676}"
+ORIGIN_ADDR="${ORIGIN_ADDR:-127.0.0.1:8080}"
+TOOLS_DIR="${EDGECACHE_TOOLS:-$HOME/.local/share/edgecache}"
+VICEROY="${CARGO_HOME:-$HOME/.cargo}/bin/viceroy"
+FASTLY="$TOOLS_DIR/node_modules/@fastly/cli-linux-x64/fastly"
+
+scripts/setup.sh
+scripts/install-fastly-tools.sh --cli
+cargo build --release --locked -p edgecache-demo-origin
+
+pids=()
+stop() {
+  trap - EXIT INT TERM
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+target/release/edgecache-demo-origin --addr "$ORIGIN_ADDR" &
+pids+=($!)
+
+# The CLI builds the function with fastly.toml's [scripts] build.
+FASTLY_WASM_METADATA_DISABLE=true "$FASTLY" compute serve \
+  --viceroy-path "$VICEROY" --addr "$EDGE_ADDR" &
+pids+=($!)
+
+for _ in $(seq 1 600); do
+  if (exec 3<>"/dev/tcp/${EDGE_ADDR%:*}/${EDGE_ADDR#*:}") 2>/dev/null; then break; fi
+  sleep 0.5
+done
+
+cat <<MSG
+
+edgecache is serving on http://$EDGE_ADDR in front of the demo origin on http://$ORIGIN_ADDR.
+The first call takes the origin's two seconds and is a MISS; the second is a HIT:
+
+  curl -sS -o /dev/null -D - 'http://$EDGE_ADDR/search/pcp?Keyword=flu&Zipcode=10001' | grep -iE 'x-cache|cache-status|age'
+  curl -sS -o /dev/null -D - 'http://$EDGE_ADDR/search/pcp?Zipcode=10001&Keyword=flu&utm_source=x' | grep -iE 'x-cache|cache-status|age'
+
+Ctrl-C stops everything.
+MSG
+# When either process ends, stop the other.
+wait -n "${pids[@]}"

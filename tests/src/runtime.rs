@@ -1,0 +1,153 @@
+//! Starting an edge runtime in front of an origin.
+
+use std::io::{BufRead, BufReader};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The platforms edgecache runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Platform {
+    /// Fastly Compute, locally Viceroy.
+    Fastly,
+}
+
+/// A running edge runtime; stopped (and its files removed) when dropped.
+pub struct Edge {
+    pub platform: Platform,
+    url: String,
+    child: Child,
+    dir: PathBuf,
+    /// Every line the runtime printed, read as it comes so the pipe never fills.
+    output: Arc<Mutex<Vec<String>>>,
+}
+
+impl Edge {
+    /// Starts `platform` on a free loopback port, its `demo` backend
+    /// pointing at `origin_url`, and waits until it accepts connections.
+    pub fn start(platform: Platform, origin_url: &str) -> Edge {
+        match platform {
+            Platform::Fastly => fastly(origin_url),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self, target: &str) -> String {
+        format!("{}{target}", self.url)
+    }
+
+    /// The lines the runtime printed so far (log lines among them).
+    pub fn output(&self) -> Vec<String> {
+        self.output
+            .lock()
+            .map(|lines| lines.clone())
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Edge {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Viceroy: `EDGECACHE_VICEROY`, else `viceroy` on PATH or in ~/.cargo/bin.
+fn viceroy() -> PathBuf {
+    if let Some(path) = std::env::var_os("EDGECACHE_VICEROY") {
+        return PathBuf::from(path);
+    }
+    let home_bin = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo/bin/viceroy"));
+    match home_bin.filter(|p| p.exists()) {
+        Some(path) => path,
+        None => PathBuf::from("viceroy"),
+    }
+}
+
+fn fastly(origin_url: &str) -> Edge {
+    let wasm = std::env::var_os("EDGECACHE_FASTLY_WASM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            workspace_root().join("target/wasm32-wasip1/release/edgecache-fastly.wasm")
+        });
+    assert!(
+        wasm.exists(),
+        "{} is missing: build it with `make fastly-wasm` (make test does)",
+        wasm.display()
+    );
+    let port = free_port();
+    let dir = std::env::temp_dir().join(format!("edgecache-e2e-{}-{port}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let config = dir.join("fastly.toml");
+    let manifest = format!(
+        "manifest_version = 3\nname = \"edgecache-e2e\"\nlanguage = \"rust\"\n\n\
+         [local_server.backends.demo]\nurl = \"{origin_url}\"\n\n\
+         [local_server.config_stores.edgecache]\nformat = \"inline-toml\"\n\n\
+         [local_server.config_stores.edgecache.contents]\n"
+    );
+    if let Err(e) = std::fs::write(&config, manifest) {
+        panic!("cannot write {}: {e}", config.display());
+    }
+    let child = Command::new(viceroy())
+        .arg("serve")
+        .arg("--addr")
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("-C")
+        .arg(&config)
+        .arg(&wasm)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn();
+    let mut child = match child {
+        Ok(child) => child,
+        Err(e) => panic!(
+            "cannot start viceroy ({}): {e}; `make test` installs it",
+            viceroy().display()
+        ),
+    };
+    let output = Arc::new(Mutex::new(Vec::new()));
+    if let Some(stdout) = child.stdout.take() {
+        let sink = Arc::clone(&output);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Ok(mut lines) = sink.lock() {
+                    lines.push(line);
+                }
+            }
+        });
+    }
+    let edge = Edge {
+        platform: Platform::Fastly,
+        url: format!("http://127.0.0.1:{port}"),
+        child,
+        dir,
+        output,
+    };
+    wait_for(port, Duration::from_secs(60));
+    edge
+}
+
+fn free_port() -> u16 {
+    match TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()) {
+        Ok(addr) => addr.port(),
+        Err(e) => panic!("no free port: {e}"),
+    }
+}
+
+fn wait_for(port: u16, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("the edge runtime did not listen on port {port} within {limit:?}");
+}
