@@ -33,6 +33,15 @@ on_every_platform!(
     set_cookie_responses_are_not_shared,
     cdn_only_headers_are_not_shown_to_viewers,
     disallowed_methods_are_answered_at_the_edge,
+    origin_cache_control_decides_what_is_stored,
+    max_age_one_expires_after_a_second,
+    no_cache_is_revalidated_with_a_304,
+    authorized_requests_are_not_shared,
+    errors_are_cached_for_the_error_ttl,
+    concurrent_misses_make_one_origin_request,
+    stale_while_revalidate_serves_stale_and_refreshes,
+    stale_if_error_serves_stale_when_the_origin_fails,
+    head_is_answered_from_a_cached_get,
 );
 
 fn miss_then_hit(platform: Platform) {
@@ -157,4 +166,235 @@ fn disallowed_methods_are_answered_at_the_edge(platform: Platform) {
     assert_eq!(got.status, 403);
     assert_eq!(got.x_cache(), "Error from edgecache");
     assert_eq!(origin.count("/media/a.mp3"), 0);
+}
+
+/// `/respond` under the default behavior: the origin decides (min and
+/// default TTL 0, max 604800).
+fn respond_target(cache_control: &str, extra: &str) -> String {
+    format!(
+        "/respond?cc={}{extra}",
+        cache_control
+            .replace('=', "%3D")
+            .replace(',', "%2C")
+            .replace(' ', "%20")
+    )
+}
+
+fn origin_cache_control_decides_what_is_stored(platform: Platform) {
+    let (_origin, edge) = setup(platform);
+    let table = [
+        ("max-age=60", "", true, "max-age"),
+        ("s-maxage=60, max-age=0", "", true, "s-maxage"),
+        ("public", "&expires=60", true, "expires"),
+        ("no-store, max-age=60", "", false, "no-store"),
+        ("private, max-age=60", "", false, "private"),
+        ("public", "", false, "zero-ttl"),
+    ];
+    for (cache_control, extra, stored, detail) in table {
+        let target = respond_target(cache_control, extra);
+        let first = Request::get(&edge.url(&target)).send();
+        let status = first.header("cache-status").unwrap_or_default().to_string();
+        assert!(
+            status.contains(&format!("detail=\"{detail}\"")),
+            "{cache_control}: {status}"
+        );
+        assert_eq!(
+            status.contains("; stored"),
+            stored,
+            "{cache_control}: {status}"
+        );
+        let second = Request::get(&edge.url(&target)).send();
+        let want = if stored {
+            "Hit from edgecache"
+        } else {
+            "Miss from edgecache"
+        };
+        assert_eq!(second.x_cache(), want, "{cache_control}");
+    }
+    // No Cache-Control at all: the policy's default TTL (the search API's year).
+    let search = Request::get(&edge.url("/search/pcp?Keyword=default")).send();
+    assert!(
+        search
+            .header("cache-status")
+            .unwrap_or_default()
+            .contains("ttl=31536000; detail=\"default-ttl\"")
+    );
+}
+
+fn max_age_one_expires_after_a_second(platform: Platform) {
+    let (origin, edge) = setup(platform);
+    let target = "/search/partner?Keyword=flu";
+    assert_eq!(
+        Request::get(&edge.url(target)).send().x_cache(),
+        "Miss from edgecache"
+    );
+    assert_eq!(
+        Request::get(&edge.url(target)).send().x_cache(),
+        "Hit from edgecache"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    assert_eq!(
+        Request::get(&edge.url(target)).send().x_cache(),
+        "Miss from edgecache"
+    );
+    assert_eq!(origin.count("/search/partner"), 2);
+}
+
+fn no_cache_is_revalidated_with_a_304(platform: Platform) {
+    let (origin, edge) = setup(platform);
+    let first = Request::get(&edge.url("/products/7")).send();
+    assert!(
+        first
+            .header("cache-status")
+            .unwrap_or_default()
+            .contains("detail=\"no-cache\"")
+    );
+    let second = Request::get(&edge.url("/products/7")).send();
+    assert_eq!(second.x_cache(), "RefreshHit from edgecache");
+    assert_eq!(
+        second.body, first.body,
+        "served the stored body after the 304"
+    );
+    assert_eq!(origin.count("/products/7"), 2);
+    let conditional = origin.last_headers("/products/7");
+    assert!(
+        conditional
+            .iter()
+            .any(|(n, v)| n == "if-none-match" && v == "\"product-7-v1\""),
+        "{conditional:?}"
+    );
+}
+
+fn authorized_requests_are_not_shared(platform: Platform) {
+    let (origin, edge) = setup(platform);
+    let target = "/respond?cc=max-age%3D60&body=mine";
+    let first = Request::get(&edge.url(target))
+        .header("Authorization", "Bearer alice")
+        .send();
+    assert!(
+        first
+            .header("cache-status")
+            .unwrap_or_default()
+            .contains("detail=\"authorization\"")
+    );
+    assert_eq!(
+        Request::get(&edge.url(target)).send().x_cache(),
+        "Miss from edgecache"
+    );
+    assert_eq!(
+        Request::get(&edge.url(target)).send().x_cache(),
+        "Hit from edgecache"
+    );
+    // The stored response does not say public: not for a credentialed request.
+    let bob = Request::get(&edge.url(target))
+        .header("Authorization", "Bearer bob")
+        .send();
+    assert!(
+        bob.header("cache-status")
+            .unwrap_or_default()
+            .contains("detail=\"authorization\"")
+    );
+    assert_eq!(origin.count("/respond"), 3);
+    // `public` allows it (RFC 9111 section 3.5).
+    let public = "/respond?cc=public%2C%20max-age%3D60";
+    Request::get(&edge.url(public)).send();
+    let shared = Request::get(&edge.url(public))
+        .header("Authorization", "Bearer bob")
+        .send();
+    assert_eq!(shared.x_cache(), "Hit from edgecache");
+}
+
+fn errors_are_cached_for_the_error_ttl(platform: Platform) {
+    let (origin, edge) = setup(platform);
+    let target = "/respond?status=503";
+    let first = Request::get(&edge.url(target)).send();
+    assert_eq!(first.status, 503);
+    assert!(
+        first
+            .header("cache-status")
+            .unwrap_or_default()
+            .contains("stored; ttl=5; detail=\"error-ttl\"")
+    );
+    let second = Request::get(&edge.url(target)).send();
+    assert_eq!(
+        (second.status, second.x_cache()),
+        (503, "Hit from edgecache")
+    );
+    assert_eq!(origin.count("/respond"), 1);
+}
+
+fn concurrent_misses_make_one_origin_request(platform: Platform) {
+    let (origin, edge) = setup(platform);
+    let url = edge.url("/search/pcp?Keyword=collapse");
+    let threads: Vec<_> = (0..20)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || Request::get(&url).send().status)
+        })
+        .collect();
+    for thread in threads {
+        assert_eq!(thread.join().ok(), Some(200));
+    }
+    assert_eq!(origin.count("/search/pcp"), 1);
+}
+
+fn stale_while_revalidate_serves_stale_and_refreshes(platform: Platform) {
+    let (origin, edge) = setup(platform);
+    let target = respond_target("max-age=1, stale-while-revalidate=60", "");
+    let first = Request::get(&edge.url(&target)).send();
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let stale = Request::get(&edge.url(&target)).send();
+    assert_eq!(stale.x_cache(), "Hit from edgecache");
+    assert!(
+        stale
+            .header("cache-status")
+            .unwrap_or_default()
+            .contains("stale-while-revalidate")
+    );
+    assert_eq!(stale.body, first.body);
+    // The refresh runs after the stale answer was sent.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(origin.count("/respond"), 2);
+    let fresh = Request::get(&edge.url(&target)).send();
+    assert!(
+        fresh
+            .header("cache-status")
+            .unwrap_or_default()
+            .starts_with("edgecache; hit; ttl=")
+    );
+    assert_eq!(origin.count("/respond"), 2);
+}
+
+fn stale_if_error_serves_stale_when_the_origin_fails(platform: Platform) {
+    let (origin, edge) = setup(platform);
+    let target = respond_target("max-age=1, stale-if-error=60", "&etag=%22e1%22");
+    let first = Request::get(&edge.url(&target)).send();
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    origin.set_mode("fail");
+    let stale = Request::get(&edge.url(&target)).send();
+    assert_eq!(stale.status, 200);
+    assert_eq!(stale.x_cache(), "RefreshHit from edgecache");
+    assert!(
+        stale
+            .header("cache-status")
+            .unwrap_or_default()
+            .contains("fwd-status=503")
+    );
+    assert_eq!(stale.body, first.body);
+    // Without a stale copy, the failure shows.
+    let fresh_path = Request::get(&edge.url("/respond?cc=max-age%3D1&body=other")).send();
+    assert_eq!(
+        (fresh_path.status, fresh_path.x_cache()),
+        (503, "Error from edgecache")
+    );
+}
+
+fn head_is_answered_from_a_cached_get(platform: Platform) {
+    let (origin, edge) = setup(platform);
+    let get = Request::get(&edge.url("/media/logo-40k.png")).send();
+    assert_eq!(get.body.len(), 40 * 1024);
+    let head = Request::head(&edge.url("/media/logo-40k.png")).send();
+    assert_eq!(head.x_cache(), "Hit from edgecache");
+    assert!(head.body.is_empty());
+    assert_eq!(origin.count("/media/logo-40k.png"), 1);
 }
