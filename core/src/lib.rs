@@ -31,6 +31,7 @@ mod path;
 mod percent;
 mod policy;
 mod query;
+mod range;
 mod reason;
 mod request;
 mod serve;
@@ -60,6 +61,7 @@ pub use policy::{
     OriginResponse, ResponseDecision, StoreDecision, TtlSource, Validators, decide_response,
 };
 pub use query::normalize_query;
+pub use range::RangeAnswer;
 pub use reason::{PassReason, Rejection};
 pub use request::{
     Disposition, MAX_TARGET_LEN, OriginRequest, RequestDecision, RequestPlan, Scheme,

@@ -42,6 +42,7 @@ on_every_platform!(
     stale_while_revalidate_serves_stale_and_refreshes,
     stale_if_error_serves_stale_when_the_origin_fails,
     head_is_answered_from_a_cached_get,
+    ranges_are_answered_from_the_stored_object,
 );
 
 fn miss_then_hit(platform: Platform) {
@@ -397,4 +398,34 @@ fn head_is_answered_from_a_cached_get(platform: Platform) {
     assert_eq!(head.x_cache(), "Hit from edgecache");
     assert!(head.body.is_empty());
     assert_eq!(origin.count("/media/logo-40k.png"), 1);
+}
+
+fn ranges_are_answered_from_the_stored_object(platform: Platform) {
+    let (origin, edge) = setup(platform);
+    let url = edge.url("/media/song-40k.mp3");
+    // The first request is a ranged miss: the whole object is stored.
+    let first = Request::get(&url).header("Range", "bytes=0-9").send();
+    assert_eq!((first.status, first.body.len()), (206, 10));
+    let full = Request::get(&url).send();
+    assert_eq!((full.status, full.body.len()), (200, 40 * 1024));
+    assert_eq!(first.body, full.body[..10]);
+    let part = Request::get(&url).header("Range", "bytes=10-19").send();
+    assert_eq!(part.status, 206);
+    assert_eq!(part.x_cache(), "Hit from edgecache");
+    assert_eq!(part.header("content-range"), Some("bytes 10-19/40960"));
+    assert_eq!(part.body, full.body[10..20]);
+    let suffix = Request::get(&url).header("Range", "bytes=-5").send();
+    assert_eq!(suffix.body, full.body[full.body.len() - 5..]);
+    let outside = Request::get(&url).header("Range", "bytes=50000-").send();
+    assert_eq!(outside.status, 416);
+    assert_eq!(outside.header("content-range"), Some("bytes */40960"));
+    let stale_validator = Request::get(&url)
+        .header("Range", "bytes=0-9")
+        .header("If-Range", "\"other\"")
+        .send();
+    assert_eq!(
+        (stale_validator.status, stale_validator.body.len()),
+        (200, 40 * 1024)
+    );
+    assert_eq!(origin.count("/media/song-40k.mp3"), 1);
 }

@@ -5,16 +5,26 @@
 use std::time::{Duration, Instant};
 
 use edgecache_core::{
-    CacheKey, CacheOutcome, Config, EntryMeta, Headers, OriginResponse, PassReason, RequestPlan,
-    ResponseDecision, Serving, StaleReason, StoreDecision, StoredHead, conditional_headers,
-    decide_response, decide_revalidated, decide_serving, is_origin_failure, merge_not_modified,
-    usable_on_error,
+    CacheKey, CacheOutcome, Config, EntryMeta, Headers, Method, OriginResponse, PassReason,
+    RangeAnswer, RequestPlan, ResponseDecision, Serving, StaleReason, StoreDecision, StoredHead,
+    conditional_headers, decide_response, decide_revalidated, decide_serving, is_origin_failure,
+    merge_not_modified, usable_on_error,
 };
 use fastly::cache::core::{Found, Transaction};
 use fastly::{Body, Response};
 
 use crate::origin::{self, Failure};
 use crate::respond;
+
+/// What every step of serving one request needs.
+pub struct Ctx<'a> {
+    pub config: &'a Config,
+    pub plan: &'a RequestPlan<'a, 'a>,
+    /// The viewer's headers: `Range` and `If-Range` are answered from the
+    /// stored object.
+    pub viewer: Headers<'a>,
+    pub now: u64,
+}
 
 /// A response, what happened, and work left for after it is sent.
 pub struct Served {
@@ -48,12 +58,12 @@ enum Write {
 
 /// Serves a cacheable request: from the cache when core allows, else from
 /// the origin, storing what core says to store.
-pub fn serve(config: &Config, plan: &RequestPlan<'_, '_>, key: &CacheKey, now: u64) -> Served {
+pub fn serve(ctx: &Ctx<'_>, key: &CacheKey) -> Served {
     let transaction = match Transaction::lookup(key.hash_hex().into()).execute() {
         Ok(transaction) => transaction,
         Err(e) => {
             log::warn!("edgecache: cache lookup failed, going to the origin: {e:?}");
-            return fetch(config, plan, Write::Skip(PassReason::CacheUnavailable), now);
+            return fetch(ctx, Write::Skip(PassReason::CacheUnavailable));
         }
     };
     let stored = transaction.found().and_then(|found| {
@@ -61,14 +71,17 @@ pub fn serve(config: &Config, plan: &RequestPlan<'_, '_>, key: &CacheKey, now: u
         Some(Stored { found, head })
     });
     let Some(stored) = stored else {
-        return fetch(config, plan, owned(transaction, None), now);
+        return fetch(ctx, owned(transaction, None));
     };
-    let remaining_ttl = stored.head.meta.remaining_ttl(now);
-    match decide_serving(&stored.head.meta, plan, now) {
-        Serving::Fresh { age } => from_cache(&stored, CacheOutcome::Hit { age, remaining_ttl }),
+    let remaining_ttl = stored.head.meta.remaining_ttl(ctx.now);
+    match decide_serving(&stored.head.meta, ctx.plan, ctx.now) {
+        Serving::Fresh { age } => {
+            from_cache(ctx, &stored, CacheOutcome::Hit { age, remaining_ttl })
+        }
         Serving::StaleWhileRevalidate { age, .. } => {
             let reason = StaleReason::WhileRevalidate;
             let mut served = from_cache(
+                ctx,
                 &stored,
                 CacheOutcome::Stale {
                     age,
@@ -81,12 +94,12 @@ pub fn serve(config: &Config, plan: &RequestPlan<'_, '_>, key: &CacheKey, now: u
             }
             served
         }
-        Serving::Revalidate { .. } => fetch(config, plan, owned(transaction, Some(stored)), now),
+        Serving::Revalidate { .. } => fetch(ctx, owned(transaction, Some(stored))),
         // Another variant is stored: this one replaces it.
-        Serving::VaryMismatch => fetch(config, plan, owned(transaction, None), now),
+        Serving::VaryMismatch => fetch(ctx, owned(transaction, None)),
         Serving::Unusable(reason) => {
             cancel(&transaction);
-            fetch(config, plan, Write::Skip(reason), now)
+            fetch(ctx, Write::Skip(reason))
         }
     }
 }
@@ -101,36 +114,56 @@ fn owned(transaction: Transaction, stale: Option<Stored>) -> Write {
 }
 
 /// Refreshes a stale entry after the viewer was answered from it.
-pub fn refresh(
-    config: &Config,
-    plan: &RequestPlan<'_, '_>,
-    transaction: Transaction,
-    head: StoredHead,
-    now: u64,
-) {
+pub fn refresh(ctx: &Ctx<'_>, transaction: Transaction, head: StoredHead) {
     let Some(found) = transaction.found() else {
         cancel(&transaction);
         return;
     };
     let stored = Stored { found, head };
-    let _ = fetch(config, plan, Write::Own(transaction, Some(stored)), now);
+    let _ = fetch(ctx, Write::Own(transaction, Some(stored)));
 }
 
-fn from_cache(stored: &Stored, outcome: CacheOutcome) -> Served {
-    let response = match stored.found.to_stream() {
+/// Serves a stored object: whole, or the single byte range the viewer
+/// asked for (206), or 416 when the range lies outside it.
+fn from_cache(ctx: &Ctx<'_>, stored: &Stored, outcome: CacheOutcome) -> Served {
+    let range = if ctx.plan.method == Method::Get && stored.head.meta.status == 200 {
+        RangeAnswer::of(
+            &ctx.viewer,
+            stored.found.known_length(),
+            &stored.head.meta.validators,
+        )
+    } else {
+        RangeAnswer::Full
+    };
+    let body = match range {
+        RangeAnswer::Partial { start, end, .. } => {
+            stored.found.to_stream_from_range(Some(start), Some(end))
+        }
+        RangeAnswer::Full | RangeAnswer::Unsatisfiable { .. } => stored.found.to_stream(),
+    };
+    let mut response = match body {
         Ok(body) => respond::from_stored(&stored.head, body),
         Err(e) => {
             log::error!("edgecache: cannot read a stored body: {e:?}");
+            let outcome = CacheOutcome::OriginUnavailable {
+                status: 502,
+                detail: "cache-read-error",
+            };
             return served(
                 respond::plain(502, "edgecache: cached body unreadable"),
-                CacheOutcome::OriginUnavailable {
-                    status: 502,
-                    detail: "cache-read-error",
-                },
+                outcome,
                 None,
             );
         }
     };
+    if let Some(content_range) = range.content_range() {
+        response.set_status(range.status(200));
+        response.set_header("content-range", content_range);
+        response.remove_header("content-length");
+        if let RangeAnswer::Unsatisfiable { .. } = range {
+            response.set_body(Body::new());
+        }
+    }
     served(response, outcome, None)
 }
 
@@ -151,12 +184,12 @@ fn cancel(transaction: &Transaction) {
 
 /// Goes to the origin (conditionally, when a stale entry has validators),
 /// and stores, refreshes or passes its answer as core decides.
-fn fetch(config: &Config, plan: &RequestPlan<'_, '_>, write: Write, now: u64) -> Served {
+fn fetch(ctx: &Ctx<'_>, write: Write) -> Served {
     let (transaction, stale, skip) = match write {
         Write::Own(transaction, stale) => (Some(transaction), stale, None),
         Write::Skip(reason) => (None, None, Some(reason)),
     };
-    let mut request = plan.origin_request.clone();
+    let mut request = ctx.plan.origin_request.clone();
     if let Some(stale) = &stale {
         for (name, value) in conditional_headers(&stale.head.meta.validators) {
             request
@@ -171,17 +204,17 @@ fn fetch(config: &Config, plan: &RequestPlan<'_, '_>, write: Write, now: u64) ->
         Ok(response) => response,
         Err(failure) => {
             transaction.as_ref().map(cancel);
-            return on_failure(failure, None, stale, now, origin_ms);
+            return on_failure(ctx, failure, None, stale, origin_ms);
         }
     };
     let status = response.get_status().as_u16();
     if is_origin_failure(status)
         && stale
             .as_ref()
-            .is_some_and(|s| usable_on_error(&s.head.meta, now))
+            .is_some_and(|s| usable_on_error(&s.head.meta, ctx.now))
     {
         transaction.as_ref().map(cancel);
-        return on_failure(Failure::Unreachable, Some(status), stale, now, origin_ms);
+        return on_failure(ctx, Failure::Unreachable, Some(status), stale, origin_ms);
     }
     let owned_headers: Vec<(String, Vec<u8>)> = response
         .get_headers()
@@ -194,24 +227,29 @@ fn fetch(config: &Config, plan: &RequestPlan<'_, '_>, write: Write, now: u64) ->
     let headers = Headers::new(&pairs);
     let transaction = match (status, transaction, stale) {
         (304, Some(transaction), Some(stored)) => {
-            return revalidated(config, plan, transaction, stored, &headers, now, origin_ms);
+            return revalidated(ctx, transaction, stored, &headers, origin_ms);
         }
         (_, transaction, _) => transaction,
     };
     let decision = match skip {
         Some(reason) => ResponseDecision::Pass(reason),
-        None => decide_response(config, plan, &OriginResponse { status, headers }, now),
+        None => decide_response(
+            ctx.config,
+            ctx.plan,
+            &OriginResponse { status, headers },
+            ctx.now,
+        ),
     };
     match (decision, transaction) {
         (ResponseDecision::Store(decision), Some(transaction)) => {
             let body = response.take_body();
             insert(
+                ctx,
                 transaction,
                 &decision,
                 status,
                 &headers,
                 body,
-                now,
                 origin_ms,
             )
             .unwrap_or_else(|| {
@@ -247,16 +285,16 @@ fn fetch(config: &Config, plan: &RequestPlan<'_, '_>, write: Write, now: u64) ->
 
 /// Stores an origin response and streams it back to the viewer as it is written.
 fn insert(
+    ctx: &Ctx<'_>,
     transaction: Transaction,
     decision: &StoreDecision,
     status: u16,
     headers: &Headers<'_>,
     body: Body,
-    now: u64,
     origin_ms: Option<u128>,
 ) -> Option<Served> {
     let head = StoredHead::new(
-        EntryMeta::new(decision, status, now),
+        EntryMeta::new(decision, status, ctx.now),
         headers,
         decision.strip_set_cookie,
     );
@@ -283,6 +321,7 @@ fn insert(
     let stored = Stored { found, head };
     let ttl = i64::try_from(decision.fresh_for()).unwrap_or(i64::MAX);
     let mut served = from_cache(
+        ctx,
         &stored,
         CacheOutcome::Miss {
             status,
@@ -298,12 +337,10 @@ fn insert(
 /// A 304 from the origin: the stored entry is refreshed with the merged
 /// headers and served.
 fn revalidated(
-    config: &Config,
-    plan: &RequestPlan<'_, '_>,
+    ctx: &Ctx<'_>,
     transaction: Transaction,
     stored: Stored,
     not_modified: &Headers<'_>,
-    now: u64,
     origin_ms: Option<u128>,
 ) -> Served {
     let stored_headers = stored.head.headers();
@@ -314,10 +351,12 @@ fn revalidated(
     let merged = merge_not_modified(&Headers::new(&stored_pairs), not_modified);
     let merged = Headers::new(&merged);
     let status = stored.head.meta.status;
-    let ResponseDecision::Store(decision) = decide_revalidated(config, plan, status, &merged, now)
+    let ResponseDecision::Store(decision) =
+        decide_revalidated(ctx.config, ctx.plan, status, &merged, ctx.now)
     else {
         cancel(&transaction);
         let mut served = from_cache(
+            ctx,
             &stored,
             CacheOutcome::Revalidated {
                 age: 0,
@@ -328,7 +367,7 @@ fn revalidated(
         return served;
     };
     let head = StoredHead::new(
-        EntryMeta::new(&decision, status, now),
+        EntryMeta::new(&decision, status, ctx.now),
         &merged,
         decision.strip_set_cookie,
     );
@@ -346,10 +385,11 @@ fn revalidated(
         head,
     };
     let mut served = from_cache(
+        ctx,
         &refreshed,
         CacheOutcome::Revalidated {
-            age: refreshed.head.meta.age(now),
-            remaining_ttl: refreshed.head.meta.remaining_ttl(now),
+            age: refreshed.head.meta.age(ctx.now),
+            remaining_ttl: refreshed.head.meta.remaining_ttl(ctx.now),
         },
     );
     served.origin_ms = origin_ms;
@@ -359,18 +399,19 @@ fn revalidated(
 /// The origin failed: serve the stale entry within its stale-if-error
 /// window, else a short 502 or 504.
 fn on_failure(
+    ctx: &Ctx<'_>,
     failure: Failure,
     status: Option<u16>,
     stale: Option<Stored>,
-    now: u64,
     origin_ms: Option<u128>,
 ) -> Served {
-    if let Some(stored) = stale.filter(|s| usable_on_error(&s.head.meta, now)) {
+    if let Some(stored) = stale.filter(|s| usable_on_error(&s.head.meta, ctx.now)) {
         let mut served = from_cache(
+            ctx,
             &stored,
             CacheOutcome::Stale {
-                age: stored.head.meta.age(now),
-                remaining_ttl: stored.head.meta.remaining_ttl(now),
+                age: stored.head.meta.age(ctx.now),
+                remaining_ttl: stored.head.meta.remaining_ttl(ctx.now),
                 reason: StaleReason::OriginError { status },
             },
         );

@@ -61,8 +61,14 @@ fn main() {
         }
         RequestDecision::Forward(plan) => plan,
     };
+    let ctx = cache::Ctx {
+        config: &config,
+        plan: &plan,
+        viewer: edgecache_core::Headers::new(&parts.headers),
+        now,
+    };
     let (served, key) = match &plan.disposition {
-        Disposition::Lookup(key) => (cache::serve(&config, &plan, key, now), Some(key)),
+        Disposition::Lookup(key) => (cache::serve(&ctx, key), Some(key)),
         Disposition::Pass(reason) => (pass(&plan, *reason, body), None),
     };
     let Served {
@@ -88,7 +94,7 @@ fn main() {
     );
     response.send_to_client();
     if let After::Refresh(transaction, head) = after {
-        cache::refresh(&config, &plan, transaction, head, now);
+        cache::refresh(&ctx, transaction, head);
     }
 }
 
