@@ -5,7 +5,7 @@ CARGO ?= cargo
 
 FASTLY_WASM := target/wasm32-wasip1/release/edgecache-fastly.wasm
 
-.PHONY: setup fastly-tools fastly-wasm serve test lint check-wasm bench
+.PHONY: setup fastly-tools fastly-wasm serve test lint check-wasm bench bench-fastly
 
 setup:
 	@scripts/setup.sh
@@ -41,3 +41,7 @@ check-wasm: setup
 ## bench: the request decision against url::Url::parse, with the ratio
 bench: setup
 	$(CARGO) bench -p edgecache-core --locked --bench request_decision
+
+## bench-fastly: wasm size, and start-up, MISS/HIT latency and collapsing through Viceroy
+bench-fastly:
+	@scripts/bench-fastly.sh

@@ -1,0 +1,86 @@
+//! Figures for an edge runtime in front of the demo origin with the
+//! case study's 2-second search: start-up time, MISS and HIT latency, and
+//! how many origin requests 100 concurrent misses of one key make.
+//!
+//! `cargo run --release -p edgecache-e2e --bin bench-edge` (make bench-fastly).
+
+use std::time::{Duration, Instant};
+
+use demo_origin::Options;
+use e2e::{Edge, Platform, Request};
+
+fn main() {
+    let origin = match demo_origin::start(
+        "127.0.0.1:0",
+        Options {
+            search_delay: Duration::from_millis(2000),
+            hang: Duration::from_secs(30),
+        },
+    ) {
+        Ok(origin) => origin,
+        Err(e) => {
+            eprintln!("bench-edge: the demo origin does not start: {e}");
+            std::process::exit(1);
+        }
+    };
+    let started = Instant::now();
+    let edge = Edge::start(Platform::Fastly, &origin.url());
+    let startup = started.elapsed();
+    // The first request also instantiates the module.
+    Request::get(&edge.url("/products/2")).send();
+    println!("platform: {:?} (Viceroy)", edge.platform);
+    println!(
+        "start-up to first accepted connection: {} ms",
+        startup.as_millis()
+    );
+
+    let misses: Vec<Duration> = (0..10)
+        .map(|i| timed(&edge.url(&format!("/search/pcp?Keyword=miss{i}&Zipcode=10001"))))
+        .collect();
+    report("MISS (2 s search origin)", misses);
+
+    let hit_url = edge.url("/search/pcp?Keyword=hit&Zipcode=10001");
+    timed(&hit_url);
+    let hits: Vec<Duration> = (0..500).map(|_| timed(&hit_url)).collect();
+    report("HIT", hits);
+
+    let key = "/search/pcp?Keyword=stampede&Zipcode=10001";
+    let url = edge.url(key);
+    let threads: Vec<_> = (0..100)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || Request::get(&url).send().status)
+        })
+        .collect();
+    let ok = threads
+        .into_iter()
+        .map(|t| t.join().unwrap_or(0))
+        .filter(|&s| s == 200)
+        .count();
+    let stats = Request::get(&format!("{}/__origin/stats", origin.url()))
+        .send()
+        .json();
+    let reached = stats["targets"][key].as_u64().unwrap_or(0);
+    println!("100 concurrent misses of one key: {ok} answered 200, {reached} origin request(s)");
+}
+
+fn timed(url: &str) -> Duration {
+    let started = Instant::now();
+    let got = Request::get(url).send();
+    let elapsed = started.elapsed();
+    if got.status != 200 {
+        eprintln!("bench-edge: {url} answered {}", got.status);
+    }
+    elapsed
+}
+
+fn report(label: &str, mut samples: Vec<Duration>) {
+    samples.sort();
+    let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
+    println!(
+        "{label}: n={} median {:.2} ms, p99 {:.2} ms",
+        samples.len(),
+        at(0.5).as_secs_f64() * 1000.0,
+        at(0.99).as_secs_f64() * 1000.0
+    );
+}
