@@ -90,7 +90,8 @@ fn fastly(origin_url: &str) -> Edge {
         "manifest_version = 3\nname = \"edgecache-e2e\"\nlanguage = \"rust\"\n\n\
          [local_server.backends.demo]\nurl = \"{origin_url}\"\n\n\
          [local_server.config_stores.edgecache]\nformat = \"inline-toml\"\n\n\
-         [local_server.config_stores.edgecache.contents]\n"
+         [local_server.config_stores.edgecache.contents]\nconfig = {}\n",
+        toml_literal(&test_config(origin_url))
     );
     if let Err(e) = std::fs::write(&config, manifest) {
         panic!("cannot write {}: {e}", config.display());
@@ -132,6 +133,32 @@ fn fastly(origin_url: &str) -> Edge {
     };
     wait_for(port, Duration::from_secs(60));
     edge
+}
+
+/// The demo configuration, its origin moved to the test origin's port and
+/// given a 1-second first-byte timeout (the origin's hang mode lasts 3 s).
+/// It reaches the function through the config store, as in production.
+pub fn test_config(origin_url: &str) -> String {
+    let mut config: serde_json::Value =
+        match serde_json::from_str(include_str!("../../config/demo.json")) {
+            Ok(config) => config,
+            Err(e) => panic!("config/demo.json: {e}"),
+        };
+    let port = origin_url
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse::<u16>().ok())
+        .unwrap_or(8080);
+    let origin = &mut config["origins"]["demo"];
+    origin["domain"] = "127.0.0.1".into();
+    origin["http_port"] = port.into();
+    origin["first_byte_timeout_ms"] = 1000.into();
+    config.to_string()
+}
+
+/// A TOML multi-line literal string (JSON never holds three quotes in a row).
+fn toml_literal(text: &str) -> String {
+    format!("{q}{text}{q}", q = "'".repeat(3))
 }
 
 fn free_port() -> u16 {

@@ -43,6 +43,7 @@ on_every_platform!(
     stale_if_error_serves_stale_when_the_origin_fails,
     head_is_answered_from_a_cached_get,
     ranges_are_answered_from_the_stored_object,
+    a_hanging_origin_times_out_to_stale_or_504,
 );
 
 fn miss_then_hit(platform: Platform) {
@@ -428,4 +429,34 @@ fn ranges_are_answered_from_the_stored_object(platform: Platform) {
         (200, 40 * 1024)
     );
     assert_eq!(origin.count("/media/song-40k.mp3"), 1);
+}
+
+/// The test configuration gives the origin a 1 s first-byte timeout; in
+/// hang mode it answers after 3 s.
+fn a_hanging_origin_times_out_to_stale_or_504(platform: Platform) {
+    let (origin, edge) = setup(platform);
+    let target = respond_target("max-age=1, stale-if-error=60", "&body=kept");
+    let first = Request::get(&edge.url(&target)).send();
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    origin.set_mode("hang");
+    let stale = Request::get(&edge.url(&target)).send();
+    assert_eq!(
+        (stale.status, stale.x_cache()),
+        (200, "RefreshHit from edgecache")
+    );
+    assert!(
+        stale
+            .header("cache-status")
+            .unwrap_or_default()
+            .contains("stale-if-error")
+    );
+    assert_eq!(stale.body, first.body);
+    let nothing_stored = Request::get(&edge.url("/respond?cc=max-age%3D1&body=new")).send();
+    assert_eq!(nothing_stored.status, 504);
+    assert!(
+        nothing_stored
+            .header("cache-status")
+            .unwrap_or_default()
+            .contains("origin-timeout")
+    );
 }

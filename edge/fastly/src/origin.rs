@@ -1,6 +1,9 @@
 //! Sending core's origin request to the backend named after the origin.
 
-use edgecache_core::OriginRequest;
+use std::time::{Duration, Instant};
+
+use edgecache_core::{Origin, OriginRequest};
+use fastly::backend::{Backend, BackendCreationError};
 use fastly::http::request::SendErrorCause;
 use fastly::{Body, Request, Response};
 
@@ -43,18 +46,62 @@ pub fn send(request: &OriginRequest<'_, '_>, body: Option<Body>) -> Result<Respo
         out.set_body(body);
     }
     out.set_pass(true);
-    // The backend is the static one named after the origin (fastly.toml).
-    // Timeouts live on backends in Fastly; applying the origin's
-    // `*_timeout_ms` needs dynamic backends (not done yet).
-    out.send(request.origin.name.as_str())
-        .map_err(|e| classify(e.root_cause()))
+    let tls = request.url.starts_with("https://");
+    let host = request
+        .header("host")
+        .and_then(|h| std::str::from_utf8(h).ok());
+    let started = Instant::now();
+    match backend(request.origin, tls, host) {
+        Some(backend) => out.send(backend),
+        None => out.send(request.origin.name.as_str()),
+    }
+    .map_err(|e| classify(e.root_cause(), started.elapsed(), request.origin))
 }
 
-fn classify(cause: &SendErrorCause) -> Failure {
+/// A dynamic backend carrying the origin's address and timeouts, so that
+/// the configuration, not the service, decides them (as on every
+/// platform). `None` when the service does not allow dynamic backends:
+/// then the static backend named after the origin is used, with its own
+/// timeouts.
+fn backend(origin: &Origin, tls: bool, host: Option<&str>) -> Option<Backend> {
+    let name = format!("edgecache-{}", origin.name);
+    let port = if tls {
+        origin.https_port
+    } else {
+        origin.http_port
+    };
+    let mut builder = Backend::builder(&name, format!("{}:{port}", origin.domain))
+        .connect_timeout(Duration::from_millis(origin.connect_timeout_ms))
+        .first_byte_timeout(Duration::from_millis(origin.first_byte_timeout_ms))
+        .between_bytes_timeout(Duration::from_millis(origin.between_bytes_timeout_ms));
+    if let Some(host) = host {
+        builder = builder.override_host(host);
+    }
+    if tls {
+        builder = builder.enable_ssl().sni_hostname(&origin.domain);
+    }
+    match builder.finish() {
+        Ok(backend) => Some(backend),
+        Err(BackendCreationError::NameInUse) => Backend::from_name(&name).ok(),
+        Err(e) => {
+            log::warn!(
+                "edgecache: no dynamic backend for origin {} ({e:?}); using the static one",
+                origin.name
+            );
+            None
+        }
+    }
+}
+
+/// A timeout by its cause, or by how long the failure took: Viceroy
+/// reports an elapsed first-byte timeout without a cause.
+fn classify(cause: &SendErrorCause, elapsed: Duration, origin: &Origin) -> Failure {
+    let first_byte = Duration::from_millis(origin.first_byte_timeout_ms);
     match cause {
         SendErrorCause::DnsTimeout
         | SendErrorCause::ConnectionTimeout
         | SendErrorCause::HttpResponseTimeout => Failure::Timeout,
+        _ if elapsed >= first_byte => Failure::Timeout,
         _ => Failure::Unreachable,
     }
 }
