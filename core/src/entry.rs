@@ -9,6 +9,9 @@ use crate::error::Error;
 use crate::policy::{StoreDecision, Validators};
 use crate::vary::VaryRule;
 
+/// How long a hit-for-pass marker lasts (Varnish's `uncacheable_ttl`).
+pub const HIT_FOR_PASS_TTL: Seconds = 120;
+
 /// Metadata format version; entries of another version are misses.
 const META_VERSION: u8 = 1;
 
@@ -34,6 +37,10 @@ pub struct EntryMeta {
     pub vary: VaryRule,
     #[serde(default)]
     pub tags: Vec<String>,
+    /// A hit-for-pass marker, not a response: requests for the key go to
+    /// the origin without waiting for one another.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hit_for_pass: bool,
 }
 
 impl EntryMeta {
@@ -51,6 +58,25 @@ impl EntryMeta {
             shareable_with_credentials: decision.shareable_with_credentials,
             vary: decision.vary.clone(),
             tags: decision.tags.clone(),
+            hit_for_pass: false,
+        }
+    }
+
+    /// A hit-for-pass marker stored at `now` for [`HIT_FOR_PASS_TTL`].
+    pub fn hit_for_pass(now: u64) -> EntryMeta {
+        EntryMeta {
+            v: META_VERSION,
+            stored_at: now,
+            initial_age: 0,
+            ttl: HIT_FOR_PASS_TTL,
+            stale_while_revalidate: 0,
+            stale_if_error: 0,
+            status: 0,
+            validators: Validators::default(),
+            shareable_with_credentials: false,
+            vary: VaryRule::default(),
+            tags: Vec::new(),
+            hit_for_pass: true,
         }
     }
 

@@ -51,7 +51,7 @@ pub use config::{
     Behavior, CachePolicy, Config, DEFAULT_ERROR_CACHING_MIN_TTL, Method, MethodSet, NameSet,
     Origin, OriginRequestPolicy, Seconds, TtlLimits,
 };
-pub use entry::EntryMeta;
+pub use entry::{EntryMeta, HIT_FOR_PASS_TTL};
 pub use error::{ConfigError, Error};
 pub use forward::Forwarding;
 pub use headers::{HeaderPair, Headers};

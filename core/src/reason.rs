@@ -33,6 +33,9 @@ pub enum PassReason {
     /// The request carried credentials and the response does not say
     /// `public`, `s-maxage` or `must-revalidate` (RFC 9111 section 3.5).
     Authorization,
+    /// An earlier answer for this key was uncacheable: requests go to the
+    /// origin at once instead of queueing behind one another (hit-for-pass).
+    HitForPass,
     /// Another request holds the entry's refresh, and this one could not
     /// use the stale copy: it went to the origin without storing.
     EntryBusy,
@@ -61,8 +64,28 @@ impl PassReason {
             PassReason::Authorization => "authorization",
             PassReason::ErrorFromUnkeyedInput => "error-unkeyed-input",
             PassReason::EntryBusy => "entry-busy",
+            PassReason::HitForPass => "hit-for-pass",
             PassReason::CacheUnavailable => "cache-unavailable",
         }
+    }
+}
+
+impl PassReason {
+    /// Whether the *response* made this uncacheable, so that later
+    /// requests for the key would get the same: then a hit-for-pass marker
+    /// keeps them from queueing behind one another. Reasons that belong to
+    /// one request (credentials, unkeyed inputs, a busy entry) do not.
+    pub fn records_hit_for_pass(self) -> bool {
+        matches!(
+            self,
+            PassReason::NoStore
+                | PassReason::Private
+                | PassReason::SetCookie
+                | PassReason::NoCache
+                | PassReason::ZeroTtl
+                | PassReason::VaryStar
+                | PassReason::Status
+        )
     }
 }
 

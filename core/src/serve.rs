@@ -34,10 +34,15 @@ pub enum Serving {
     /// The stored response was selected by other request header values
     /// (RFC 9111 section 4.1): this request needs its own variant.
     VaryMismatch,
+    /// A hit-for-pass marker: go to the origin at once and store nothing.
+    HitForPass,
 }
 
 /// Decides how a stored entry serves `plan` at `now`.
 pub fn decide_serving(meta: &EntryMeta, plan: &RequestPlan<'_, '_>, now: u64) -> Serving {
+    if meta.hit_for_pass {
+        return Serving::HitForPass;
+    }
     if plan.credentials && !meta.shareable_with_credentials {
         return Serving::Unusable(PassReason::Authorization);
     }

@@ -44,6 +44,7 @@ on_every_platform!(
     head_is_answered_from_a_cached_get,
     ranges_are_answered_from_the_stored_object,
     a_hanging_origin_times_out_to_stale_or_504,
+    uncacheable_answers_leave_a_hit_for_pass_marker,
 );
 
 fn miss_then_hit(platform: Platform) {
@@ -446,4 +447,31 @@ fn a_hanging_origin_times_out_to_stale_or_504(platform: Platform) {
             .unwrap_or_default()
             .contains("origin-timeout")
     );
+}
+
+/// An uncacheable answer leaves a hit-for-pass marker: the requests after
+/// it go to the origin at once instead of queueing one behind the other.
+fn uncacheable_answers_leave_a_hit_for_pass_marker(platform: Platform) {
+    let (origin, edge) = setup(platform);
+    let url = edge.url("/respond?cc=private&delay_ms=200");
+    let first = Request::get(&url).send();
+    assert!(
+        first
+            .header("cache-status")
+            .unwrap_or_default()
+            .contains("detail=\"private\"")
+    );
+    let threads: Vec<_> = (0..10)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || Request::get(&url).send())
+        })
+        .collect();
+    for thread in threads {
+        let got = thread.join().expect("request thread");
+        let status = got.header("cache-status").unwrap_or_default().to_string();
+        assert!(status.contains("detail=\"hit-for-pass\""), "{status}");
+        assert_eq!(got.x_cache(), "Miss from edgecache");
+    }
+    assert_eq!(origin.count("/respond"), 11);
 }

@@ -281,3 +281,30 @@ fn remaining_ttl_fits_a_structured_field_integer() {
     meta.initial_age = u64::MAX;
     assert_eq!(meta.remaining_ttl(STORED_AT), -999_999_999_999_999);
 }
+
+#[test]
+fn a_hit_for_pass_marker_sends_requests_to_the_origin() {
+    let marker = EntryMeta::hit_for_pass(STORED_AT);
+    assert_eq!(marker.ttl, crate::entry::HIT_FOR_PASS_TTL);
+    assert_eq!(
+        serving(&marker, "/products/1", &[], STORED_AT + 1),
+        Serving::HitForPass
+    );
+    assert_eq!(EntryMeta::from_bytes(&marker.to_bytes()).unwrap(), marker);
+    // Ordinary entries do not carry the field at all.
+    let entry = stored("/products/1", &["Cache-Control: max-age=60"], &[]);
+    assert!(
+        !String::from_utf8(entry.to_bytes())
+            .unwrap()
+            .contains("hit_for_pass")
+    );
+}
+
+#[test]
+fn only_response_reasons_record_hit_for_pass() {
+    assert!(PassReason::SetCookie.records_hit_for_pass());
+    assert!(PassReason::Private.records_hit_for_pass());
+    assert!(!PassReason::Authorization.records_hit_for_pass());
+    assert!(!PassReason::ErrorFromUnkeyedInput.records_hit_for_pass());
+    assert!(!PassReason::EntryBusy.records_hit_for_pass());
+}

@@ -5,10 +5,10 @@
 use std::time::{Duration, Instant};
 
 use edgecache_core::{
-    CacheKey, CacheOutcome, Config, EntryMeta, Headers, Method, OriginResponse, PassReason,
-    RangeAnswer, RequestPlan, ResponseDecision, Serving, StaleReason, StoreDecision, StoredHead,
-    conditional_headers, decide_response, decide_revalidated, decide_serving, is_origin_failure,
-    merge_not_modified, usable_on_error,
+    CacheKey, CacheOutcome, Config, EntryMeta, HIT_FOR_PASS_TTL, Headers, Method, OriginResponse,
+    PassReason, RangeAnswer, RequestPlan, ResponseDecision, Serving, StaleReason, StoreDecision,
+    StoredHead, conditional_headers, decide_response, decide_revalidated, decide_serving,
+    is_origin_failure, merge_not_modified, usable_on_error,
 };
 use fastly::cache::core::{Found, Transaction};
 use fastly::{Body, Response};
@@ -100,6 +100,10 @@ pub fn serve(ctx: &Ctx<'_>, key: &CacheKey) -> Served {
         Serving::Unusable(reason) => {
             cancel(&transaction);
             fetch(ctx, Write::Skip(reason))
+        }
+        Serving::HitForPass => {
+            cancel(&transaction);
+            fetch(ctx, Write::Skip(PassReason::HitForPass))
         }
     }
 }
@@ -267,11 +271,18 @@ fn fetch(ctx: &Ctx<'_>, write: Write) -> Served {
             })
         }
         (decision, transaction) => {
-            transaction.as_ref().map(cancel);
             let reason = match decision {
                 ResponseDecision::Pass(reason) => reason,
+                // Only without a write: another request holds it.
                 ResponseDecision::Store(_) => PassReason::EntryBusy,
             };
+            match transaction {
+                Some(transaction) if reason.records_hit_for_pass() => {
+                    mark_hit_for_pass(transaction, ctx.now);
+                }
+                Some(transaction) => cancel(&transaction),
+                None => {}
+            }
             let outcome = CacheOutcome::Miss {
                 status,
                 stored: Err(reason),
@@ -280,6 +291,24 @@ fn fetch(ctx: &Ctx<'_>, write: Write) -> Served {
             };
             served(response, outcome, origin_ms)
         }
+    }
+}
+
+/// Stores a hit-for-pass marker: requests waiting on this key, and those
+/// to come for a while, go to the origin at once instead of queueing.
+fn mark_hit_for_pass(transaction: Transaction, now: u64) {
+    let head = StoredHead::new(EntryMeta::hit_for_pass(now), &Headers::default(), false);
+    let writer = transaction
+        .insert(Duration::from_secs(HIT_FOR_PASS_TTL))
+        .user_metadata(head.to_bytes().into())
+        .known_length(0)
+        .execute();
+    let finished = match writer {
+        Ok(writer) => writer.finish().map_err(|e| e.to_string()),
+        Err(e) => Err(format!("{e:?}")),
+    };
+    if let Err(e) = finished {
+        log::warn!("edgecache: cannot store a hit-for-pass marker: {e}");
     }
 }
 
