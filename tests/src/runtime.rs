@@ -28,8 +28,14 @@ impl Edge {
     /// Starts `platform` on a free loopback port, its `demo` backend
     /// pointing at `origin_url`, and waits until it accepts connections.
     pub fn start(platform: Platform, origin_url: &str) -> Edge {
+        Edge::start_with_config(platform, origin_url, &test_config(origin_url))
+    }
+
+    /// Starts `platform` with `config` (any text) as the configuration the
+    /// platform delivers (Fastly: the config store `edgecache`, key `config`).
+    pub fn start_with_config(platform: Platform, origin_url: &str, config: &str) -> Edge {
         match platform {
-            Platform::Fastly => fastly(origin_url),
+            Platform::Fastly => fastly(origin_url, config),
         }
     }
 
@@ -71,7 +77,7 @@ fn viceroy() -> PathBuf {
     }
 }
 
-fn fastly(origin_url: &str) -> Edge {
+fn fastly(origin_url: &str, config: &str) -> Edge {
     let wasm = std::env::var_os("EDGECACHE_FASTLY_WASM")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
@@ -85,23 +91,23 @@ fn fastly(origin_url: &str) -> Edge {
     let port = free_port();
     let dir = std::env::temp_dir().join(format!("edgecache-e2e-{}-{port}", std::process::id()));
     let _ = std::fs::create_dir_all(&dir);
-    let config = dir.join("fastly.toml");
+    let manifest_path = dir.join("fastly.toml");
     let manifest = format!(
         "manifest_version = 3\nname = \"edgecache-e2e\"\nlanguage = \"rust\"\n\n\
          [local_server.backends.demo]\nurl = \"{origin_url}\"\n\n\
          [local_server.config_stores.edgecache]\nformat = \"inline-toml\"\n\n\
          [local_server.config_stores.edgecache.contents]\nconfig = {}\n",
-        toml_literal(&test_config(origin_url))
+        toml_literal(config)
     );
-    if let Err(e) = std::fs::write(&config, manifest) {
-        panic!("cannot write {}: {e}", config.display());
+    if let Err(e) = std::fs::write(&manifest_path, manifest) {
+        panic!("cannot write {}: {e}", manifest_path.display());
     }
     let child = Command::new(viceroy())
         .arg("serve")
         .arg("--addr")
         .arg(format!("127.0.0.1:{port}"))
         .arg("-C")
-        .arg(&config)
+        .arg(&manifest_path)
         .arg(&wasm)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

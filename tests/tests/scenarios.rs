@@ -45,6 +45,8 @@ on_every_platform!(
     ranges_are_answered_from_the_stored_object,
     a_hanging_origin_times_out_to_stale_or_504,
     uncacheable_answers_leave_a_hit_for_pass_marker,
+    a_bad_configuration_falls_back_to_the_embedded_one,
+    every_request_logs_one_json_line,
 );
 
 fn miss_then_hit(platform: Platform) {
@@ -474,4 +476,56 @@ fn uncacheable_answers_leave_a_hit_for_pass_marker(platform: Platform) {
         assert_eq!(got.x_cache(), "Miss from edgecache");
     }
     assert_eq!(origin.count("/respond"), 11);
+}
+
+/// A configuration that fails validation is logged with its errors, and the
+/// embedded one serves: the function never dies on a bad configuration.
+fn a_bad_configuration_falls_back_to_the_embedded_one(platform: Platform) {
+    let origin = Origin::start();
+    let bad = r#"{"origins": {"demo": {"domain": "https://nope"}}}"#;
+    let edge = Edge::start_with_config(platform, &origin.url(), bad);
+    // The embedded configuration allows only GET and HEAD under /media/*.
+    let got = Request::post(&edge.url("/media/a.mp3")).send();
+    assert_eq!(got.status, 403);
+    let logged = wait_for_output(&edge, "using the embedded configuration");
+    assert!(
+        logged.contains("origins.demo.domain: write the domain only, without https://"),
+        "{logged}"
+    );
+    assert!(
+        logged.contains("default_behavior: missing required field"),
+        "{logged}"
+    );
+}
+
+fn every_request_logs_one_json_line(platform: Platform) {
+    let (_origin, edge) = setup(platform);
+    Request::get(&edge.url("/products/2?utm_source=log")).send();
+    let line = wait_for_output(&edge, "\"path\":\"/products/2\"");
+    let json = line
+        .split_once('{')
+        .map(|(_, rest)| format!("{{{rest}"))
+        .unwrap_or_default();
+    let entry: serde_json::Value =
+        serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {line}"));
+    assert_eq!(entry["behavior"], "/products/*");
+    assert_eq!(entry["x_cache"], "Miss from edgecache");
+    assert_eq!(entry["status"], 200);
+    assert_eq!(entry["key_hash"].as_str().map(str::len), Some(64));
+    assert!(entry["origin_ms"].is_u64(), "{entry}");
+}
+
+/// The first line the runtime printed that contains `needle`, waiting up
+/// to five seconds for it.
+fn wait_for_output(edge: &Edge, needle: &str) -> String {
+    for _ in 0..100 {
+        if let Some(line) = edge.output().into_iter().find(|l| l.contains(needle)) {
+            return line;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!(
+        "the runtime never printed {needle:?}; it printed:\n{}",
+        edge.output().join("\n")
+    );
 }
