@@ -8,7 +8,7 @@ mod runtime;
 use std::time::Duration;
 
 pub use client::{Got, Request};
-pub use runtime::{Edge, Platform};
+pub use runtime::{Edge, Platform, test_config};
 
 use demo_origin::{Options, RunningOrigin};
 

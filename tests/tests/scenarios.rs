@@ -47,6 +47,7 @@ on_every_platform!(
     uncacheable_answers_leave_a_hit_for_pass_marker,
     a_bad_configuration_falls_back_to_the_embedded_one,
     every_request_logs_one_json_line,
+    vary_keeps_one_variant_per_forwarded_value,
 );
 
 fn miss_then_hit(platform: Platform) {
@@ -528,4 +529,44 @@ fn wait_for_output(edge: &Edge, needle: &str) -> String {
         "the runtime never printed {needle:?}; it printed:\n{}",
         edge.output().join("\n")
     );
+}
+
+/// `Vary: Accept-Language` from an origin that receives Accept-Language:
+/// one stored variant per value, absence being a value of its own.
+fn vary_keeps_one_variant_per_forwarded_value(platform: Platform) {
+    let origin = Origin::start();
+    let mut config: serde_json::Value =
+        serde_json::from_str(&e2e::test_config(&origin.url())).expect("test config");
+    config["origin_request_policies"]["all-query-strings"]["headers"] =
+        serde_json::json!({"behavior": "whitelist", "names": ["Accept-Language"]});
+    let edge = Edge::start_with_config(platform, &origin.url(), &config.to_string());
+    origin.reset();
+    let target = "/respond?cc=max-age%3D60&vary=Accept-Language";
+    let get = |language: Option<&str>| {
+        let request = Request::get(&edge.url(target));
+        match language {
+            Some(language) => request.header("Accept-Language", language),
+            None => request,
+        }
+        .send()
+        .x_cache()
+        .to_string()
+    };
+    let table = [
+        (Some("en"), "Miss"),
+        (Some("en"), "Hit"),
+        (Some("fr"), "Miss"),
+        (Some("fr"), "Hit"),
+        (Some("en"), "Hit"),
+        (None, "Miss"),
+        (None, "Hit"),
+    ];
+    for (language, want) in table {
+        assert_eq!(
+            get(language),
+            format!("{want} from edgecache"),
+            "{language:?}"
+        );
+    }
+    assert_eq!(origin.count("/respond"), 3);
 }

@@ -11,6 +11,7 @@ use edgecache_core::{
     is_origin_failure, merge_not_modified, usable_on_error,
 };
 use fastly::cache::core::{Found, Transaction};
+use fastly::http::HeaderName;
 use fastly::{Body, Response};
 
 use crate::origin::{self, Failure};
@@ -59,7 +60,13 @@ enum Write {
 /// Serves a cacheable request: from the cache when core allows, else from
 /// the origin, storing what core says to store.
 pub fn serve(ctx: &Ctx<'_>, key: &CacheKey) -> Served {
-    let transaction = match Transaction::lookup(key.hash_hex().into()).execute() {
+    // The headers the origin would receive select among stored variants
+    // (Vary), with the values core normalized.
+    let mut lookup = Transaction::lookup(key.hash_hex().into());
+    for (name, value) in &ctx.plan.origin_request.headers {
+        lookup = lookup.header(name.as_ref(), value.as_ref());
+    }
+    let transaction = match lookup.execute() {
         Ok(transaction) => transaction,
         Err(e) => {
             log::warn!("edgecache: cache lookup failed, going to the origin: {e:?}");
@@ -204,7 +211,7 @@ fn fetch(ctx: &Ctx<'_>, write: Write) -> Served {
     let started = Instant::now();
     let result = origin::send(&request, None);
     let origin_ms = Some(started.elapsed().as_millis());
-    let mut response = match result {
+    let response = match result {
         Ok(response) => response,
         Err(failure) => {
             transaction.as_ref().map(cancel);
@@ -245,31 +252,24 @@ fn fetch(ctx: &Ctx<'_>, write: Write) -> Served {
         ),
     };
     match (decision, transaction) {
-        (ResponseDecision::Store(decision), Some(transaction)) => {
-            let body = response.take_body();
-            insert(
-                ctx,
-                transaction,
-                &decision,
+        (ResponseDecision::Store(decision), Some(transaction)) => insert(
+            ctx,
+            transaction,
+            &decision,
+            status,
+            &headers,
+            response,
+            origin_ms,
+        )
+        .unwrap_or_else(|response| {
+            let outcome = CacheOutcome::Miss {
                 status,
-                &headers,
-                body,
-                origin_ms,
-            )
-            .unwrap_or_else(|| {
-                let outcome = CacheOutcome::Miss {
-                    status,
-                    stored: Err(PassReason::CacheUnavailable),
-                    collapsed: false,
-                    vary_miss: false,
-                };
-                served(
-                    respond::plain(502, "edgecache: cache write failed"),
-                    outcome,
-                    origin_ms,
-                )
-            })
-        }
+                stored: Err(PassReason::CacheUnavailable),
+                collapsed: false,
+                vary_miss: false,
+            };
+            served(*response, outcome, origin_ms)
+        }),
         (decision, transaction) => {
             let reason = match decision {
                 ResponseDecision::Pass(reason) => reason,
@@ -292,6 +292,15 @@ fn fetch(ctx: &Ctx<'_>, write: Write) -> Served {
             served(response, outcome, origin_ms)
         }
     }
+}
+
+/// The request headers the stored response varies on, as core decided.
+fn vary_names(decision: &StoreDecision) -> Vec<HeaderName> {
+    decision
+        .vary
+        .names()
+        .filter_map(|name| HeaderName::from_bytes(name.as_bytes()).ok())
+        .collect()
 }
 
 /// Stores a hit-for-pass marker: requests waiting on this key, and those
@@ -319,14 +328,15 @@ fn insert(
     decision: &StoreDecision,
     status: u16,
     headers: &Headers<'_>,
-    body: Body,
+    mut response: Response,
     origin_ms: Option<u128>,
-) -> Option<Served> {
+) -> Result<Served, Box<Response>> {
     let head = StoredHead::new(
         EntryMeta::new(decision, status, ctx.now),
         headers,
         decision.strip_set_cookie,
     );
+    let vary = vary_names(decision);
     let mut builder = transaction
         .insert(Duration::from_secs(decision.fresh_for()))
         .stale_while_revalidate(Duration::from_secs(decision.stale_retention()))
@@ -338,15 +348,23 @@ fn insert(
     {
         builder = builder.known_length(length);
     }
-    let (mut writer, found) = builder
-        .execute_and_stream_back()
-        .map_err(|e| log::error!("edgecache: cache insert failed: {e:?}"))
-        .ok()?;
-    writer.append(body);
-    writer
-        .finish()
-        .map_err(|e| log::error!("edgecache: cache write failed: {e}"))
-        .ok()?;
+    if !vary.is_empty() {
+        builder = builder.vary_by(vary.iter());
+    }
+    // Nothing is lost when the cache cannot take the object: the viewer
+    // still gets the origin's response.
+    let (mut writer, found) = match builder.execute_and_stream_back() {
+        Ok(pair) => pair,
+        Err(e) => {
+            log::error!("edgecache: cache insert failed: {e:?}");
+            return Err(Box::new(response));
+        }
+    };
+    writer.append(response.take_body());
+    if let Err(e) = writer.finish() {
+        // The body was streamed into the cache and cannot be sent twice.
+        log::error!("edgecache: cache write failed: {e}");
+    }
     let stored = Stored { found, head };
     let ttl = i64::try_from(decision.fresh_for()).unwrap_or(i64::MAX);
     let mut served = from_cache(
@@ -360,7 +378,7 @@ fn insert(
         },
     );
     served.origin_ms = origin_ms;
-    Some(served)
+    Ok(served)
 }
 
 /// A 304 from the origin: the stored entry is refreshed with the merged
@@ -400,12 +418,16 @@ fn revalidated(
         &merged,
         decision.strip_set_cookie,
     );
-    let update = transaction
+    let vary = vary_names(&decision);
+    let mut update = transaction
         .update(Duration::from_secs(decision.fresh_for()))
         .stale_while_revalidate(Duration::from_secs(decision.stale_retention()))
         .surrogate_keys(decision.tags.iter().map(String::as_str))
-        .user_metadata(head.to_bytes().into())
-        .execute();
+        .user_metadata(head.to_bytes().into());
+    if !vary.is_empty() {
+        update = update.vary_by(vary.iter());
+    }
+    let update = update.execute();
     if let Err(e) = update {
         log::warn!("edgecache: cache update failed: {e:?}");
     }
