@@ -346,8 +346,9 @@ fn stale_while_revalidate_serves_stale_and_refreshes(platform: Platform) {
     );
     assert_eq!(stale.body, first.body);
     // The refresh runs after the stale answer was sent.
-    std::thread::sleep(std::time::Duration::from_millis(500));
-    assert_eq!(origin.count("/respond"), 2);
+    eventually("the background refresh reached the origin", || {
+        origin.count("/respond") == 2
+    });
     let fresh = Request::get(&edge.url(&target)).send();
     assert!(
         fresh
@@ -569,4 +570,16 @@ fn vary_keeps_one_variant_per_forwarded_value(platform: Platform) {
         );
     }
     assert_eq!(origin.count("/respond"), 3);
+}
+
+/// Waits up to five seconds for `condition`, for work the edge does after
+/// answering.
+fn eventually(what: &str, condition: impl Fn() -> bool) {
+    for _ in 0..100 {
+        if condition() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("never happened: {what}");
 }
