@@ -83,7 +83,7 @@ pub fn serve(ctx: &Ctx<'_>, key: &CacheKey) -> Served {
     let remaining_ttl = stored.head.meta.remaining_ttl(ctx.now);
     match decide_serving(&stored.head.meta, ctx.plan, ctx.now) {
         Serving::Fresh { age } => {
-            from_cache(ctx, &stored, CacheOutcome::Hit { age, remaining_ttl })
+            from_cache(ctx, &stored, CacheOutcome::Hit { age, remaining_ttl }, None)
         }
         Serving::StaleWhileRevalidate { age, .. } => {
             let reason = StaleReason::WhileRevalidate;
@@ -95,6 +95,7 @@ pub fn serve(ctx: &Ctx<'_>, key: &CacheKey) -> Served {
                     remaining_ttl,
                     reason,
                 },
+                None,
             );
             if transaction.must_insert_or_update() {
                 served.after = After::Refresh(transaction, stored.head);
@@ -136,7 +137,14 @@ pub fn refresh(ctx: &Ctx<'_>, transaction: Transaction, head: StoredHead) {
 
 /// Serves a stored object: whole, or the single byte range the viewer
 /// asked for (206), or 416 when the range lies outside it.
-fn from_cache(ctx: &Ctx<'_>, stored: &Stored, outcome: CacheOutcome) -> Served {
+/// Serves from `stored`; `origin_ms` is the origin's latency when it was
+/// asked first (a fill, a revalidation, a failure).
+fn from_cache(
+    ctx: &Ctx<'_>,
+    stored: &Stored,
+    outcome: CacheOutcome,
+    origin_ms: Option<u128>,
+) -> Served {
     let range = if ctx.plan.method == Method::Get && stored.head.meta.status == 200 {
         RangeAnswer::of(
             &ctx.viewer,
@@ -175,7 +183,7 @@ fn from_cache(ctx: &Ctx<'_>, stored: &Stored, outcome: CacheOutcome) -> Served {
             response.set_body(Body::new());
         }
     }
-    served(response, outcome, None)
+    served(response, outcome, origin_ms)
 }
 
 fn served(response: Response, outcome: CacheOutcome, origin_ms: Option<u128>) -> Served {
@@ -367,7 +375,7 @@ fn insert(
     }
     let stored = Stored { found, head };
     let ttl = i64::try_from(decision.fresh_for()).unwrap_or(i64::MAX);
-    let mut served = from_cache(
+    Ok(from_cache(
         ctx,
         &stored,
         CacheOutcome::Miss {
@@ -376,9 +384,8 @@ fn insert(
             collapsed: false,
             vary_miss: false,
         },
-    );
-    served.origin_ms = origin_ms;
-    Ok(served)
+        origin_ms,
+    ))
 }
 
 /// A 304 from the origin: the stored entry is refreshed with the merged
@@ -402,16 +409,11 @@ fn revalidated(
         decide_revalidated(ctx.config, ctx.plan, status, &merged, ctx.now)
     else {
         cancel(&transaction);
-        let mut served = from_cache(
-            ctx,
-            &stored,
-            CacheOutcome::Revalidated {
-                age: 0,
-                remaining_ttl: 0,
-            },
-        );
-        served.origin_ms = origin_ms;
-        return served;
+        let outcome = CacheOutcome::Revalidated {
+            age: 0,
+            remaining_ttl: 0,
+        };
+        return from_cache(ctx, &stored, outcome, origin_ms);
     };
     let head = StoredHead::new(
         EntryMeta::new(&decision, status, ctx.now),
@@ -435,16 +437,11 @@ fn revalidated(
         found: stored.found,
         head,
     };
-    let mut served = from_cache(
-        ctx,
-        &refreshed,
-        CacheOutcome::Revalidated {
-            age: refreshed.head.meta.age(ctx.now),
-            remaining_ttl: refreshed.head.meta.remaining_ttl(ctx.now),
-        },
-    );
-    served.origin_ms = origin_ms;
-    served
+    let outcome = CacheOutcome::Revalidated {
+        age: refreshed.head.meta.age(ctx.now),
+        remaining_ttl: refreshed.head.meta.remaining_ttl(ctx.now),
+    };
+    from_cache(ctx, &refreshed, outcome, origin_ms)
 }
 
 /// The origin failed: serve the stale entry within its stale-if-error
@@ -457,23 +454,23 @@ fn on_failure(
     origin_ms: Option<u128>,
 ) -> Served {
     if let Some(stored) = stale.filter(|s| usable_on_error(&s.head.meta, ctx.now)) {
-        let mut served = from_cache(
-            ctx,
-            &stored,
-            CacheOutcome::Stale {
-                age: stored.head.meta.age(ctx.now),
-                remaining_ttl: stored.head.meta.remaining_ttl(ctx.now),
-                reason: StaleReason::OriginError { status },
-            },
-        );
-        served.origin_ms = origin_ms;
-        return served;
+        let outcome = CacheOutcome::Stale {
+            age: stored.head.meta.age(ctx.now),
+            remaining_ttl: stored.head.meta.remaining_ttl(ctx.now),
+            reason: StaleReason::OriginError { status },
+        };
+        return from_cache(ctx, &stored, outcome, origin_ms);
     }
-    let code = failure.status();
+    unavailable(failure, origin_ms)
+}
+
+/// The edge's own short 502 or 504 when the origin gave no usable answer.
+pub fn unavailable(failure: Failure, origin_ms: Option<u128>) -> Served {
+    let status = failure.status();
     served(
-        respond::plain(code, &format!("edgecache: {}", failure.detail())),
+        respond::plain(status, &format!("edgecache: {}", failure.detail())),
         CacheOutcome::OriginUnavailable {
-            status: code,
+            status,
             detail: failure.detail(),
         },
         origin_ms,

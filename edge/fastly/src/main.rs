@@ -39,7 +39,7 @@ fn main() {
     let has_body = carries_body(&request);
     let body = request.take_body();
     let parts = ViewerParts::of(&request);
-    let (method, target) = (parts.method.clone(), parts.target.clone());
+    let (method, target) = (parts.method.as_str(), parts.target.as_str());
     let viewer = parts.viewer(&request, has_body);
     let plan = match decide_request(&config, &viewer) {
         RequestDecision::Reject(rejection) => {
@@ -48,8 +48,8 @@ fn main() {
                 respond::plain(rejection.status(), &format!("edgecache: {rejection}"));
             respond::decorate(&mut response, &outcome, None);
             log_line(
-                &method,
-                &target,
+                method,
+                target,
                 "-",
                 None,
                 &outcome,
@@ -84,7 +84,7 @@ fn main() {
     respond::decorate(&mut response, &outcome, key);
     let status = response.get_status().as_u16();
     log_line(
-        &method,
+        method,
         &plan.path,
         plan.behavior.label(),
         key,
@@ -166,18 +166,7 @@ fn pass(
                 after: After::Nothing,
             }
         }
-        Err(failure) => {
-            let status = failure.status();
-            Served {
-                response: respond::plain(status, &format!("edgecache: {}", failure.detail())),
-                outcome: CacheOutcome::OriginUnavailable {
-                    status,
-                    detail: failure.detail(),
-                },
-                origin_ms,
-                after: After::Nothing,
-            }
-        }
+        Err(failure) => cache::unavailable(failure, origin_ms),
     }
 }
 
