@@ -100,6 +100,11 @@ impl Got {
         self.header("x-cache").unwrap_or_default()
     }
 
+    /// `Cache-Status`, or "" when missing.
+    pub fn cache_status(&self) -> &str {
+        self.header("cache-status").unwrap_or_default()
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
     }

@@ -56,19 +56,14 @@ fn miss_then_hit(platform: Platform) {
     let first = Request::get(&edge.url(target)).send();
     assert_eq!(first.status, 200);
     assert_eq!(first.x_cache(), "Miss from edgecache");
-    let status = first.header("cache-status").unwrap_or_default();
+    let status = first.cache_status();
     assert!(
         status.starts_with("edgecache; fwd=miss; fwd-status=200; stored"),
         "{status}"
     );
     let second = Request::get(&edge.url(target)).send();
     assert_eq!(second.x_cache(), "Hit from edgecache");
-    assert!(
-        second
-            .header("cache-status")
-            .unwrap_or_default()
-            .starts_with("edgecache; hit")
-    );
+    assert!(second.cache_status().starts_with("edgecache; hit"));
     assert!(second.header("age").is_some());
     assert_eq!(second.body, first.body);
     assert_eq!(origin.count("/search/pcp"), 1);
@@ -186,7 +181,7 @@ fn origin_cache_control_decides_what_is_stored(platform: Platform) {
     for (cache_control, extra, stored, detail) in table {
         let target = respond_target(cache_control, extra);
         let first = Request::get(&edge.url(&target)).send();
-        let status = first.header("cache-status").unwrap_or_default().to_string();
+        let status = first.cache_status().to_string();
         assert!(
             status.contains(&format!("detail=\"{detail}\"")),
             "{cache_control}: {status}"
@@ -208,8 +203,7 @@ fn origin_cache_control_decides_what_is_stored(platform: Platform) {
     let search = Request::get(&edge.url("/search/pcp?Keyword=default")).send();
     assert!(
         search
-            .header("cache-status")
-            .unwrap_or_default()
+            .cache_status()
             .contains("ttl=31536000; detail=\"default-ttl\"")
     );
 }
@@ -236,12 +230,7 @@ fn max_age_one_expires_after_a_second(platform: Platform) {
 fn no_cache_is_revalidated_with_a_304(platform: Platform) {
     let (origin, edge) = setup(platform);
     let first = Request::get(&edge.url("/products/7")).send();
-    assert!(
-        first
-            .header("cache-status")
-            .unwrap_or_default()
-            .contains("detail=\"no-cache\"")
-    );
+    assert!(first.cache_status().contains("detail=\"no-cache\""));
     let second = Request::get(&edge.url("/products/7")).send();
     assert_eq!(second.x_cache(), "RefreshHit from edgecache");
     assert_eq!(
@@ -264,12 +253,7 @@ fn authorized_requests_are_not_shared(platform: Platform) {
     let first = Request::get(&edge.url(target))
         .header("Authorization", "Bearer alice")
         .send();
-    assert!(
-        first
-            .header("cache-status")
-            .unwrap_or_default()
-            .contains("detail=\"authorization\"")
-    );
+    assert!(first.cache_status().contains("detail=\"authorization\""));
     assert_eq!(
         Request::get(&edge.url(target)).send().x_cache(),
         "Miss from edgecache"
@@ -282,11 +266,7 @@ fn authorized_requests_are_not_shared(platform: Platform) {
     let bob = Request::get(&edge.url(target))
         .header("Authorization", "Bearer bob")
         .send();
-    assert!(
-        bob.header("cache-status")
-            .unwrap_or_default()
-            .contains("detail=\"authorization\"")
-    );
+    assert!(bob.cache_status().contains("detail=\"authorization\""));
     assert_eq!(origin.count("/respond"), 3);
     // `public` allows it (RFC 9111 section 3.5).
     let public = "/respond?cc=public%2C%20max-age%3D60";
@@ -304,8 +284,7 @@ fn errors_are_cached_for_the_error_ttl(platform: Platform) {
     assert_eq!(first.status, 503);
     assert!(
         first
-            .header("cache-status")
-            .unwrap_or_default()
+            .cache_status()
             .contains("stored; ttl=5; detail=\"error-ttl\"")
     );
     let second = Request::get(&edge.url(target)).send();
@@ -338,24 +317,14 @@ fn stale_while_revalidate_serves_stale_and_refreshes(platform: Platform) {
     std::thread::sleep(std::time::Duration::from_millis(2100));
     let stale = Request::get(&edge.url(&target)).send();
     assert_eq!(stale.x_cache(), "Hit from edgecache");
-    assert!(
-        stale
-            .header("cache-status")
-            .unwrap_or_default()
-            .contains("stale-while-revalidate")
-    );
+    assert!(stale.cache_status().contains("stale-while-revalidate"));
     assert_eq!(stale.body, first.body);
     // The refresh runs after the stale answer was sent.
     eventually("the background refresh reached the origin", || {
         origin.count("/respond") == 2
     });
     let fresh = Request::get(&edge.url(&target)).send();
-    assert!(
-        fresh
-            .header("cache-status")
-            .unwrap_or_default()
-            .starts_with("edgecache; hit; ttl=")
-    );
+    assert!(fresh.cache_status().starts_with("edgecache; hit; ttl="));
     assert_eq!(origin.count("/respond"), 2);
 }
 
@@ -368,12 +337,7 @@ fn stale_if_error_serves_stale_when_the_origin_fails(platform: Platform) {
     let stale = Request::get(&edge.url(&target)).send();
     assert_eq!(stale.status, 200);
     assert_eq!(stale.x_cache(), "RefreshHit from edgecache");
-    assert!(
-        stale
-            .header("cache-status")
-            .unwrap_or_default()
-            .contains("fwd-status=503")
-    );
+    assert!(stale.cache_status().contains("fwd-status=503"));
     assert_eq!(stale.body, first.body);
     // Without a stale copy, the failure shows.
     let fresh_path = Request::get(&edge.url("/respond?cc=max-age%3D1&body=other")).send();
@@ -436,21 +400,11 @@ fn a_hanging_origin_times_out_to_stale_or_504(platform: Platform) {
         (stale.status, stale.x_cache()),
         (200, "RefreshHit from edgecache")
     );
-    assert!(
-        stale
-            .header("cache-status")
-            .unwrap_or_default()
-            .contains("stale-if-error")
-    );
+    assert!(stale.cache_status().contains("stale-if-error"));
     assert_eq!(stale.body, first.body);
     let nothing_stored = Request::get(&edge.url("/respond?cc=max-age%3D1&body=new")).send();
     assert_eq!(nothing_stored.status, 504);
-    assert!(
-        nothing_stored
-            .header("cache-status")
-            .unwrap_or_default()
-            .contains("origin-timeout")
-    );
+    assert!(nothing_stored.cache_status().contains("origin-timeout"));
 }
 
 /// An uncacheable answer leaves a hit-for-pass marker: the requests after
@@ -459,12 +413,7 @@ fn uncacheable_answers_leave_a_hit_for_pass_marker(platform: Platform) {
     let (origin, edge) = setup(platform);
     let url = edge.url("/respond?cc=private&delay_ms=200");
     let first = Request::get(&url).send();
-    assert!(
-        first
-            .header("cache-status")
-            .unwrap_or_default()
-            .contains("detail=\"private\"")
-    );
+    assert!(first.cache_status().contains("detail=\"private\""));
     let threads: Vec<_> = (0..10)
         .map(|_| {
             let url = url.clone();
@@ -473,7 +422,7 @@ fn uncacheable_answers_leave_a_hit_for_pass_marker(platform: Platform) {
         .collect();
     for thread in threads {
         let got = thread.join().expect("request thread");
-        let status = got.header("cache-status").unwrap_or_default().to_string();
+        let status = got.cache_status().to_string();
         assert!(status.contains("detail=\"hit-for-pass\""), "{status}");
         assert_eq!(got.x_cache(), "Miss from edgecache");
     }
