@@ -56,16 +56,7 @@ impl CacheKey {
 
     /// The stable hash: 64 lower-case hex digits.
     pub fn hash_hex(&self) -> String {
-        let digest = Sha256::new()
-            .chain_update(KEY_VERSION)
-            .chain_update(&self.text)
-            .finalize();
-        let mut out = String::with_capacity(64);
-        for byte in digest {
-            out.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
-            out.push(char::from(b"0123456789abcdef"[usize::from(byte & 0xF)]));
-        }
-        out
+        sha256_hex(&[KEY_VERSION.as_bytes(), self.text.as_bytes()])
     }
 
     /// The key text with cookie values and header values (but those of
@@ -159,6 +150,20 @@ impl KeyBuilder {
 /// Escapes a header or cookie value: printable ASCII stays, except the
 /// escape character itself and the quote and backslash that would need
 /// escaping in a Cache-Status `key="..."`.
+/// The SHA-256 of `parts`, one after the other, as 64 lower-case hex digits.
+pub(crate) fn sha256_hex(parts: &[&[u8]]) -> String {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part);
+    }
+    let mut out = String::with_capacity(64);
+    for byte in hasher.finalize() {
+        out.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
+        out.push(char::from(b"0123456789abcdef"[usize::from(byte & 0xF)]));
+    }
+    out
+}
+
 pub(crate) fn push_value(out: &mut String, value: &[u8]) {
     push_escaped(out, value, &VALUE_CHARS);
 }

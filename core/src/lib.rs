@@ -27,6 +27,7 @@ mod error;
 mod forward;
 mod headers;
 mod key;
+mod log_line;
 mod path;
 mod percent;
 mod policy;
@@ -56,13 +57,14 @@ pub use error::{ConfigError, Error};
 pub use forward::Forwarding;
 pub use headers::{HeaderPair, Headers};
 pub use key::{CacheKey, SHOWN_HEADERS};
+pub use log_line::LogLine;
 pub use path::{PathError, normalize_path};
 pub use policy::{
     OriginResponse, ResponseDecision, StoreDecision, TtlSource, Validators, decide_response,
 };
 pub use query::normalize_query;
 pub use range::RangeAnswer;
-pub use reason::{PassReason, Rejection};
+pub use reason::{OriginFailure, PassReason, Rejection};
 pub use request::{
     Disposition, MAX_TARGET_LEN, OriginRequest, RequestDecision, RequestPlan, Scheme,
     ViewerRequest, decide_request,

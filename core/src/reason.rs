@@ -135,3 +135,32 @@ impl fmt::Display for Rejection {
         f.write_str(self.as_str())
     }
 }
+
+/// Why the origin gave no response. Both platforms classify their own
+/// errors into these, so the viewer sees the same status either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OriginFailure {
+    /// Connecting or answering took longer than the origin's timeouts.
+    Timeout,
+    /// Anything else: refused, reset, DNS, TLS, a malformed answer.
+    Unreachable,
+}
+
+impl OriginFailure {
+    /// The status the edge answers with when no stale copy can stand in:
+    /// 504 for a timeout, 502 otherwise (RFC 9110 sections 15.6.3, 15.6.5).
+    pub fn status(self) -> u16 {
+        match self {
+            OriginFailure::Timeout => 504,
+            OriginFailure::Unreachable => 502,
+        }
+    }
+
+    /// The `detail` shown in `Cache-Status` and the log line.
+    pub fn detail(self) -> &'static str {
+        match self {
+            OriginFailure::Timeout => "origin-timeout",
+            OriginFailure::Unreachable => "origin-unreachable",
+        }
+    }
+}

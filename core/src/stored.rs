@@ -26,6 +26,9 @@ pub const HOP_BY_HOP_HEADERS: [&str; 8] = [
 /// so values that are not UTF-8 survive the JSON round trip.
 const VALUE_CHARS: ByteSet = byte_set!(|b| b.is_ascii_graphic() || b == b' ' || b == b'\t');
 
+/// What a header value may carry unescaped: printable ASCII and space.
+const HEADER_VALUE_CHARS: ByteSet = byte_set!(|b| b.is_ascii_graphic() || b == b' ');
+
 /// A stored response's head.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredHead {
@@ -75,6 +78,30 @@ impl StoredHead {
         let head: StoredHead = serde_json::from_slice(bytes).map_err(Error::corrupt_entry)?;
         EntryMeta::check_version(&head.meta)?;
         Ok(head)
+    }
+
+    /// The head as one header value: printable ASCII, for platforms that
+    /// keep an entry's metadata in a header of the stored response (the
+    /// Workers Cache API). Any byte outside printable ASCII is escaped.
+    ///
+    /// ```
+    /// # use edgecache_core::{EntryMeta, Headers, StoredHead};
+    /// let list: [(&str, &[u8]); 1] = [("X-Name", "café".as_bytes())];
+    /// let head = StoredHead::new(EntryMeta::hit_for_pass(0), &Headers::new(&list), false);
+    /// let value = head.to_header_value();
+    /// assert!(value.bytes().all(|b| b.is_ascii_graphic() || b == b' '));
+    /// assert_eq!(StoredHead::from_header_value(&value).unwrap(), head);
+    /// ```
+    pub fn to_header_value(&self) -> String {
+        let bytes = self.to_bytes();
+        let mut out = String::with_capacity(bytes.len());
+        push_escaped(&mut out, &bytes, &HEADER_VALUE_CHARS);
+        out
+    }
+
+    /// Reads [`StoredHead::to_header_value`] back.
+    pub fn from_header_value(value: &str) -> Result<StoredHead, Error> {
+        StoredHead::from_bytes(&unescape(value))
     }
 }
 

@@ -14,7 +14,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::headers::Headers;
-use crate::key::push_value;
+use crate::key::{push_value, sha256_hex};
 use crate::request::RequestPlan;
 
 /// The selecting headers of a stored response: lower-cased names with
@@ -55,6 +55,34 @@ impl VaryRule {
     }
 
     /// The header names (Fastly joins them with spaces into a `vary_rule`).
+    /// The rule this request would be stored under for a response that
+    /// varies on `names`: each name with the value this request sends the
+    /// origin. Platforms that keep each variant under its own key (the
+    /// Workers Cache API) look a variant up by
+    /// `VaryRule::for_request(names, plan).variant_id()`.
+    pub fn for_request<'n>(
+        names: impl IntoIterator<Item = &'n str>,
+        plan: &RequestPlan<'_, '_>,
+    ) -> VaryRule {
+        let mut rule = VaryRule::default();
+        for name in names {
+            let name = name.to_ascii_lowercase();
+            if !rule.headers.iter().any(|(n, _)| *n == name) {
+                let value = sent_value(plan, &name);
+                rule.headers.push((name, value));
+            }
+        }
+        rule.headers.sort();
+        rule
+    }
+
+    /// A stable id of the rule, names and values: 64 hex digits. Equal
+    /// rules, and only they, give equal ids.
+    pub fn variant_id(&self) -> String {
+        let text = serde_json::to_vec(&self.headers).unwrap_or_default();
+        sha256_hex(&[b"edgecache-variant-v1\n", &text])
+    }
+
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.headers.iter().map(|(n, _)| n.as_str())
     }
@@ -81,4 +109,46 @@ fn sent_value(plan: &RequestPlan<'_, '_>, name: &str) -> Option<String> {
         push_value(joined, value);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{config_with, plan, viewer};
+
+    fn config() -> crate::Config {
+        config_with(
+            r#"{"min_ttl": 0, "default_ttl": 60, "max_ttl": 60}"#,
+            r#"{"headers": {"behavior": "whitelist", "names": ["Accept-Language"]}}"#,
+            r#"{"domain": "api.example.com"}"#,
+        )
+    }
+
+    #[test]
+    fn a_request_finds_the_variant_it_would_have_stored() {
+        let config = config();
+        let vary: [(&str, &[u8]); 1] = [("Vary", b"Accept-Language")];
+        let en: [(&str, &[u8]); 1] = [("Accept-Language", b"en")];
+        let stored_by = plan(&config, &viewer("GET", "/a", &en));
+        let stored = VaryRule::of(&Headers::new(&vary), &stored_by).unwrap();
+        let again = VaryRule::for_request(stored.names(), &stored_by);
+        assert_eq!(again, stored);
+        assert_eq!(again.variant_id(), stored.variant_id());
+    }
+
+    #[test]
+    fn variant_ids_differ_per_value_and_for_absence() {
+        let config = config();
+        let en: [(&str, &[u8]); 1] = [("Accept-Language", b"en")];
+        let fr: [(&str, &[u8]); 1] = [("Accept-Language", b"fr")];
+        let id = |headers: &[(&str, &[u8])]| {
+            let plan = plan(&config, &viewer("GET", "/a", headers));
+            VaryRule::for_request(["Accept-Language"], &plan).variant_id()
+        };
+        let (en, fr, none) = (id(&en), id(&fr), id(&[]));
+        assert_eq!(en.len(), 64);
+        assert_ne!(en, fr);
+        assert_ne!(en, none);
+        assert_ne!(fr, none);
+    }
 }

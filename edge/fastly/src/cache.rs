@@ -14,8 +14,9 @@ use fastly::cache::core::{Found, Transaction};
 use fastly::http::HeaderName;
 use fastly::{Body, Response};
 
-use crate::origin::{self, Failure};
+use crate::origin;
 use crate::respond;
+use edgecache_core::OriginFailure as Failure;
 
 /// What every step of serving one request needs.
 pub struct Ctx<'a> {
@@ -31,7 +32,7 @@ pub struct Ctx<'a> {
 pub struct Served {
     pub response: Response,
     pub outcome: CacheOutcome,
-    pub origin_ms: Option<u128>,
+    pub origin_ms: Option<u64>,
     pub after: After,
 }
 
@@ -55,6 +56,11 @@ enum Write {
     Own(Transaction, Option<Stored>),
     /// Store nothing, for this reason.
     Skip(PassReason),
+}
+
+/// Milliseconds since `started`, for the log line.
+pub fn millis(started: Instant) -> u64 {
+    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
 /// Serves a cacheable request: from the cache when core allows, else from
@@ -143,7 +149,7 @@ fn from_cache(
     ctx: &Ctx<'_>,
     stored: &Stored,
     outcome: CacheOutcome,
-    origin_ms: Option<u128>,
+    origin_ms: Option<u64>,
 ) -> Served {
     let range = if ctx.plan.method == Method::Get && stored.head.meta.status == 200 {
         RangeAnswer::of(
@@ -186,7 +192,7 @@ fn from_cache(
     served(response, outcome, origin_ms)
 }
 
-fn served(response: Response, outcome: CacheOutcome, origin_ms: Option<u128>) -> Served {
+fn served(response: Response, outcome: CacheOutcome, origin_ms: Option<u64>) -> Served {
     Served {
         response,
         outcome,
@@ -218,7 +224,7 @@ fn fetch(ctx: &Ctx<'_>, write: Write) -> Served {
     }
     let started = Instant::now();
     let result = origin::send(&request, None);
-    let origin_ms = Some(started.elapsed().as_millis());
+    let origin_ms = Some(millis(started));
     let response = match result {
         Ok(response) => response,
         Err(failure) => {
@@ -337,7 +343,7 @@ fn insert(
     status: u16,
     headers: &Headers<'_>,
     mut response: Response,
-    origin_ms: Option<u128>,
+    origin_ms: Option<u64>,
 ) -> Result<Served, Box<Response>> {
     let head = StoredHead::new(
         EntryMeta::new(decision, status, ctx.now),
@@ -395,7 +401,7 @@ fn revalidated(
     transaction: Transaction,
     stored: Stored,
     not_modified: &Headers<'_>,
-    origin_ms: Option<u128>,
+    origin_ms: Option<u64>,
 ) -> Served {
     let stored_headers = stored.head.headers();
     let stored_pairs: Vec<(&str, &[u8])> = stored_headers
@@ -451,7 +457,7 @@ fn on_failure(
     failure: Failure,
     status: Option<u16>,
     stale: Option<Stored>,
-    origin_ms: Option<u128>,
+    origin_ms: Option<u64>,
 ) -> Served {
     if let Some(stored) = stale.filter(|s| usable_on_error(&s.head.meta, ctx.now)) {
         let outcome = CacheOutcome::Stale {
@@ -465,7 +471,7 @@ fn on_failure(
 }
 
 /// The edge's own short 502 or 504 when the origin gave no usable answer.
-pub fn unavailable(failure: Failure, origin_ms: Option<u128>) -> Served {
+pub fn unavailable(failure: Failure, origin_ms: Option<u64>) -> Served {
     let status = failure.status();
     served(
         respond::plain(status, &format!("edgecache: {}", failure.detail())),

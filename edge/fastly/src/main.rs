@@ -12,12 +12,11 @@ mod respond;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use edgecache_core::{
-    CacheOutcome, Disposition, RequestDecision, Scheme, ViewerRequest, decide_request,
+    CacheOutcome, Disposition, LogLine, RequestDecision, Scheme, ViewerRequest, decide_request,
 };
 use fastly::Request;
 
 use cache::{After, Served};
-use respond::LogLine;
 
 /// The log endpoint the JSON lines go to (stdout under Viceroy).
 const LOG_ENDPOINT: &str = "edgecache_log";
@@ -155,7 +154,7 @@ fn pass(
 ) -> Served {
     let started = std::time::Instant::now();
     let result = origin::send(&plan.origin_request, Some(body));
-    let origin_ms = Some(started.elapsed().as_millis());
+    let origin_ms = Some(crate::cache::millis(started));
     match result {
         Ok(response) => {
             let status = response.get_status().as_u16();
@@ -177,7 +176,7 @@ fn log_line(
     key: Option<&edgecache_core::CacheKey>,
     outcome: &CacheOutcome,
     status: u16,
-    origin_ms: Option<u128>,
+    origin_ms: Option<u64>,
 ) {
     let line = LogLine {
         method,

@@ -2,37 +2,10 @@
 
 use std::time::{Duration, Instant};
 
-use edgecache_core::{Origin, OriginRequest};
+use edgecache_core::{Origin, OriginFailure as Failure, OriginRequest};
 use fastly::backend::{Backend, BackendCreationError};
 use fastly::http::request::SendErrorCause;
 use fastly::{Body, Request, Response};
-
-/// Why the origin gave no response.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Failure {
-    /// Connecting or answering took longer than the origin's timeouts.
-    Timeout,
-    /// Anything else: refused, reset, DNS, TLS, a malformed answer.
-    Unreachable,
-}
-
-impl Failure {
-    /// The status the edge answers with when no stale copy can stand in.
-    pub fn status(self) -> u16 {
-        match self {
-            Failure::Timeout => 504,
-            Failure::Unreachable => 502,
-        }
-    }
-
-    /// The `detail` shown in Cache-Status and the log line.
-    pub fn detail(self) -> &'static str {
-        match self {
-            Failure::Timeout => "origin-timeout",
-            Failure::Unreachable => "origin-unreachable",
-        }
-    }
-}
 
 /// Sends `request` (with `body`, for requests that bypass the cache) and
 /// returns the origin's response. The platform's own HTTP cache is passed:

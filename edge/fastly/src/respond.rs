@@ -1,9 +1,8 @@
 //! Building viewer responses: from a stored head, decorated with core's
-//! headers, and the one JSON log line per request.
+//! headers.
 
 use edgecache_core::{CDN_ONLY_HEADERS, CacheKey, CacheOutcome, StoredHead};
 use fastly::{Body, Response};
-use serde_json::json;
 
 /// A response from a stored head and a body stream.
 pub fn from_stored(head: &StoredHead, body: Body) -> Response {
@@ -32,33 +31,5 @@ pub fn decorate(response: &mut Response, outcome: &CacheOutcome, key: Option<&Ca
     response.set_header("cache-status", headers.cache_status.as_str());
     if let Some(age) = headers.age {
         response.set_header("age", age.to_string());
-    }
-}
-
-/// What one request did, for the log line.
-pub struct LogLine<'a> {
-    pub method: &'a str,
-    pub path: &'a str,
-    pub behavior: &'a str,
-    pub key: Option<&'a CacheKey>,
-    pub outcome: &'a CacheOutcome,
-    pub status: u16,
-    pub origin_ms: Option<u128>,
-}
-
-impl LogLine<'_> {
-    pub fn to_json(&self) -> String {
-        let decoration = self.outcome.headers(None);
-        json!({
-            "method": self.method,
-            "path": self.path,
-            "behavior": self.behavior,
-            "key_hash": self.key.map(CacheKey::hash_hex),
-            "x_cache": decoration.x_cache,
-            "cache_status": decoration.cache_status,
-            "status": self.status,
-            "origin_ms": self.origin_ms,
-        })
-        .to_string()
     }
 }

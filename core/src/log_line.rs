@@ -1,0 +1,71 @@
+//! The one structured log line per request, the same on every platform:
+//! a JSON object with the method, path, behavior, key hash, cache outcome,
+//! status and origin latency.
+
+use serde_json::json;
+
+use crate::cache_status::CacheOutcome;
+use crate::key::CacheKey;
+
+/// What one request did.
+#[derive(Debug, Clone, Copy)]
+pub struct LogLine<'a> {
+    pub method: &'a str,
+    pub path: &'a str,
+    /// The behavior's path pattern, `-` for a request answered before one
+    /// was chosen.
+    pub behavior: &'a str,
+    pub key: Option<&'a CacheKey>,
+    pub outcome: &'a CacheOutcome,
+    pub status: u16,
+    /// Milliseconds the origin took, when it was asked.
+    pub origin_ms: Option<u64>,
+}
+
+impl LogLine<'_> {
+    /// The line: one JSON object, no newline.
+    pub fn to_json(&self) -> String {
+        let decoration = self.outcome.headers(None);
+        json!({
+            "method": self.method,
+            "path": self.path,
+            "behavior": self.behavior,
+            "key_hash": self.key.map(CacheKey::hash_hex),
+            "x_cache": decoration.x_cache,
+            "cache_status": decoration.cache_status,
+            "status": self.status,
+            "origin_ms": self.origin_ms,
+        })
+        .to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reason::PassReason;
+
+    #[test]
+    fn is_one_json_object_with_the_outcome() {
+        let outcome = CacheOutcome::Pass {
+            status: 201,
+            reason: PassReason::Method,
+        };
+        let line = LogLine {
+            method: "POST",
+            path: "/a",
+            behavior: "*",
+            key: None,
+            outcome: &outcome,
+            status: 201,
+            origin_ms: Some(12),
+        }
+        .to_json();
+        let value: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(value["method"], "POST");
+        assert_eq!(value["key_hash"], serde_json::Value::Null);
+        assert_eq!(value["origin_ms"], 12);
+        assert!(value["cache_status"].as_str().unwrap().contains("method"));
+        assert!(!line.contains('\n'));
+    }
+}
