@@ -57,7 +57,7 @@ pub use error::{ConfigError, Error};
 pub use forward::Forwarding;
 pub use headers::{HeaderPair, Headers};
 pub use key::{CacheKey, SHOWN_HEADERS};
-pub use log_line::LogLine;
+pub use log_line::{LogLine, config_rejected};
 pub use path::{PathError, normalize_path};
 pub use policy::{
     OriginResponse, ResponseDecision, StoreDecision, TtlSource, Validators, decide_response,

@@ -5,6 +5,7 @@
 use serde_json::json;
 
 use crate::cache_status::CacheOutcome;
+use crate::error::Error;
 use crate::key::CacheKey;
 
 /// What one request did.
@@ -40,9 +41,42 @@ impl LogLine<'_> {
     }
 }
 
+/// The log line for a configuration the platform delivered and core
+/// rejected: one JSON object naming where it came from and every problem,
+/// each with its JSON path. The edge then runs the embedded configuration.
+pub fn config_rejected(source: &str, error: &Error) -> String {
+    let errors: Vec<String> = error
+        .config_errors()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    json!({
+        "event": "config-rejected",
+        "source": source,
+        "message": "using the embedded configuration",
+        "errors": errors,
+    })
+    .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Config;
+
+    #[test]
+    fn a_rejected_configuration_is_one_line_with_every_problem() {
+        let Err(error) = Config::from_json(r#"{"origins": {"a": {"domain": "https://x"}}}"#) else {
+            panic!("accepted");
+        };
+        let line = config_rejected("config store edgecache/config", &error);
+        assert!(!line.contains('\n'));
+        let value: serde_json::Value = serde_json::from_str(&line).unwrap();
+        let errors = value["errors"].as_array().unwrap();
+        assert_eq!(errors.len(), error.config_errors().len());
+        let domain = "origins.a.domain: write the domain only, without https://";
+        assert!(errors.iter().any(|e| e == domain), "{line}");
+    }
     use crate::reason::PassReason;
 
     #[test]

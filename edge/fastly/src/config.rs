@@ -21,7 +21,8 @@ pub fn load() -> Result<Config, edgecache_core::Error> {
         match Config::from_json(&json) {
             Ok(config) => return Ok(config),
             Err(e) => log::error!(
-                "edgecache: config store {STORE}/{KEY} rejected, using the embedded configuration: {e}"
+                "{}",
+                edgecache_core::config_rejected(&format!("config store {STORE}/{KEY}"), &e)
             ),
         }
     }
