@@ -5,7 +5,8 @@ CARGO ?= cargo
 
 FASTLY_WASM := target/wasm32-wasip1/release/edgecache-fastly.wasm
 
-.PHONY: setup fastly-tools fastly-wasm serve test lint check-wasm bench bench-fastly
+.PHONY: setup fastly-tools fastly-wasm cloudflare-tools cloudflare-worker serve serve-cloudflare \
+	test lint check-wasm bench bench-fastly bench-cloudflare
 
 setup:
 	@scripts/setup.sh
@@ -18,13 +19,25 @@ fastly-tools: setup
 fastly-wasm: setup
 	$(CARGO) build -p edgecache-fastly --release --target wasm32-wasip1 --locked
 
+## cloudflare-tools: wasm-bindgen-cli (pinned to Cargo.lock, in ~/.cargo/bin) and wrangler
+cloudflare-tools: setup
+	@scripts/install-cloudflare-tools.sh
+
+## cloudflare-worker: the Cloudflare Worker, in build/worker/
+cloudflare-worker: setup cloudflare-tools
+	@scripts/build-cloudflare.sh
+
 ## serve: the demo origin and edgecache under `fastly compute serve` (127.0.0.1:7676)
 serve:
 	@scripts/serve-fastly.sh
 
+## serve-cloudflare: the demo origin and edgecache under `wrangler dev` (127.0.0.1:8787)
+serve-cloudflare:
+	@scripts/serve-cloudflare.sh
+
 ## test: every test: unit, property and doc tests, the demo origin's, and
-## the end-to-end scenarios on Viceroy in front of the demo origin
-test: setup fastly-tools fastly-wasm
+## the end-to-end scenarios on Viceroy and on workerd in front of the demo origin
+test: setup fastly-tools fastly-wasm cloudflare-tools cloudflare-worker
 	$(CARGO) test --workspace --locked
 
 ## lint: formatting, clippy and documentation links, as CI runs them
@@ -45,3 +58,7 @@ bench: setup
 ## bench-fastly: wasm size, and start-up, MISS/HIT latency and collapsing through Viceroy
 bench-fastly:
 	@scripts/bench-fastly.sh
+
+## bench-cloudflare: bundle size, and start-up, MISS/HIT latency and hits/s through workerd
+bench-cloudflare:
+	@scripts/bench-cloudflare.sh

@@ -1,0 +1,602 @@
+//! Core's decisions on the Workers Cache API (`caches.default`).
+//!
+//! The Cache API stores by the stored copy's `Cache-Control` and knows
+//! nothing of stale-while-revalidate or stale-if-error. So an entry is
+//! stored under a synthetic URL built from core's key, for as long as core
+//! keeps it (TTL plus the stale windows), with core's [`StoredHead`] (the
+//! origin's status and headers, stored-at, TTL, windows, validators, tags)
+//! in one header; core then decides fresh / stale-while-revalidate /
+//! revalidate / stale-if-error exactly as on Fastly. Viewers get the
+//! origin's headers from the head, never the internal ones.
+//!
+//! Vary: a response that varies is stored under the key's URL plus a
+//! variant id, and the key's URL holds an index naming the headers it
+//! varies on, so one key keeps one entry per variant.
+
+use std::time::Duration;
+
+use edgecache_core::{
+    CacheOutcome, Config, EntryMeta, HIT_FOR_PASS_TTL, Headers, Method, OriginFailure,
+    OriginResponse, PassReason, RangeAnswer, RequestPlan, ResponseDecision, Serving, StaleReason,
+    StoreDecision, StoredHead, VaryRule, conditional_headers, decide_response, decide_revalidated,
+    decide_serving, is_origin_failure, merge_not_modified, usable_on_error,
+};
+use futures_util::future::LocalBoxFuture;
+use worker::{Cache, Response, ResponseBody};
+
+use crate::collapse::{self, Claim, Leader};
+use crate::origin;
+use crate::respond;
+
+/// The header of a stored response that holds core's [`StoredHead`].
+const HEAD_HEADER: &str = "x-edgecache-head";
+/// The header of a Vary index: the request headers its variants vary on.
+const VARY_INDEX_HEADER: &str = "x-edgecache-vary";
+/// The path under which entries are stored, on the zone's own host.
+const ENTRY_PATH: &str = "/.edgecache/entry/";
+
+/// What every step of serving one request needs.
+pub struct Ctx<'a> {
+    pub config: &'a Config,
+    pub plan: &'a RequestPlan<'a, 'a>,
+    /// The viewer's headers: `Range` and `If-Range` are answered from the
+    /// stored object.
+    pub viewer: Headers<'a>,
+    pub now: u64,
+    /// The URL the key's entry (or Vary index) is stored under.
+    pub entry_url: String,
+}
+
+/// A response, what happened, and work left for after it is sent.
+pub struct Served {
+    pub response: Response,
+    pub outcome: CacheOutcome,
+    pub origin_ms: Option<u64>,
+    /// Writes to finish once the viewer has its answer (`ctx.wait_until`).
+    pub after: Option<LocalBoxFuture<'static, ()>>,
+    /// A stale entry this request was chosen to refresh.
+    pub refresh: Option<Leader>,
+}
+
+/// A stored entry that a lookup found.
+pub struct Stored {
+    response: Response,
+    head: StoredHead,
+}
+
+/// What a fetch may do with the cache.
+enum Write {
+    /// This request stores (or refreshes) the entry; the stale entry, if
+    /// any, is revalidated and stands in on failure.
+    Own(Leader, Option<Box<Stored>>),
+    /// Store nothing, for this reason.
+    Skip(PassReason),
+}
+
+/// The URL an entry is stored under: the viewer's origin (the zone in
+/// production; the Cache API is per zone) and the key's hash.
+pub fn entry_url(viewer_origin: &str, key_hash: &str) -> String {
+    format!("{viewer_origin}{ENTRY_PATH}{key_hash}")
+}
+
+/// Milliseconds on the runtime's clock.
+pub fn now_ms() -> f64 {
+    worker::js_sys::Date::now()
+}
+
+fn elapsed_ms(started: f64) -> u64 {
+    let elapsed = (now_ms() - started).max(0.0);
+    // Whole milliseconds; far below u64::MAX.
+    elapsed as u64
+}
+
+/// Serves a cacheable request: from the cache when core allows, else from
+/// the origin, storing what core says to store.
+pub async fn serve(ctx: &Ctx<'_>) -> Served {
+    let mut waited = false;
+    loop {
+        let stored = match lookup(ctx).await {
+            Lookup::Unavailable => {
+                return fetch(ctx, Write::Skip(PassReason::CacheUnavailable)).await;
+            }
+            Lookup::Miss => match claim(ctx, &mut waited, None).await {
+                Some(write) => return fetch(ctx, write).await,
+                None => continue,
+            },
+            Lookup::Found(stored) => stored,
+        };
+        let remaining_ttl = stored.head.meta.remaining_ttl(ctx.now);
+        match decide_serving(&stored.head.meta, ctx.plan, ctx.now) {
+            Serving::Fresh { age } => {
+                let outcome = CacheOutcome::Hit { age, remaining_ttl };
+                return from_cache(ctx, *stored, outcome, None).await;
+            }
+            Serving::StaleWhileRevalidate { age, .. } => {
+                let reason = StaleReason::WhileRevalidate;
+                let outcome = CacheOutcome::Stale {
+                    age,
+                    remaining_ttl,
+                    reason,
+                };
+                let mut served = from_cache(ctx, *stored, outcome, None).await;
+                // One refresh per key at a time; the others serve stale.
+                served.refresh = collapse::try_lead(&ctx.entry_url);
+                return served;
+            }
+            Serving::Revalidate { .. } => match claim(ctx, &mut waited, Some(stored)).await {
+                Some(write) => return fetch(ctx, write).await,
+                None => continue,
+            },
+            // The index named other headers than the variant has: replace it.
+            Serving::VaryMismatch => match claim(ctx, &mut waited, None).await {
+                Some(write) => return fetch(ctx, write).await,
+                None => continue,
+            },
+            Serving::Unusable(reason) => return fetch(ctx, Write::Skip(reason)).await,
+            Serving::HitForPass => return fetch(ctx, Write::Skip(PassReason::HitForPass)).await,
+        }
+    }
+}
+
+/// Claims the key's write. `None`: another request of this isolate was
+/// fetching it and is done now (or took too long): look up again. A
+/// request that already waited once goes to the origin without storing.
+async fn claim(ctx: &Ctx<'_>, waited: &mut bool, stale: Option<Box<Stored>>) -> Option<Write> {
+    match collapse::claim(&ctx.entry_url) {
+        Claim::Leader(leader) => Some(Write::Own(leader, stale)),
+        Claim::Follower(_) if *waited => Some(Write::Skip(PassReason::EntryBusy)),
+        Claim::Follower(follower) => {
+            let origin = ctx.plan.origin_request.origin;
+            let limit = origin.connect_timeout_ms + origin.first_byte_timeout_ms;
+            collapse::wait(follower, Duration::from_millis(limit)).await;
+            *waited = true;
+            None
+        }
+    }
+}
+
+/// Refreshes a stale entry after the viewer was answered from it.
+pub async fn refresh(ctx: &Ctx<'_>, leader: Leader) {
+    let Lookup::Found(stored) = lookup(ctx).await else {
+        return;
+    };
+    let served = fetch(ctx, Write::Own(leader, Some(stored))).await;
+    if let Some(after) = served.after {
+        after.await;
+    }
+}
+
+enum Lookup {
+    Found(Box<Stored>),
+    Miss,
+    /// The Cache API failed: go to the origin, store nothing.
+    Unavailable,
+}
+
+/// Reads the key's entry: directly, or through its Vary index.
+async fn lookup(ctx: &Ctx<'_>) -> Lookup {
+    let cache = Cache::default();
+    let found = match cache.get(ctx.entry_url.as_str(), false).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return Lookup::Miss,
+        Err(e) => {
+            worker::console_warn!("edgecache: cache lookup failed, going to the origin: {e}");
+            return Lookup::Unavailable;
+        }
+    };
+    let Ok(Some(names)) = found.headers().get(VARY_INDEX_HEADER) else {
+        return read(found);
+    };
+    let rule = VaryRule::for_request(names.split(',').map(str::trim), ctx.plan);
+    match cache
+        .get(variant_url(&ctx.entry_url, &rule).as_str(), false)
+        .await
+    {
+        Ok(Some(found)) => read(found),
+        Ok(None) => Lookup::Miss,
+        Err(e) => {
+            worker::console_warn!("edgecache: cache lookup failed, going to the origin: {e}");
+            Lookup::Unavailable
+        }
+    }
+}
+
+/// An entry with an unreadable head is a miss: the next store replaces it.
+fn read(response: Response) -> Lookup {
+    let head = response
+        .headers()
+        .get(HEAD_HEADER)
+        .ok()
+        .flatten()
+        .and_then(|value| StoredHead::from_header_value(&value).ok());
+    match head {
+        Some(head) => Lookup::Found(Box::new(Stored { response, head })),
+        None => Lookup::Miss,
+    }
+}
+
+fn variant_url(entry_url: &str, rule: &VaryRule) -> String {
+    format!("{entry_url}/{}", rule.variant_id())
+}
+
+/// Goes to the origin (conditionally, when a stale entry has validators),
+/// and stores, refreshes or passes its answer as core decides.
+async fn fetch(ctx: &Ctx<'_>, write: Write) -> Served {
+    let (leader, stale, skip) = match write {
+        Write::Own(leader, stale) => (Some(leader), stale, None),
+        Write::Skip(reason) => (None, None, Some(reason)),
+    };
+    let mut request = ctx.plan.origin_request.clone();
+    if let Some(stale) = &stale {
+        for (name, value) in conditional_headers(&stale.head.meta.validators) {
+            request
+                .headers
+                .push((name.into(), value.as_bytes().to_vec().into()));
+        }
+    }
+    let started = now_ms();
+    let result = origin::send(&request, None).await;
+    let origin_ms = Some(elapsed_ms(started));
+    let response = match result {
+        Ok(response) => response,
+        Err(failure) => return on_failure(ctx, failure, None, stale, origin_ms).await,
+    };
+    let status = response.status_code();
+    if is_origin_failure(status)
+        && stale
+            .as_ref()
+            .is_some_and(|s| usable_on_error(&s.head.meta, ctx.now))
+    {
+        let failure = OriginFailure::Unreachable;
+        return on_failure(ctx, failure, Some(status), stale, origin_ms).await;
+    }
+    let owned = respond::owned(response.headers());
+    let pairs = respond::pairs(&owned);
+    let headers = Headers::new(&pairs);
+    let (leader, stale) = match (status, leader, stale) {
+        (304, Some(leader), Some(stored)) => {
+            return revalidated(ctx, leader, stored, &headers, origin_ms).await;
+        }
+        (_, leader, stale) => (leader, stale),
+    };
+    drop(stale);
+    let decision = match skip {
+        Some(reason) => ResponseDecision::Pass(reason),
+        None => decide_response(
+            ctx.config,
+            ctx.plan,
+            &OriginResponse { status, headers },
+            ctx.now,
+        ),
+    };
+    let (_, body) = response.into_parts();
+    match (decision, leader) {
+        (ResponseDecision::Store(decision), Some(leader)) => {
+            store(ctx, leader, &decision, status, &headers, body, origin_ms).await
+        }
+        (decision, leader) => {
+            let reason = match decision {
+                ResponseDecision::Pass(reason) => reason,
+                // Only without the write: another request holds it.
+                ResponseDecision::Store(_) => PassReason::EntryBusy,
+            };
+            if let Some(leader) = leader.filter(|_| reason.records_hit_for_pass()) {
+                mark_hit_for_pass(ctx, leader).await;
+            }
+            let outcome = CacheOutcome::Miss {
+                status,
+                stored: Err(reason),
+                collapsed: false,
+                vary_miss: false,
+            };
+            let response = respond::build(status, respond::to_headers(headers.iter()), body);
+            served(response, outcome, origin_ms)
+        }
+    }
+}
+
+/// Stores an origin response and streams it back to the viewer: the body
+/// is teed, one branch to the viewer, the other into the cache once the
+/// response is sent.
+async fn store(
+    ctx: &Ctx<'_>,
+    leader: Leader,
+    decision: &StoreDecision,
+    status: u16,
+    headers: &Headers<'_>,
+    body: ResponseBody,
+    origin_ms: Option<u64>,
+) -> Served {
+    let head = StoredHead::new(
+        EntryMeta::new(decision, status, ctx.now),
+        headers,
+        decision.strip_set_cookie,
+    );
+    let ttl = i64::try_from(decision.fresh_for()).unwrap_or(i64::MAX);
+    let outcome = CacheOutcome::Miss {
+        status,
+        stored: Ok((ttl, decision.source)),
+        collapsed: false,
+        vary_miss: false,
+    };
+    let (body, copy) = match tee(body) {
+        Ok(pair) => pair,
+        // Nothing is lost when the cache cannot take the object: the
+        // viewer still gets the origin's response.
+        Err((body, e)) => {
+            worker::console_error!("edgecache: cannot copy a body for the cache: {e}");
+            let outcome = CacheOutcome::Miss {
+                status,
+                stored: Err(PassReason::CacheUnavailable),
+                collapsed: false,
+                vary_miss: false,
+            };
+            let response = respond::build(status, respond::to_headers(headers.iter()), body);
+            return served(response, outcome, origin_ms);
+        }
+    };
+    let after = put(
+        ctx,
+        &decision.vary,
+        head.clone(),
+        decision.keep_for(),
+        copy,
+        leader,
+    );
+    let stored = Stored {
+        response: Response::builder().body(body),
+        head,
+    };
+    let mut served = from_cache(ctx, stored, outcome, origin_ms).await;
+    served.after = Some(after);
+    served
+}
+
+/// Two readers of one body.
+fn tee(body: ResponseBody) -> Result<(ResponseBody, ResponseBody), (ResponseBody, worker::Error)> {
+    match body {
+        ResponseBody::Stream(stream) => {
+            let mut response = Response::builder().stream(stream);
+            match response.cloned() {
+                Ok(copy) => Ok((response.into_parts().1, copy.into_parts().1)),
+                Err(e) => Err((response.into_parts().1, e)),
+            }
+        }
+        ResponseBody::Body(bytes) => {
+            Ok((ResponseBody::Body(bytes.clone()), ResponseBody::Body(bytes)))
+        }
+        ResponseBody::Empty => Ok((ResponseBody::Empty, ResponseBody::Empty)),
+    }
+}
+
+/// Writes an entry (and, when it varies, the key's Vary index) once the
+/// viewer is answered, then lets waiting requests read it.
+fn put(
+    ctx: &Ctx<'_>,
+    vary: &VaryRule,
+    head: StoredHead,
+    keep_for: u64,
+    body: ResponseBody,
+    leader: Leader,
+) -> LocalBoxFuture<'static, ()> {
+    let names: Vec<&str> = vary.names().collect();
+    let index = (!names.is_empty()).then(|| (ctx.entry_url.clone(), names.join(", ")));
+    let entry_url = match &index {
+        Some(_) => variant_url(&ctx.entry_url, vary),
+        None => ctx.entry_url.clone(),
+    };
+    Box::pin(async move {
+        let cache = Cache::default();
+        let entry = stored_response(keep_for, &[(HEAD_HEADER, &head.to_header_value())], body);
+        if let Err(e) = cache.put(entry_url.as_str(), entry).await {
+            worker::console_error!("edgecache: cache write failed: {e}");
+        }
+        if let Some((index_url, names)) = index {
+            let marker = stored_response(
+                keep_for,
+                &[(VARY_INDEX_HEADER, &names)],
+                ResponseBody::Empty,
+            );
+            if let Err(e) = cache.put(index_url.as_str(), marker).await {
+                worker::console_error!("edgecache: cache write failed: {e}");
+            }
+        }
+        drop(leader);
+    })
+}
+
+/// What the Cache API stores: kept `keep_for` seconds, with edgecache's
+/// own headers only.
+fn stored_response(keep_for: u64, headers: &[(&str, &str)], body: ResponseBody) -> Response {
+    let cache_control = format!("max-age={keep_for}");
+    let pairs = headers
+        .iter()
+        .map(|(name, value)| (*name, value.as_bytes()))
+        .chain([("cache-control", cache_control.as_bytes())]);
+    respond::build(200, respond::to_headers(pairs), body)
+}
+
+/// Stores a hit-for-pass marker: requests waiting on this key, and those
+/// to come for a while, go to the origin at once instead of queueing.
+async fn mark_hit_for_pass(ctx: &Ctx<'_>, leader: Leader) {
+    let head = StoredHead::new(EntryMeta::hit_for_pass(ctx.now), &Headers::default(), false);
+    let marker = stored_response(
+        HIT_FOR_PASS_TTL,
+        &[(HEAD_HEADER, &head.to_header_value())],
+        ResponseBody::Empty,
+    );
+    if let Err(e) = Cache::default().put(ctx.entry_url.as_str(), marker).await {
+        worker::console_warn!("edgecache: cannot store a hit-for-pass marker: {e}");
+    }
+    drop(leader);
+}
+
+/// A 304 from the origin: the stored entry is refreshed with the merged
+/// headers and served.
+async fn revalidated(
+    ctx: &Ctx<'_>,
+    leader: Leader,
+    stored: Box<Stored>,
+    not_modified: &Headers<'_>,
+    origin_ms: Option<u64>,
+) -> Served {
+    let stored_headers = stored.head.headers();
+    let stored_pairs: Vec<(&str, &[u8])> = stored_headers
+        .iter()
+        .map(|(n, v)| (*n, v.as_slice()))
+        .collect();
+    let merged = merge_not_modified(&Headers::new(&stored_pairs), not_modified);
+    let merged = Headers::new(&merged);
+    let status = stored.head.meta.status;
+    let ResponseDecision::Store(decision) =
+        decide_revalidated(ctx.config, ctx.plan, status, &merged, ctx.now)
+    else {
+        let outcome = CacheOutcome::Revalidated {
+            age: 0,
+            remaining_ttl: 0,
+        };
+        return from_cache(ctx, *stored, outcome, origin_ms).await;
+    };
+    let head = StoredHead::new(
+        EntryMeta::new(&decision, status, ctx.now),
+        &merged,
+        decision.strip_set_cookie,
+    );
+    let outcome = CacheOutcome::Revalidated {
+        age: head.meta.age(ctx.now),
+        remaining_ttl: head.meta.remaining_ttl(ctx.now),
+    };
+    let (body, copy) = match tee(stored.response.into_parts().1) {
+        Ok(pair) => pair,
+        Err((body, e)) => {
+            worker::console_warn!("edgecache: cannot copy a body for the cache: {e}");
+            let stored = Stored {
+                response: Response::builder().body(body),
+                head,
+            };
+            return from_cache(ctx, stored, outcome, origin_ms).await;
+        }
+    };
+    let after = put(
+        ctx,
+        &decision.vary,
+        head.clone(),
+        decision.keep_for(),
+        copy,
+        leader,
+    );
+    let refreshed = Stored {
+        response: Response::builder().body(body),
+        head,
+    };
+    let mut served = from_cache(ctx, refreshed, outcome, origin_ms).await;
+    served.after = Some(after);
+    served
+}
+
+/// The origin failed: serve the stale entry within its stale-if-error
+/// window, else a short 502 or 504.
+async fn on_failure(
+    ctx: &Ctx<'_>,
+    failure: OriginFailure,
+    status: Option<u16>,
+    stale: Option<Box<Stored>>,
+    origin_ms: Option<u64>,
+) -> Served {
+    if let Some(stored) = stale.filter(|s| usable_on_error(&s.head.meta, ctx.now)) {
+        let outcome = CacheOutcome::Stale {
+            age: stored.head.meta.age(ctx.now),
+            remaining_ttl: stored.head.meta.remaining_ttl(ctx.now),
+            reason: StaleReason::OriginError { status },
+        };
+        return from_cache(ctx, *stored, outcome, origin_ms).await;
+    }
+    unavailable(failure, origin_ms)
+}
+
+/// The edge's own short 502 or 504 when the origin gave no usable answer.
+pub fn unavailable(failure: OriginFailure, origin_ms: Option<u64>) -> Served {
+    let status = failure.status();
+    served(
+        respond::plain(status, &format!("edgecache: {}", failure.detail())),
+        CacheOutcome::OriginUnavailable {
+            status,
+            detail: failure.detail(),
+        },
+        origin_ms,
+    )
+}
+
+/// Serves a stored object: whole, or the single byte range the viewer
+/// asked for (206), or 416 when the range lies outside it. A range is cut
+/// from the whole body, read into memory.
+async fn from_cache(
+    ctx: &Ctx<'_>,
+    stored: Stored,
+    outcome: CacheOutcome,
+    origin_ms: Option<u64>,
+) -> Served {
+    let status = stored.head.meta.status;
+    let headers = stored.head.headers();
+    let headers = respond::to_headers(headers.iter().map(|(n, v)| (*n, v.as_slice())));
+    let mut body = stored.response.into_parts().1;
+    let ranged = ctx.plan.method == Method::Get && status == 200 && ctx.viewer.contains("range");
+    if !ranged {
+        return served(respond::build(status, headers, body), outcome, origin_ms);
+    }
+    let bytes = match body_bytes(body).await {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            worker::console_error!("edgecache: cannot read a stored body: {e}");
+            let outcome = CacheOutcome::OriginUnavailable {
+                status: 502,
+                detail: "cache-read-error",
+            };
+            return served(
+                respond::plain(502, "edgecache: cached body unreadable"),
+                outcome,
+                None,
+            );
+        }
+    };
+    let length = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+    let range = RangeAnswer::of(&ctx.viewer, Some(length), &stored.head.meta.validators);
+    body = match range {
+        RangeAnswer::Full => ResponseBody::Body(bytes),
+        RangeAnswer::Partial { start, end, .. } => {
+            let slice = usize::try_from(start)
+                .ok()
+                .zip(usize::try_from(end).ok())
+                .and_then(|(start, end)| bytes.get(start..=end));
+            ResponseBody::Body(slice.map(<[u8]>::to_vec).unwrap_or_default())
+        }
+        RangeAnswer::Unsatisfiable { .. } => ResponseBody::Empty,
+    };
+    if let Some(content_range) = range.content_range() {
+        let _ = headers.set("content-range", &content_range);
+        let _ = headers.delete("content-length");
+    }
+    served(
+        respond::build(range.status(200), headers, body),
+        outcome,
+        origin_ms,
+    )
+}
+
+async fn body_bytes(body: ResponseBody) -> worker::Result<Vec<u8>> {
+    match body {
+        ResponseBody::Body(bytes) => Ok(bytes),
+        ResponseBody::Empty => Ok(Vec::new()),
+        stream => Response::builder().body(stream).bytes().await,
+    }
+}
+
+fn served(response: Response, outcome: CacheOutcome, origin_ms: Option<u64>) -> Served {
+    Served {
+        response,
+        outcome,
+        origin_ms,
+        after: None,
+        refresh: None,
+    }
+}

@@ -1,0 +1,56 @@
+//! Sending core's origin request with `fetch`, bounded by the origin's
+//! first-byte timeout.
+//!
+//! Workers' `fetch` has no timeouts of its own: the edge aborts it when
+//! the response headers take longer than `first_byte_timeout_ms`
+//! (connecting counts toward it). `between_bytes_timeout_ms` is not
+//! enforced on this platform: the runtime streams the body as it comes.
+
+use std::time::Duration;
+
+use edgecache_core::{OriginFailure, OriginRequest};
+use futures_util::future::{Either, select};
+use worker::wasm_bindgen::JsValue;
+use worker::{AbortController, CacheMode, Delay, Fetch, Method, Request, RequestInit, Response};
+
+use crate::respond;
+
+/// Sends `request` (with `body`, a viewer's stream, for requests that
+/// bypass the cache) and returns the origin's response. The platform's
+/// own HTTP cache is bypassed (`cache: "no-store"`): core decides what is
+/// cached, through the Cache API.
+pub async fn send(
+    request: &OriginRequest<'_, '_>,
+    body: Option<JsValue>,
+) -> Result<Response, OriginFailure> {
+    let mut init = RequestInit::new();
+    init.with_method(Method::from(request.method.as_str().to_string()))
+        .with_headers(respond::to_headers(
+            request
+                .headers
+                .iter()
+                .map(|(name, value)| (name.as_ref(), value.as_ref())),
+        ))
+        .with_cache(CacheMode::NoStore)
+        .with_body(body);
+    let out = Request::new_with_init(&request.url, &init).map_err(|e| {
+        worker::console_warn!("edgecache: cannot build the origin request: {e}");
+        OriginFailure::Unreachable
+    })?;
+    let controller = AbortController::default();
+    let signal = controller.signal();
+    let fetch = Fetch::Request(out);
+    let sent = Box::pin(fetch.send_with_signal(&signal));
+    let limit = Delay::from(Duration::from_millis(request.origin.first_byte_timeout_ms));
+    match select(sent, limit).await {
+        Either::Left((Ok(response), _)) => Ok(response),
+        Either::Left((Err(e), _)) => {
+            worker::console_warn!("edgecache: origin {} failed: {e}", request.origin.name);
+            Err(OriginFailure::Unreachable)
+        }
+        Either::Right(_) => {
+            controller.abort();
+            Err(OriginFailure::Timeout)
+        }
+    }
+}
