@@ -2,6 +2,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -12,6 +13,8 @@ use std::time::{Duration, Instant};
 pub enum Platform {
     /// Fastly Compute, locally Viceroy.
     Fastly,
+    /// Cloudflare Workers, locally `wrangler dev` (workerd).
+    Cloudflare,
 }
 
 /// A running edge runtime; stopped (and its files removed) when dropped.
@@ -32,10 +35,12 @@ impl Edge {
     }
 
     /// Starts `platform` with `config` (any text) as the configuration the
-    /// platform delivers (Fastly: the config store `edgecache`, key `config`).
+    /// platform delivers (Fastly: the config store `edgecache`, key
+    /// `config`; Cloudflare: the variable `EDGECACHE_CONFIG`).
     pub fn start_with_config(platform: Platform, origin_url: &str, config: &str) -> Edge {
         match platform {
             Platform::Fastly => fastly(origin_url, config),
+            Platform::Cloudflare => cloudflare(config),
         }
     }
 
@@ -55,6 +60,13 @@ impl Edge {
 
 impl Drop for Edge {
     fn drop(&mut self) {
+        // wrangler runs workerd as a child: stop the whole process group.
+        let _ = Command::new("kill")
+            .arg("-KILL")
+            .arg("--")
+            .arg(format!("-{}", self.child.id()))
+            .stderr(Stdio::null())
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
@@ -119,17 +131,7 @@ fn fastly(origin_url: &str, config: &str) -> Edge {
             viceroy().display()
         ),
     };
-    let output = Arc::new(Mutex::new(Vec::new()));
-    if let Some(stdout) = child.stdout.take() {
-        let sink = Arc::clone(&output);
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Ok(mut lines) = sink.lock() {
-                    lines.push(line);
-                }
-            }
-        });
-    }
+    let output = capture(&mut child);
     let edge = Edge {
         platform: Platform::Fastly,
         url: format!("http://127.0.0.1:{port}"),
@@ -139,6 +141,109 @@ fn fastly(origin_url: &str, config: &str) -> Edge {
     };
     wait_for(port, Duration::from_secs(60));
     edge
+}
+
+/// wrangler: `EDGECACHE_WRANGLER`, else the pinned one that
+/// scripts/install-cloudflare-tools.sh installs under `EDGECACHE_TOOLS`.
+fn wrangler() -> PathBuf {
+    if let Some(path) = std::env::var_os("EDGECACHE_WRANGLER") {
+        return PathBuf::from(path);
+    }
+    let tools = std::env::var_os("EDGECACHE_TOOLS")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share/edgecache"))
+        })
+        .unwrap_or_default();
+    tools.join("node_modules/.bin/wrangler")
+}
+
+/// `wrangler dev` on a free port, serving the Worker that
+/// scripts/build-cloudflare.sh built, with `config` in `EDGECACHE_CONFIG`.
+/// Each runtime gets its own state directory, so caches never mix.
+fn cloudflare(config: &str) -> Edge {
+    let build = std::env::var_os("EDGECACHE_CLOUDFLARE_BUILD")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("build/worker"));
+    let main = build.join("shim.mjs");
+    assert!(
+        main.exists(),
+        "{} is missing: build it with `make cloudflare-worker` (make test does)",
+        main.display()
+    );
+    let (port, inspector) = (free_port(), free_port());
+    let dir = std::env::temp_dir().join(format!("edgecache-e2e-cf-{}-{port}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let manifest_path = dir.join("wrangler.toml");
+    let manifest = format!(
+        "name = \"edgecache-e2e\"\nmain = {}\ncompatibility_date = \"2026-04-01\"\n\n\
+         [vars]\nEDGECACHE_CONFIG = {}\n",
+        toml_literal(&main.display().to_string()),
+        toml_literal(config)
+    );
+    if let Err(e) = std::fs::write(&manifest_path, manifest) {
+        panic!("cannot write {}: {e}", manifest_path.display());
+    }
+    let child = Command::new(wrangler())
+        .arg("dev")
+        .arg("--config")
+        .arg(&manifest_path)
+        .args(["--ip", "127.0.0.1", "--port", &port.to_string()])
+        .args(["--inspector-port", &inspector.to_string()])
+        .arg("--persist-to")
+        .arg(dir.join("state"))
+        .current_dir(&dir)
+        .env("WRANGLER_SEND_METRICS", "false")
+        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
+        .env("CI", "true")
+        .env("NO_COLOR", "1")
+        .process_group(0)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(child) => child,
+        Err(e) => panic!(
+            "cannot start wrangler ({}): {e}; `make test` installs it",
+            wrangler().display()
+        ),
+    };
+    let output = capture(&mut child);
+    let edge = Edge {
+        platform: Platform::Cloudflare,
+        url: format!("http://127.0.0.1:{port}"),
+        child,
+        dir,
+        output,
+    };
+    wait_for(port, Duration::from_secs(60));
+    edge
+}
+
+/// Collects every line the runtime prints, on stdout and stderr, as it
+/// comes, so the pipes never fill.
+fn capture(child: &mut Child) -> Arc<Mutex<Vec<String>>> {
+    let output = Arc::new(Mutex::new(Vec::new()));
+    let stdout = child
+        .stdout
+        .take()
+        .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>);
+    let stderr = child
+        .stderr
+        .take()
+        .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>);
+    for stream in [stdout, stderr].into_iter().flatten() {
+        let sink = Arc::clone(&output);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                if let Ok(mut lines) = sink.lock() {
+                    lines.push(line);
+                }
+            }
+        });
+    }
+    output
 }
 
 /// The demo configuration, its origin moved to the test origin's port and
