@@ -2,7 +2,7 @@
 //!
 //! A thin adapter: it converts the platform's request, asks core for every
 //! decision, and maps those decisions onto the Workers Cache API
-//! ([`cache`]). No caching logic lives here; the Fastly adapter maps the
+//! (the `cache` module). No caching logic lives here; the Fastly adapter maps the
 //! same decisions onto Fastly's core cache.
 
 mod cache;

@@ -1,8 +1,10 @@
 //! Figures for an edge runtime in front of the demo origin with the
-//! case study's 2-second search: start-up time, MISS and HIT latency, and
-//! how many origin requests 100 concurrent misses of one key make.
+//! case study's 2-second search: start-up time, MISS and HIT latency, how
+//! many origin requests 100 concurrent misses of one key make, and hits
+//! per second from wrk on loopback (when wrk is installed).
 //!
-//! `cargo run --release -p edgecache-e2e --bin bench-edge` (make bench-fastly).
+//! `cargo run --release -p edgecache-e2e --bin bench-edge -- fastly|cloudflare`
+//! (make bench-fastly, make bench-cloudflare).
 
 use std::time::{Duration, Instant};
 
@@ -10,6 +12,14 @@ use demo_origin::Options;
 use e2e::{Edge, Platform, Request};
 
 fn main() {
+    let platform = match std::env::args().nth(1).as_deref() {
+        None | Some("fastly") => Platform::Fastly,
+        Some("cloudflare") => Platform::Cloudflare,
+        Some(other) => {
+            eprintln!("bench-edge: unknown platform {other}: fastly or cloudflare");
+            std::process::exit(2);
+        }
+    };
     let origin = match demo_origin::start(
         "127.0.0.1:0",
         Options {
@@ -29,11 +39,15 @@ fn main() {
         serde_json::from_str(&e2e::test_config(&origin.url())).unwrap_or_default();
     config["origins"]["demo"]["first_byte_timeout_ms"] = 10_000.into();
     let started = Instant::now();
-    let edge = Edge::start_with_config(Platform::Fastly, &origin.url(), &config.to_string());
+    let edge = Edge::start_with_config(platform, &origin.url(), &config.to_string());
     let startup = started.elapsed();
     // The first request also instantiates the module.
     Request::get(&edge.url("/products/2")).send();
-    println!("platform: {:?} (Viceroy)", edge.platform);
+    let runtime = match platform {
+        Platform::Fastly => "Viceroy",
+        Platform::Cloudflare => "wrangler dev, workerd",
+    };
+    println!("platform: {platform:?} ({runtime})");
     println!(
         "start-up to first accepted connection: {} ms",
         startup.as_millis()
@@ -48,6 +62,17 @@ fn main() {
     timed(&hit_url);
     let hits: Vec<Duration> = (0..500).map(|_| timed(&hit_url)).collect();
     report("HIT", hits);
+    // The runtime's own floor: an answer from the edge, no cache, no origin.
+    let rejected = edge.url("/media/a.mp3");
+    let floor: Vec<Duration> = (0..500)
+        .map(|_| {
+            let started = Instant::now();
+            Request::post(&rejected).send();
+            started.elapsed()
+        })
+        .collect();
+    report("edge-only answer (403, no cache read)", floor);
+    hits_per_second(&hit_url);
 
     let key = "/search/pcp?Keyword=stampede&Zipcode=10001";
     let url = edge.url(key);
@@ -67,6 +92,24 @@ fn main() {
         .json();
     let reached = stats["targets"][key].as_u64().unwrap_or(0);
     println!("100 concurrent misses of one key: {ok} answered 200, {reached} origin request(s)");
+}
+
+/// wrk's Requests/sec for one cached URL: 2 threads, 16 connections, 10 s.
+fn hits_per_second(url: &str) {
+    let run = std::process::Command::new("wrk")
+        .args(["-t2", "-c16", "-d10s", "--latency", url])
+        .output();
+    match run {
+        Ok(out) if out.status.success() => {
+            let text = String::from_utf8_lossy(&out.stdout);
+            for line in text.lines().filter(|l| {
+                l.contains("Requests/sec") || l.contains(" 50% ") || l.contains(" 99% ")
+            }) {
+                println!("wrk -t2 -c16 -d10s HIT: {}", line.trim());
+            }
+        }
+        _ => println!("hits per second: wrk not installed (apt-get install wrk)"),
+    }
 }
 
 fn timed(url: &str) -> Duration {
