@@ -15,13 +15,15 @@
 //!
 //! Control endpoints are not counted.
 
+mod http;
 mod media;
 mod routes;
 mod state;
 
 use std::io;
-use std::net::SocketAddr;
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -49,33 +51,26 @@ impl Default for Options {
 /// A running origin; stops when dropped.
 pub struct RunningOrigin {
     addr: SocketAddr,
-    server: Arc<tiny_http::Server>,
+    stopping: Arc<AtomicBool>,
     acceptor: Option<JoinHandle<()>>,
 }
 
 /// Starts the origin on `addr` (`127.0.0.1:0` picks a free port).
 pub fn start(addr: &str, options: Options) -> io::Result<RunningOrigin> {
-    let server = tiny_http::Server::http(addr).map_err(io::Error::other)?;
-    let local = server
-        .server_addr()
-        .to_ip()
-        .ok_or_else(|| io::Error::other("not an IP listener"))?;
-    let server = Arc::new(server);
+    let listener = TcpListener::bind(addr)?;
+    let local = listener.local_addr()?;
     let state = Arc::new(State::new(options));
+    let stopping = Arc::new(AtomicBool::new(false));
+    // One thread per connection, so a hanging or slow answer never holds
+    // up the others.
+    let handler: http::Handler = Arc::new(move |request| routes::handle(request, &state));
     let acceptor = {
-        let server = Arc::clone(&server);
-        std::thread::spawn(move || {
-            for request in server.incoming_requests() {
-                let state = Arc::clone(&state);
-                // One thread per request: a hanging or slow answer never
-                // holds up the others.
-                std::thread::spawn(move || routes::handle(request, &state));
-            }
-        })
+        let stopping = Arc::clone(&stopping);
+        std::thread::spawn(move || http::serve(listener, stopping, handler))
     };
     Ok(RunningOrigin {
         addr: local,
-        server,
+        stopping,
         acceptor: Some(acceptor),
     })
 }
@@ -101,7 +96,9 @@ impl RunningOrigin {
 
 impl Drop for RunningOrigin {
     fn drop(&mut self) {
-        self.server.unblock();
+        self.stopping.store(true, Ordering::Release);
+        // Wakes the accept loop, which then sees it is stopping.
+        let _ = TcpStream::connect(self.addr);
         if let Some(acceptor) = self.acceptor.take() {
             let _ = acceptor.join();
         }

@@ -64,23 +64,14 @@ impl Incoming {
     }
 }
 
-pub(crate) fn handle(request: tiny_http::Request, state: &State) {
-    let target = request.url().to_string();
+pub(crate) fn handle(request: crate::http::Request, state: &State) -> crate::http::Response {
+    let target = request.target;
     let (path, query) = target.split_once('?').unwrap_or((&target, ""));
     let incoming = Incoming {
-        method: request.method().as_str().to_string(),
+        method: request.method,
         path: path.to_string(),
         query: parse_query(query),
-        headers: request
-            .headers()
-            .iter()
-            .map(|h| {
-                (
-                    h.field.as_str().as_str().to_ascii_lowercase(),
-                    h.value.as_str().to_string(),
-                )
-            })
-            .collect(),
+        headers: request.headers,
     };
     let reply = if let Some(control) = path.strip_prefix("/__origin/") {
         control_reply(control, &incoming, state)
@@ -96,7 +87,11 @@ pub(crate) fn handle(request: tiny_http::Request, state: &State) {
         }
     };
     let reply = media::conditional_or_range(&incoming, reply);
-    send(request, reply);
+    crate::http::Response {
+        status: reply.status,
+        headers: reply.headers,
+        body: reply.body,
+    }
 }
 
 fn route(req: &Incoming, state: &State) -> Reply {
@@ -215,21 +210,6 @@ fn control_reply(control: &str, req: &Incoming, state: &State) -> Reply {
         },
         _ => Reply::new(404, "text/plain", "unknown control endpoint\n"),
     }
-}
-
-/// Writes the reply with a Content-Length (never chunked, so caches and
-/// range requests see the length); for HEAD, tiny_http leaves the body out.
-fn send(request: tiny_http::Request, reply: Reply) {
-    let mut response = tiny_http::Response::from_data(reply.body)
-        .with_status_code(reply.status)
-        .with_chunked_threshold(usize::MAX);
-    for (name, value) in &reply.headers {
-        if let Ok(header) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
-            response.add_header(header);
-        }
-    }
-    // A viewer that went away is not the origin's problem.
-    let _ = request.respond(response);
 }
 
 fn parse_query(query: &str) -> Vec<(String, String)> {

@@ -198,3 +198,23 @@ fn fails_and_hangs_on_demand() {
     assert_eq!(post(&origin, "/__origin/mode?set=up"), 200);
     assert_eq!(stats(&origin)["paths"]["/products/2"], 2);
 }
+
+/// Raw HTTP/1.1 on one connection: a chunked request body is read and
+/// dropped, the connection is kept for the next request, and
+/// `Connection: close` ends it.
+#[test]
+fn keeps_connections_alive_and_reads_chunked_bodies() {
+    use std::io::{Read, Write};
+    let origin = origin();
+    let mut stream = std::net::TcpStream::connect(origin.addr()).expect("connects");
+    let requests = "POST /echo HTTP/1.1\r\nHost: o\r\nTransfer-Encoding: chunked\r\n\r\n\
+                    5\r\nhello\r\n0\r\n\r\n\
+                    GET /products/2 HTTP/1.1\r\nHost: o\r\nConnection: close\r\n\r\n";
+    stream.write_all(requests.as_bytes()).expect("writes");
+    let mut answer = String::new();
+    stream
+        .read_to_string(&mut answer)
+        .expect("reads until close");
+    assert_eq!(answer.matches("HTTP/1.1 200 OK\r\n").count(), 2, "{answer}");
+    assert!(answer.contains("Connection: close\r\n"), "{answer}");
+}
