@@ -70,8 +70,8 @@ pub use request::{
     ViewerRequest, decide_request,
 };
 pub use serve::{
-    Serving, conditional_headers, decide_revalidated, decide_serving, is_origin_failure,
-    merge_not_modified, usable_on_error,
+    Revalidation, Serving, conditional_headers, decide_revalidated, decide_serving,
+    is_origin_failure, merge_not_modified, revalidate, usable_on_error,
 };
 pub use stored::{HOP_BY_HOP_HEADERS, StoredHead};
 pub use tags::{MAX_TAG_LEN, MAX_TAGS, response_tags};

@@ -4,9 +4,10 @@
 use crate::config::{Config, Seconds};
 use crate::entry::EntryMeta;
 use crate::headers::{HeaderPair, Headers};
-use crate::policy::{OriginResponse, ResponseDecision, Validators, decide_response};
+use crate::policy::{OriginResponse, ResponseDecision, StoreDecision, Validators, decide_response};
 use crate::reason::PassReason;
 use crate::request::RequestPlan;
+use crate::stored::StoredHead;
 
 /// How a stored entry may serve a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,6 +124,53 @@ pub fn merge_not_modified<'a>(
         .collect();
     merged.extend(not_modified.iter().filter(|(name, _)| replaced(name)));
     merged
+}
+
+/// A stored entry after the origin answered its conditional request with
+/// 304 Not Modified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Revalidation {
+    /// Store `head` (the stored headers updated from the 304, RFC 9111
+    /// section 4.3.4, and a new TTL) with the decision's windows, tags and
+    /// Vary, and serve from it.
+    Refresh {
+        head: Box<StoredHead>,
+        decision: StoreDecision,
+    },
+    /// The updated response may no longer be stored, for this reason: the
+    /// stored copy answers this request and the entry is left as it is.
+    Keep(PassReason),
+}
+
+/// What a 304 makes of the stored entry `stored`: the merge of
+/// [`merge_not_modified`] and the decision of [`decide_revalidated`] in
+/// one, so every platform stores the same head.
+pub fn revalidate(
+    config: &Config,
+    plan: &RequestPlan<'_, '_>,
+    stored: &StoredHead,
+    not_modified: &Headers<'_>,
+    now: u64,
+) -> Revalidation {
+    let stored_headers = stored.headers();
+    let pairs: Vec<HeaderPair<'_>> = stored_headers
+        .iter()
+        .map(|(name, value)| (*name, value.as_slice()))
+        .collect();
+    let merged = merge_not_modified(&Headers::new(&pairs), not_modified);
+    let merged = Headers::new(&merged);
+    let status = stored.meta.status;
+    match decide_revalidated(config, plan, status, &merged, now) {
+        ResponseDecision::Store(decision) => Revalidation::Refresh {
+            head: Box::new(StoredHead::new(
+                EntryMeta::new(&decision, status, now),
+                &merged,
+                decision.strip_set_cookie,
+            )),
+            decision,
+        },
+        ResponseDecision::Pass(reason) => Revalidation::Keep(reason),
+    }
 }
 
 /// Decides how to store a response refreshed by a 304: the stored status

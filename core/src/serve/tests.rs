@@ -205,6 +205,53 @@ fn a_304_refreshes_the_stored_response() {
 }
 
 #[test]
+fn revalidate_stores_the_merged_head_with_the_new_ttl() {
+    let config = demo_config();
+    let plan = plan(&config, &viewer("GET", "/products/1", &[]));
+    let stored_lines = header_list(&["Content-Length: 17", "Cache-Control: max-age=60"]);
+    let stored = StoredHead::new(
+        stored("/products/2", &["Cache-Control: max-age=60"], &[]),
+        &Headers::new(&stored_lines),
+        false,
+    );
+    let not_modified = header_list(&["Cache-Control: max-age=600", "ETag: \"v1\""]);
+    let later = STORED_AT + 100;
+    let Revalidation::Refresh { head, decision } =
+        revalidate(&config, &plan, &stored, &Headers::new(&not_modified), later)
+    else {
+        panic!("not refreshed")
+    };
+    assert_eq!(decision.ttl, 600);
+    assert_eq!(head.meta.stored_at, later);
+    assert_eq!(head.meta.validators.etag.as_deref(), Some("\"v1\""));
+    let headers = head.headers();
+    assert!(headers.contains(&("Content-Length", b"17".to_vec())));
+    assert!(headers.contains(&("Cache-Control", b"max-age=600".to_vec())));
+}
+
+#[test]
+fn revalidate_keeps_the_entry_when_the_304_forbids_storing() {
+    let config = demo_config();
+    let plan = plan(&config, &viewer("GET", "/products/1", &[]));
+    let stored = StoredHead::new(
+        stored("/products/2", &["Cache-Control: max-age=60"], &[]),
+        &Headers::default(),
+        false,
+    );
+    let not_modified = header_list(&["Cache-Control: no-store"]);
+    assert_eq!(
+        revalidate(
+            &config,
+            &plan,
+            &stored,
+            &Headers::new(&not_modified),
+            STORED_AT
+        ),
+        Revalidation::Keep(PassReason::NoStore)
+    );
+}
+
+#[test]
 fn recognizes_origin_failures() {
     for status in [500, 502, 503, 504] {
         assert!(is_origin_failure(status));

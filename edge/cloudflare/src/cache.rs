@@ -16,10 +16,10 @@
 use std::time::Duration;
 
 use edgecache_core::{
-    CacheOutcome, Config, EntryMeta, HIT_FOR_PASS_TTL, Headers, Method, OriginFailure,
-    OriginResponse, PassReason, RangeAnswer, RequestPlan, ResponseDecision, Serving, StaleReason,
-    StoreDecision, StoredHead, VaryRule, conditional_headers, decide_response, decide_revalidated,
-    decide_serving, is_origin_failure, merge_not_modified, usable_on_error,
+    CacheKey, CacheOutcome, Config, EntryMeta, HIT_FOR_PASS_TTL, Headers, Method, OriginFailure,
+    OriginResponse, PassReason, RangeAnswer, RequestPlan, ResponseDecision, Revalidation, Serving,
+    StaleReason, StoreDecision, StoredHead, VaryRule, conditional_headers, decide_response,
+    decide_serving, is_origin_failure, revalidate, usable_on_error,
 };
 use futures_util::future::LocalBoxFuture;
 use worker::{Cache, Response, ResponseBody};
@@ -73,10 +73,26 @@ enum Write {
     Skip(PassReason),
 }
 
-/// The URL an entry is stored under: the viewer's origin (the zone in
-/// production; the Cache API is per zone) and the key's hash.
-pub fn entry_url(viewer_origin: &str, key_hash: &str) -> String {
-    format!("{viewer_origin}{ENTRY_PATH}{key_hash}")
+impl<'a> Ctx<'a> {
+    /// The context for `plan`'s `key`, whose entry is stored under the
+    /// viewer's origin (the zone in production; the Cache API is per zone)
+    /// and the key's hash.
+    pub fn new(
+        config: &'a Config,
+        plan: &'a RequestPlan<'a, 'a>,
+        viewer: Headers<'a>,
+        now: u64,
+        viewer_origin: &str,
+        key: &CacheKey,
+    ) -> Ctx<'a> {
+        Ctx {
+            config,
+            plan,
+            viewer,
+            now,
+            entry_url: format!("{viewer_origin}{ENTRY_PATH}{}", key.hash_hex()),
+        }
+    }
 }
 
 /// Milliseconds on the runtime's clock.
@@ -295,9 +311,7 @@ async fn fetch(ctx: &Ctx<'_>, write: Write) -> Served {
     }
 }
 
-/// Stores an origin response and streams it back to the viewer: the body
-/// is teed, one branch to the viewer, the other into the cache once the
-/// response is sent.
+/// Stores an origin response and streams it back to the viewer.
 async fn store(
     ctx: &Ctx<'_>,
     leader: Leader,
@@ -313,26 +327,56 @@ async fn store(
         decision.strip_set_cookie,
     );
     let ttl = i64::try_from(decision.fresh_for()).unwrap_or(i64::MAX);
-    let outcome = CacheOutcome::Miss {
+    let miss = |stored| CacheOutcome::Miss {
         status,
-        stored: Ok((ttl, decision.source)),
+        stored,
         collapsed: false,
         vary_miss: false,
     };
+    let outcomes = (
+        miss(Ok((ttl, decision.source))),
+        miss(Err(PassReason::CacheUnavailable)),
+    );
+    let fill = Fill {
+        leader,
+        decision,
+        head,
+    };
+    serve_and_keep(ctx, fill, body, outcomes, origin_ms).await
+}
+
+/// What to write for an entry, and the right to write it.
+struct Fill<'d> {
+    leader: Leader,
+    decision: &'d StoreDecision,
+    head: StoredHead,
+}
+
+/// Serves `body` under the fill's head, and stores a copy once the
+/// response is sent: the body is teed, one branch streaming to the viewer,
+/// the other into the cache. `outcomes`: when stored, and when the body
+/// could not be copied (nothing is lost: the viewer still gets it).
+async fn serve_and_keep(
+    ctx: &Ctx<'_>,
+    fill: Fill<'_>,
+    body: ResponseBody,
+    (outcome, unstored): (CacheOutcome, CacheOutcome),
+    origin_ms: Option<u64>,
+) -> Served {
+    let Fill {
+        leader,
+        decision,
+        head,
+    } = fill;
     let (body, copy) = match tee(body) {
         Ok(pair) => pair,
-        // Nothing is lost when the cache cannot take the object: the
-        // viewer still gets the origin's response.
         Err((body, e)) => {
             worker::console_error!("edgecache: cannot copy a body for the cache: {e}");
-            let outcome = CacheOutcome::Miss {
-                status,
-                stored: Err(PassReason::CacheUnavailable),
-                collapsed: false,
-                vary_miss: false,
+            let stored = Stored {
+                response: Response::builder().body(body),
+                head,
             };
-            let response = respond::build(status, respond::to_headers(headers.iter()), body);
-            return served(response, outcome, origin_ms);
+            return from_cache(ctx, stored, unstored, origin_ms).await;
         }
     };
     let after = put(
@@ -440,58 +484,29 @@ async fn revalidated(
     not_modified: &Headers<'_>,
     origin_ms: Option<u64>,
 ) -> Served {
-    let stored_headers = stored.head.headers();
-    let stored_pairs: Vec<(&str, &[u8])> = stored_headers
-        .iter()
-        .map(|(n, v)| (*n, v.as_slice()))
-        .collect();
-    let merged = merge_not_modified(&Headers::new(&stored_pairs), not_modified);
-    let merged = Headers::new(&merged);
-    let status = stored.head.meta.status;
-    let ResponseDecision::Store(decision) =
-        decide_revalidated(ctx.config, ctx.plan, status, &merged, ctx.now)
-    else {
-        let outcome = CacheOutcome::Revalidated {
-            age: 0,
-            remaining_ttl: 0,
+    let (head, decision) =
+        match revalidate(ctx.config, ctx.plan, &stored.head, not_modified, ctx.now) {
+            Revalidation::Refresh { head, decision } => (*head, decision),
+            Revalidation::Keep(_) => {
+                let outcome = CacheOutcome::Revalidated {
+                    age: 0,
+                    remaining_ttl: 0,
+                };
+                return from_cache(ctx, *stored, outcome, origin_ms).await;
+            }
         };
-        return from_cache(ctx, *stored, outcome, origin_ms).await;
-    };
-    let head = StoredHead::new(
-        EntryMeta::new(&decision, status, ctx.now),
-        &merged,
-        decision.strip_set_cookie,
-    );
     let outcome = CacheOutcome::Revalidated {
         age: head.meta.age(ctx.now),
         remaining_ttl: head.meta.remaining_ttl(ctx.now),
     };
-    let (body, copy) = match tee(stored.response.into_parts().1) {
-        Ok(pair) => pair,
-        Err((body, e)) => {
-            worker::console_warn!("edgecache: cannot copy a body for the cache: {e}");
-            let stored = Stored {
-                response: Response::builder().body(body),
-                head,
-            };
-            return from_cache(ctx, stored, outcome, origin_ms).await;
-        }
-    };
-    let after = put(
-        ctx,
-        &decision.vary,
-        head.clone(),
-        decision.keep_for(),
-        copy,
+    let fill = Fill {
         leader,
-    );
-    let refreshed = Stored {
-        response: Response::builder().body(body),
+        decision: &decision,
         head,
     };
-    let mut served = from_cache(ctx, refreshed, outcome, origin_ms).await;
-    served.after = Some(after);
-    served
+    let body = stored.response.into_parts().1;
+    let outcomes = (outcome.clone(), outcome);
+    serve_and_keep(ctx, fill, body, outcomes, origin_ms).await
 }
 
 /// The origin failed: serve the stale entry within its stale-if-error

@@ -61,13 +61,8 @@ async fn handle(request: Request, env: &Env, ctx: &Context) -> Response {
     };
     let (served, key) = match &plan.disposition {
         Disposition::Lookup(key) => {
-            let cache_ctx = cache::Ctx {
-                config: &config,
-                plan: &plan,
-                viewer: Headers::new(&pairs),
-                now,
-                entry_url: cache::entry_url(&parts.origin, &key.hash_hex()),
-            };
+            let viewer = Headers::new(&pairs);
+            let cache_ctx = cache::Ctx::new(&config, &plan, viewer, now, &parts.origin, key);
             (cache::serve(&cache_ctx).await, Some(key))
         }
         Disposition::Pass(reason) => (pass(&plan, *reason, &request).await, None),
@@ -121,13 +116,8 @@ async fn refresh_later(config: Rc<Config>, parts: Rc<ViewerParts>, now: u64, lea
     let Disposition::Lookup(key) = &plan.disposition else {
         return;
     };
-    let cache_ctx = cache::Ctx {
-        config: &config,
-        plan: &plan,
-        viewer: Headers::new(&pairs),
-        now,
-        entry_url: cache::entry_url(&parts.origin, &key.hash_hex()),
-    };
+    let viewer = Headers::new(&pairs);
+    let cache_ctx = cache::Ctx::new(&config, &plan, viewer, now, &parts.origin, key);
     cache::refresh(&cache_ctx, leader).await;
 }
 

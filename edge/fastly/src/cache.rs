@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 
 use edgecache_core::{
     CacheKey, CacheOutcome, Config, EntryMeta, HIT_FOR_PASS_TTL, Headers, Method, OriginResponse,
-    PassReason, RangeAnswer, RequestPlan, ResponseDecision, Serving, StaleReason, StoreDecision,
-    StoredHead, conditional_headers, decide_response, decide_revalidated, decide_serving,
-    is_origin_failure, merge_not_modified, usable_on_error,
+    PassReason, RangeAnswer, RequestPlan, ResponseDecision, Revalidation, Serving, StaleReason,
+    StoreDecision, StoredHead, conditional_headers, decide_response, decide_serving,
+    is_origin_failure, revalidate, usable_on_error,
 };
 use fastly::cache::core::{Found, Transaction};
 use fastly::http::HeaderName;
@@ -403,29 +403,18 @@ fn revalidated(
     not_modified: &Headers<'_>,
     origin_ms: Option<u64>,
 ) -> Served {
-    let stored_headers = stored.head.headers();
-    let stored_pairs: Vec<(&str, &[u8])> = stored_headers
-        .iter()
-        .map(|(n, v)| (*n, v.as_slice()))
-        .collect();
-    let merged = merge_not_modified(&Headers::new(&stored_pairs), not_modified);
-    let merged = Headers::new(&merged);
-    let status = stored.head.meta.status;
-    let ResponseDecision::Store(decision) =
-        decide_revalidated(ctx.config, ctx.plan, status, &merged, ctx.now)
-    else {
-        cancel(&transaction);
-        let outcome = CacheOutcome::Revalidated {
-            age: 0,
-            remaining_ttl: 0,
+    let (head, decision) =
+        match revalidate(ctx.config, ctx.plan, &stored.head, not_modified, ctx.now) {
+            Revalidation::Refresh { head, decision } => (*head, decision),
+            Revalidation::Keep(_) => {
+                cancel(&transaction);
+                let outcome = CacheOutcome::Revalidated {
+                    age: 0,
+                    remaining_ttl: 0,
+                };
+                return from_cache(ctx, &stored, outcome, origin_ms);
+            }
         };
-        return from_cache(ctx, &stored, outcome, origin_ms);
-    };
-    let head = StoredHead::new(
-        EntryMeta::new(&decision, status, ctx.now),
-        &merged,
-        decision.strip_set_cookie,
-    );
     let vary = vary_names(&decision);
     let mut update = transaction
         .update(Duration::from_secs(decision.fresh_for()))
