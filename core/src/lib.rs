@@ -31,6 +31,7 @@ mod log_line;
 mod path;
 mod percent;
 mod policy;
+mod purge;
 mod query;
 mod range;
 mod reason;
@@ -61,6 +62,10 @@ pub use log_line::{LogLine, config_rejected};
 pub use path::{PathError, normalize_path};
 pub use policy::{
     OriginResponse, ResponseDecision, StoreDecision, TtlSource, Validators, decide_response,
+};
+pub use purge::{
+    MAX_PURGE_BODY, MAX_PURGE_PATH_LEN, MAX_PURGE_PATHS, MAX_PURGE_TAGS, PurgeError, PurgeRequest,
+    PurgeTarget, authorized, parse_purge,
 };
 pub use query::normalize_query;
 pub use range::RangeAnswer;

@@ -3,6 +3,7 @@
 use edgecache_core::{
     Config, Disposition, Headers, OriginResponse, RequestDecision, ResponseDecision, Scheme,
     TtlSource, ViewerRequest, decide_request, decide_response, normalize_path, normalize_query,
+    parse_purge,
 };
 use proptest::prelude::*;
 
@@ -286,5 +287,23 @@ proptest! {
         let pairs: Vec<(&str, &[u8])> = lines.iter().map(|(n, v)| (*n, v.as_slice())).collect();
         let response = OriginResponse { status, headers: Headers::new(&pairs) };
         let _ = decide_response(&config, &plan, &response, u64::MAX);
+    }
+
+    /// No request body makes the purge parser panic, and every path it
+    /// accepts starts with `/` and holds `*` nowhere but at its end.
+    #[test]
+    fn purge_parsing_never_panics(
+        raw in proptest::collection::vec(any::<u8>(), 0..200),
+        paths in proptest::collection::vec(messy_text(), 0..4),
+    ) {
+        let _ = parse_purge(&raw);
+        let body = serde_json::json!({ "paths": paths }).to_string();
+        if let Ok(request) = parse_purge(body.as_bytes()) {
+            for target in request.paths {
+                let label = target.label();
+                prop_assert!(label.starts_with('/'));
+                prop_assert!(!label.trim_end_matches('*').contains('*'), "{}", label);
+            }
+        }
     }
 }
