@@ -32,6 +32,11 @@ use crate::respond;
 const HEAD_HEADER: &str = "x-edgecache-head";
 /// The header of a Vary index: the request headers its variants vary on.
 const VARY_INDEX_HEADER: &str = "x-edgecache-vary";
+/// How long a Vary index is kept. Longer than any variant, so that a
+/// short-lived variant written last does not take the index, and every
+/// longer-lived variant with it, away; each variant is still checked
+/// against its own Vary rule.
+const VARY_INDEX_KEEP_FOR: u64 = 31_536_000;
 /// The path under which entries are stored, on the zone's own host.
 const ENTRY_PATH: &str = "/.edgecache/entry/";
 
@@ -62,6 +67,8 @@ pub struct Served {
 pub struct Stored {
     response: Response,
     head: StoredHead,
+    /// Where it is stored: the key's URL, or a variant's.
+    url: String,
 }
 
 /// What a fetch may do with the cache.
@@ -115,12 +122,13 @@ pub async fn serve(ctx: &Ctx<'_>) -> Served {
             Lookup::Unavailable => {
                 return fetch(ctx, Write::Skip(PassReason::CacheUnavailable)).await;
             }
-            Lookup::Miss => match claim(ctx, &mut waited, None).await {
+            Lookup::Miss(url) => match claim(ctx, &url, &mut waited, None).await {
                 Some(write) => return fetch(ctx, write).await,
                 None => continue,
             },
             Lookup::Found(stored) => stored,
         };
+        let url = stored.url.clone();
         let remaining_ttl = stored.head.meta.remaining_ttl(ctx.now);
         match decide_serving(&stored.head.meta, ctx.plan, ctx.now) {
             Serving::Fresh { age } => {
@@ -136,15 +144,15 @@ pub async fn serve(ctx: &Ctx<'_>) -> Served {
                 };
                 let mut served = from_cache(ctx, *stored, outcome, None).await;
                 // One refresh per key at a time; the others serve stale.
-                served.refresh = collapse::try_lead(&ctx.entry_url);
+                served.refresh = collapse::try_lead(&url);
                 return served;
             }
-            Serving::Revalidate { .. } => match claim(ctx, &mut waited, Some(stored)).await {
+            Serving::Revalidate { .. } => match claim(ctx, &url, &mut waited, Some(stored)).await {
                 Some(write) => return fetch(ctx, write).await,
                 None => continue,
             },
             // The index named other headers than the variant has: replace it.
-            Serving::VaryMismatch => match claim(ctx, &mut waited, None).await {
+            Serving::VaryMismatch => match claim(ctx, &url, &mut waited, None).await {
                 Some(write) => return fetch(ctx, write).await,
                 None => continue,
             },
@@ -154,11 +162,17 @@ pub async fn serve(ctx: &Ctx<'_>) -> Served {
     }
 }
 
-/// Claims the key's write. `None`: another request of this isolate was
-/// fetching it and is done now (or took too long): look up again. A
-/// request that already waited once goes to the origin without storing.
-async fn claim(ctx: &Ctx<'_>, waited: &mut bool, stale: Option<Box<Stored>>) -> Option<Write> {
-    match collapse::claim(&ctx.entry_url) {
+/// Claims the write of the entry at `url` (the key's, or one variant's).
+/// `None`: another request of this isolate was fetching it and is done now
+/// (or took too long): look up again. A request that already waited once
+/// goes to the origin without storing.
+async fn claim(
+    ctx: &Ctx<'_>,
+    url: &str,
+    waited: &mut bool,
+    stale: Option<Box<Stored>>,
+) -> Option<Write> {
+    match collapse::claim(url) {
         Claim::Leader(leader) => Some(Write::Own(leader, stale)),
         Claim::Follower(_) if *waited => Some(Write::Skip(PassReason::EntryBusy)),
         Claim::Follower(follower) => {
@@ -177,6 +191,8 @@ pub async fn refresh(ctx: &Ctx<'_>, leader: Leader) {
         return;
     };
     let served = fetch(ctx, Write::Own(leader, Some(stored))).await;
+    // Nobody reads this copy: let the cache's branch of the body go alone.
+    respond::discard(served.response.into_parts().1);
     if let Some(after) = served.after {
         after.await;
     }
@@ -184,7 +200,9 @@ pub async fn refresh(ctx: &Ctx<'_>, leader: Leader) {
 
 enum Lookup {
     Found(Box<Stored>),
-    Miss,
+    /// Nothing stored at this URL (the key's, or the variant's the index
+    /// points to).
+    Miss(String),
     /// The Cache API failed: go to the origin, store nothing.
     Unavailable,
 }
@@ -194,22 +212,20 @@ async fn lookup(ctx: &Ctx<'_>) -> Lookup {
     let cache = Cache::default();
     let found = match cache.get(ctx.entry_url.as_str(), false).await {
         Ok(Some(found)) => found,
-        Ok(None) => return Lookup::Miss,
+        Ok(None) => return Lookup::Miss(ctx.entry_url.clone()),
         Err(e) => {
             worker::console_warn!("edgecache: cache lookup failed, going to the origin: {e}");
             return Lookup::Unavailable;
         }
     };
     let Ok(Some(names)) = found.headers().get(VARY_INDEX_HEADER) else {
-        return read(found);
+        return read(found, ctx.entry_url.clone());
     };
     let rule = VaryRule::for_request(names.split(',').map(str::trim), ctx.plan);
-    match cache
-        .get(variant_url(&ctx.entry_url, &rule).as_str(), false)
-        .await
-    {
-        Ok(Some(found)) => read(found),
-        Ok(None) => Lookup::Miss,
+    let url = variant_url(&ctx.entry_url, &rule);
+    match cache.get(url.as_str(), false).await {
+        Ok(Some(found)) => read(found, url),
+        Ok(None) => Lookup::Miss(url),
         Err(e) => {
             worker::console_warn!("edgecache: cache lookup failed, going to the origin: {e}");
             Lookup::Unavailable
@@ -218,7 +234,7 @@ async fn lookup(ctx: &Ctx<'_>) -> Lookup {
 }
 
 /// An entry with an unreadable head is a miss: the next store replaces it.
-fn read(response: Response) -> Lookup {
+fn read(response: Response, url: String) -> Lookup {
     let head = response
         .headers()
         .get(HEAD_HEADER)
@@ -226,8 +242,12 @@ fn read(response: Response) -> Lookup {
         .flatten()
         .and_then(|value| StoredHead::from_header_value(&value).ok());
     match head {
-        Some(head) => Lookup::Found(Box::new(Stored { response, head })),
-        None => Lookup::Miss,
+        Some(head) => Lookup::Found(Box::new(Stored {
+            response,
+            head,
+            url,
+        })),
+        None => Lookup::Miss(url),
     }
 }
 
@@ -375,6 +395,7 @@ async fn serve_and_keep(
             let stored = Stored {
                 response: Response::builder().body(body),
                 head,
+                url: ctx.entry_url.clone(),
             };
             return from_cache(ctx, stored, unstored, origin_ms).await;
         }
@@ -390,6 +411,7 @@ async fn serve_and_keep(
     let stored = Stored {
         response: Response::builder().body(body),
         head,
+        url: ctx.entry_url.clone(),
     };
     let mut served = from_cache(ctx, stored, outcome, origin_ms).await;
     served.after = Some(after);
@@ -437,7 +459,7 @@ fn put(
         }
         if let Some((index_url, names)) = index {
             let marker = stored_response(
-                keep_for,
+                VARY_INDEX_KEEP_FOR,
                 &[(VARY_INDEX_HEADER, &names)],
                 ResponseBody::Empty,
             );
@@ -555,7 +577,15 @@ async fn from_cache(
     let headers = stored.head.headers();
     let headers = respond::to_headers(headers.iter().map(|(n, v)| (*n, v.as_slice())));
     let mut body = stored.response.into_parts().1;
-    let ranged = ctx.plan.method == Method::Get && status == 200 && ctx.viewer.contains("range");
+    // The runtime decodes gzip and br bodies: a range of the decoded bytes
+    // would not match the stored Content-Encoding, so those are sent whole.
+    let encoded = stored
+        .head
+        .headers()
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("content-encoding"));
+    let ranged =
+        ctx.plan.method == Method::Get && status == 200 && !encoded && ctx.viewer.contains("range");
     if !ranged {
         return served(respond::build(status, headers, body), outcome, origin_ms);
     }

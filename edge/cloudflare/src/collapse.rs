@@ -20,10 +20,14 @@ use worker::Delay;
 
 /// How often a waiting request looks whether the leader is done.
 const POLL: Duration = Duration::from_millis(10);
+/// After this long a claim is taken over: its request was cancelled, or
+/// its `waitUntil` cut off, before it let go (a pending JavaScript promise
+/// leaves its Rust future pending for good).
+const TAKEOVER_AFTER_MS: f64 = 60_000.0;
 
 thread_local! {
-    /// The keys being fetched, each with the leader's claim number.
-    static IN_FLIGHT: RefCell<HashMap<String, u64>> = RefCell::new(HashMap::new());
+    /// The keys being fetched: the leader's claim number and start time.
+    static IN_FLIGHT: RefCell<HashMap<String, (u64, f64)>> = RefCell::new(HashMap::new());
     static NEXT_CLAIM: Cell<u64> = const { Cell::new(0) };
 }
 
@@ -39,6 +43,7 @@ pub enum Claim {
 /// so hold it until the entry is stored (or known not to be).
 pub struct Leader {
     key: String,
+    claim: u64,
 }
 
 /// A request waiting for the leader with this claim number.
@@ -58,24 +63,29 @@ pub fn claim(key: &str) -> Claim {
     }
 }
 
-/// Claims `key` only when nobody holds it: for work that is skipped, not
-/// waited for, when another request is doing it (a background refresh).
+/// Claims `key` only when nobody holds it (or the holder is long gone):
+/// for work that is skipped, not waited for, when another request is
+/// doing it (a background refresh).
 pub fn try_lead(key: &str) -> Option<Leader> {
+    let now = worker::js_sys::Date::now();
     IN_FLIGHT.with(|in_flight| {
         let mut in_flight = in_flight.borrow_mut();
-        if in_flight.contains_key(key) {
+        if let Some((_, started)) = in_flight.get(key)
+            && now - started < TAKEOVER_AFTER_MS
+        {
             return None;
         }
         let claim = NEXT_CLAIM.with(|next| next.replace(next.get().wrapping_add(1)));
-        in_flight.insert(key.to_string(), claim);
+        in_flight.insert(key.to_string(), (claim, now));
         Some(Leader {
             key: key.to_string(),
+            claim,
         })
     })
 }
 
 fn current(key: &str) -> Option<u64> {
-    IN_FLIGHT.with(|in_flight| in_flight.borrow().get(key).copied())
+    IN_FLIGHT.with(|in_flight| in_flight.borrow().get(key).map(|(claim, _)| *claim))
 }
 
 /// Waits until the leader is done, or about `limit` passes: a leader whose
@@ -89,7 +99,16 @@ pub async fn wait(follower: Follower, limit: Duration) {
 }
 
 impl Drop for Leader {
+    /// Lets go of the key, unless another request took it over.
     fn drop(&mut self) {
-        IN_FLIGHT.with(|in_flight| in_flight.borrow_mut().remove(&self.key));
+        IN_FLIGHT.with(|in_flight| {
+            let mut in_flight = in_flight.borrow_mut();
+            if in_flight
+                .get(&self.key)
+                .is_some_and(|(claim, _)| *claim == self.claim)
+            {
+                in_flight.remove(&self.key);
+            }
+        });
     }
 }

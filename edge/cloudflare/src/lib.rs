@@ -76,7 +76,8 @@ async fn handle(request: Request, env: &Env, ctx: &Context) -> Response {
     } = served;
     if parts.method == "HEAD" {
         // The stored GET answers a HEAD: same headers, no body.
-        let (builder, _) = response.into_parts();
+        let (builder, body) = response.into_parts();
+        respond::discard(body);
         response = builder.body(ResponseBody::Empty);
     }
     respond::decorate(&mut response, &outcome, key);

@@ -43,6 +43,16 @@ pub async fn send(
     let sent = Box::pin(fetch.send_with_signal(&signal));
     let limit = Delay::from(Duration::from_millis(request.origin.first_byte_timeout_ms));
     match select(sent, limit).await {
+        // A status a Workers Response cannot carry (outside 200-599) is
+        // no answer: building the viewer's response would throw.
+        Either::Left((Ok(response), _)) if !(200..=599).contains(&response.status_code()) => {
+            worker::console_warn!(
+                "edgecache: origin {} answered status {}",
+                request.origin.name,
+                response.status_code()
+            );
+            Err(OriginFailure::Unreachable)
+        }
         Either::Left((Ok(response), _)) => Ok(response),
         Either::Left((Err(e), _)) => {
             worker::console_warn!("edgecache: origin {} failed: {e}", request.origin.name);

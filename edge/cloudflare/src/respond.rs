@@ -68,6 +68,14 @@ pub fn build(status: u16, headers: Headers, body: ResponseBody) -> Response {
         .body(body)
 }
 
+/// Cancels a body nobody will read, so that the other branch of a teed
+/// body (the cache's) does not keep a copy of it in memory.
+pub fn discard(body: ResponseBody) {
+    if let ResponseBody::Stream(stream) = body {
+        let _ = stream.cancel();
+    }
+}
+
 /// A short plain-text answer from the edge itself.
 pub fn plain(status: u16, text: &str) -> Response {
     let headers = to_headers([("content-type", b"text/plain; charset=utf-8".as_slice())]);
