@@ -46,9 +46,20 @@ pub struct CacheKey {
     /// Byte ranges of cookie values and of header values that may be
     /// secret, hidden by [`CacheKey::redacted`].
     secrets: Vec<(usize, usize)>,
+    /// Where the path and keyed query stand in `text` (a key is far
+    /// shorter than 4 GB).
+    resource: (u32, u32),
 }
 
 impl CacheKey {
+    /// The normalized path and keyed query: the key without its method,
+    /// host, headers, cookies and encoding. Purging a path with a query
+    /// removes every entry whose key has this resource.
+    pub fn resource(&self) -> &str {
+        let (start, end) = (self.resource.0 as usize, self.resource.1 as usize);
+        self.text.get(start..end).unwrap_or_default()
+    }
+
     /// The full key text.
     pub fn as_str(&self) -> &str {
         &self.text
@@ -84,6 +95,9 @@ impl CacheKey {
 pub(crate) struct KeyBuilder {
     text: String,
     secrets: Vec<(usize, usize)>,
+    resource_start: usize,
+    /// Set when the first part after the query is written.
+    resource_end: Option<usize>,
 }
 
 impl KeyBuilder {
@@ -98,11 +112,20 @@ impl KeyBuilder {
         if let Some(host) = host {
             push_escaped(&mut text, host.as_bytes(), &HOST_CHARS);
         }
+        let resource_start = text.len();
         text.push_str(path);
         KeyBuilder {
             text,
             secrets: Vec::new(),
+            resource_start,
+            resource_end: None,
         }
+    }
+
+    /// Marks the end of the path and query, before a header, cookie or
+    /// encoding part.
+    fn end_resource(&mut self) {
+        self.resource_end.get_or_insert(self.text.len());
     }
 
     /// Appends one keyed query parameter (already normalized).
@@ -113,6 +136,7 @@ impl KeyBuilder {
 
     /// Appends a keyed header; `name` lower-cased, `value` raw.
     pub fn header(&mut self, name: &str, value: &[u8]) {
+        self.end_resource();
         self.text.push_str(" h:");
         self.text.push_str(name);
         self.text.push('=');
@@ -125,6 +149,7 @@ impl KeyBuilder {
 
     /// Appends a keyed cookie.
     pub fn cookie(&mut self, name: &str, value: &str) {
+        self.end_resource();
         self.text.push_str(" c:");
         push_escaped(&mut self.text, name.as_bytes(), &COOKIE_NAME_CHARS);
         self.text.push('=');
@@ -135,21 +160,22 @@ impl KeyBuilder {
 
     /// Appends the normalized Accept-Encoding.
     pub fn accept_encoding(&mut self, value: &str) {
+        self.end_resource();
         self.text.push_str(" ae=");
         self.text.push_str(value);
     }
 
     pub fn finish(self) -> CacheKey {
+        let end = self.resource_end.unwrap_or(self.text.len());
+        let offset = |at: usize| u32::try_from(at).unwrap_or(u32::MAX);
         CacheKey {
+            resource: (offset(self.resource_start), offset(end)),
             text: self.text,
             secrets: self.secrets,
         }
     }
 }
 
-/// Escapes a header or cookie value: printable ASCII stays, except the
-/// escape character itself and the quote and backslash that would need
-/// escaping in a Cache-Status `key="..."`.
 /// The SHA-256 of `parts`, one after the other, as 64 lower-case hex digits.
 pub(crate) fn sha256_hex(parts: &[&[u8]]) -> String {
     let mut hasher = Sha256::new();
@@ -164,6 +190,9 @@ pub(crate) fn sha256_hex(parts: &[&[u8]]) -> String {
     out
 }
 
+/// Escapes a header or cookie value: printable ASCII stays, except the
+/// escape character itself and the quote and backslash that would need
+/// escaping in a Cache-Status `key="..."`.
 pub(crate) fn push_value(out: &mut String, value: &[u8]) {
     push_escaped(out, value, &VALUE_CHARS);
 }

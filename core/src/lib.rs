@@ -64,8 +64,9 @@ pub use policy::{
     OriginResponse, ResponseDecision, StoreDecision, TtlSource, Validators, decide_response,
 };
 pub use purge::{
-    MAX_PURGE_BODY, MAX_PURGE_PATH_LEN, MAX_PURGE_PATHS, MAX_PURGE_TAGS, PurgeError, PurgeRequest,
-    PurgeTarget, authorized, parse_purge,
+    MAX_PURGE_BODY, MAX_PURGE_DIRS, MAX_PURGE_PATH_LEN, MAX_PURGE_PATHS, MAX_PURGE_TAGS,
+    PURGE_ALL_KEY, PurgeError, PurgeRequest, PurgeTarget, authorized, entry_purge_keys,
+    parse_purge, target_purge_keys,
 };
 pub use query::normalize_query;
 pub use range::RangeAnswer;

@@ -250,5 +250,9 @@ fn strip_bearer(header: &[u8]) -> Option<&[u8]> {
         .then(|| rest.trim_ascii())
 }
 
+mod keys;
+
+pub use keys::{MAX_PURGE_DIRS, PURGE_ALL_KEY, entry_purge_keys, target_purge_keys};
+
 #[cfg(test)]
 mod tests;
