@@ -9,9 +9,10 @@
 
 use crate::cache_control::DELTA_SECONDS_CAP;
 use crate::config::Seconds;
+use crate::entry::EntryMeta;
 use crate::key::CacheKey;
 use crate::policy::TtlSource;
-use crate::reason::{PassReason, Rejection};
+use crate::reason::{OriginFailure, PassReason, Rejection};
 
 /// The cache's name in `Cache-Status` and `X-Cache`.
 pub const CACHE_NAME: &str = "edgecache";
@@ -69,6 +70,24 @@ pub struct Decoration {
 }
 
 impl CacheOutcome {
+    /// Served stale from the entry `meta` describes, at `now`.
+    pub fn stale(meta: &EntryMeta, now: u64, reason: StaleReason) -> CacheOutcome {
+        CacheOutcome::Stale {
+            age: meta.age(now),
+            remaining_ttl: meta.remaining_ttl(now),
+            reason,
+        }
+    }
+
+    /// The edge's own 502 or 504: the origin failed and no stale copy
+    /// could stand in.
+    pub fn unavailable(failure: OriginFailure) -> CacheOutcome {
+        CacheOutcome::OriginUnavailable {
+            status: failure.status(),
+            detail: failure.detail(),
+        }
+    }
+
     /// The `X-Cache` value, CloudFront's words.
     pub fn x_cache(&self) -> &'static str {
         match self {

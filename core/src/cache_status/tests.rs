@@ -147,3 +147,24 @@ fn caps_age_at_two_to_the_31() {
     .headers(None);
     assert_eq!(headers.age, Some(2_147_483_648));
 }
+
+#[test]
+fn builds_stale_and_unavailable_outcomes() {
+    let meta = crate::entry::EntryMeta::hit_for_pass(1_000);
+    let reason = StaleReason::OriginError { status: Some(503) };
+    assert_eq!(
+        CacheOutcome::stale(&meta, 1_130, reason),
+        CacheOutcome::Stale {
+            age: 130,
+            remaining_ttl: -10,
+            reason
+        }
+    );
+    assert_eq!(
+        CacheOutcome::unavailable(OriginFailure::Timeout),
+        CacheOutcome::OriginUnavailable {
+            status: 504,
+            detail: "origin-timeout"
+        }
+    );
+}

@@ -135,13 +135,9 @@ pub async fn serve(ctx: &Ctx<'_>) -> Served {
                 let outcome = CacheOutcome::Hit { age, remaining_ttl };
                 return from_cache(ctx, *stored, outcome, None).await;
             }
-            Serving::StaleWhileRevalidate { age, .. } => {
+            Serving::StaleWhileRevalidate { .. } => {
                 let reason = StaleReason::WhileRevalidate;
-                let outcome = CacheOutcome::Stale {
-                    age,
-                    remaining_ttl,
-                    reason,
-                };
+                let outcome = CacheOutcome::stale(&stored.head.meta, ctx.now, reason);
                 let mut served = from_cache(ctx, *stored, outcome, None).await;
                 // One refresh per key at a time; the others serve stale.
                 served.refresh = collapse::try_lead(&url);
@@ -541,11 +537,8 @@ async fn on_failure(
     origin_ms: Option<u64>,
 ) -> Served {
     if let Some(stored) = stale.filter(|s| usable_on_error(&s.head.meta, ctx.now)) {
-        let outcome = CacheOutcome::Stale {
-            age: stored.head.meta.age(ctx.now),
-            remaining_ttl: stored.head.meta.remaining_ttl(ctx.now),
-            reason: StaleReason::OriginError { status },
-        };
+        let reason = StaleReason::OriginError { status };
+        let outcome = CacheOutcome::stale(&stored.head.meta, ctx.now, reason);
         return from_cache(ctx, *stored, outcome, origin_ms).await;
     }
     unavailable(failure, origin_ms)
@@ -553,13 +546,12 @@ async fn on_failure(
 
 /// The edge's own short 502 or 504 when the origin gave no usable answer.
 pub fn unavailable(failure: OriginFailure, origin_ms: Option<u64>) -> Served {
-    let status = failure.status();
     served(
-        respond::plain(status, &format!("edgecache: {}", failure.detail())),
-        CacheOutcome::OriginUnavailable {
-            status,
-            detail: failure.detail(),
-        },
+        respond::plain(
+            failure.status(),
+            &format!("edgecache: {}", failure.detail()),
+        ),
+        CacheOutcome::unavailable(failure),
         origin_ms,
     )
 }

@@ -91,18 +91,10 @@ pub fn serve(ctx: &Ctx<'_>, key: &CacheKey) -> Served {
         Serving::Fresh { age } => {
             from_cache(ctx, &stored, CacheOutcome::Hit { age, remaining_ttl }, None)
         }
-        Serving::StaleWhileRevalidate { age, .. } => {
+        Serving::StaleWhileRevalidate { .. } => {
             let reason = StaleReason::WhileRevalidate;
-            let mut served = from_cache(
-                ctx,
-                &stored,
-                CacheOutcome::Stale {
-                    age,
-                    remaining_ttl,
-                    reason,
-                },
-                None,
-            );
+            let outcome = CacheOutcome::stale(&stored.head.meta, ctx.now, reason);
+            let mut served = from_cache(ctx, &stored, outcome, None);
             if transaction.must_insert_or_update() {
                 served.after = After::Refresh(transaction, stored.head);
             }
@@ -449,11 +441,8 @@ fn on_failure(
     origin_ms: Option<u64>,
 ) -> Served {
     if let Some(stored) = stale.filter(|s| usable_on_error(&s.head.meta, ctx.now)) {
-        let outcome = CacheOutcome::Stale {
-            age: stored.head.meta.age(ctx.now),
-            remaining_ttl: stored.head.meta.remaining_ttl(ctx.now),
-            reason: StaleReason::OriginError { status },
-        };
+        let reason = StaleReason::OriginError { status };
+        let outcome = CacheOutcome::stale(&stored.head.meta, ctx.now, reason);
         return from_cache(ctx, &stored, outcome, origin_ms);
     }
     unavailable(failure, origin_ms)
@@ -461,13 +450,12 @@ fn on_failure(
 
 /// The edge's own short 502 or 504 when the origin gave no usable answer.
 pub fn unavailable(failure: Failure, origin_ms: Option<u64>) -> Served {
-    let status = failure.status();
     served(
-        respond::plain(status, &format!("edgecache: {}", failure.detail())),
-        CacheOutcome::OriginUnavailable {
-            status,
-            detail: failure.detail(),
-        },
+        respond::plain(
+            failure.status(),
+            &format!("edgecache: {}", failure.detail()),
+        ),
+        CacheOutcome::unavailable(failure),
         origin_ms,
     )
 }
