@@ -12,8 +12,10 @@ use crate::forward::Forwarding;
 use crate::headers::Headers;
 use crate::key::{CacheKey, KeyBuilder};
 use crate::path::normalize_path;
+use crate::policy::Validators;
 use crate::query::normalize_query;
 use crate::reason::{PassReason, Rejection};
+use crate::serve::conditional_headers;
 
 /// CloudFront's maximum URL length.
 pub const MAX_TARGET_LEN: usize = 8192;
@@ -103,7 +105,34 @@ pub struct OriginRequest<'c, 'r> {
     pub headers: Vec<(Cow<'r, str>, Cow<'r, [u8]>)>,
 }
 
-impl OriginRequest<'_, '_> {
+impl<'c, 'r> OriginRequest<'c, 'r> {
+    /// This request made conditional on a stored entry's validators
+    /// (RFC 9111 section 4.3.1): `If-None-Match` and `If-Modified-Since`
+    /// from the cache, never from the viewer.
+    ///
+    /// ```
+    /// # use edgecache_core::{decide_request, Config, Headers, RequestDecision, Scheme, Validators, ViewerRequest};
+    /// # let config = Config::from_json(r#"{"origins": {"api": {"domain": "api.example.com"}},
+    /// #   "cache_policies": {"p": {}}, "origin_request_policies": {"o": {}},
+    /// #   "default_behavior": {"origin": "api", "cache_policy": "p", "origin_request_policy": "o"}}"#).unwrap();
+    /// # let viewer = ViewerRequest { method: "GET", scheme: Scheme::Https, host: "e.example.com",
+    /// #   target: "/a", headers: Headers::default(), has_body: false, client_ip: None };
+    /// # let RequestDecision::Forward(plan) = decide_request(&config, &viewer) else { panic!() };
+    /// let validators = Validators { etag: Some("\"v1\"".into()), last_modified: None };
+    /// let conditional = plan.origin_request.revalidating(&validators);
+    /// assert_eq!(conditional.header("if-none-match"), Some(&b"\"v1\""[..]));
+    /// assert_eq!(plan.origin_request.header("if-none-match"), None);
+    /// ```
+    pub fn revalidating(&self, validators: &Validators) -> OriginRequest<'c, 'r> {
+        let mut request = self.clone();
+        for (name, value) in conditional_headers(validators) {
+            request
+                .headers
+                .push((name.into(), value.as_bytes().to_vec().into()));
+        }
+        request
+    }
+
     /// The first value of a header to be sent (name case-insensitive).
     pub fn header(&self, name: &str) -> Option<&[u8]> {
         self.headers

@@ -18,8 +18,8 @@ use std::time::Duration;
 use edgecache_core::{
     CacheKey, CacheOutcome, Config, EntryMeta, HIT_FOR_PASS_TTL, Headers, Method, OriginFailure,
     OriginResponse, PassReason, RangeAnswer, RequestPlan, ResponseDecision, Revalidation, Serving,
-    StaleReason, StoreDecision, StoredHead, VaryRule, conditional_headers, decide_response,
-    decide_serving, is_origin_failure, revalidate, usable_on_error,
+    StaleReason, StoreDecision, StoredHead, VaryRule, decide_response, decide_serving,
+    is_origin_failure, revalidate, usable_on_error,
 };
 use futures_util::future::LocalBoxFuture;
 use worker::{Cache, Response, ResponseBody};
@@ -258,14 +258,13 @@ async fn fetch(ctx: &Ctx<'_>, write: Write) -> Served {
         Write::Own(leader, stale) => (Some(leader), stale, None),
         Write::Skip(reason) => (None, None, Some(reason)),
     };
-    let mut request = ctx.plan.origin_request.clone();
-    if let Some(stale) = &stale {
-        for (name, value) in conditional_headers(&stale.head.meta.validators) {
-            request
-                .headers
-                .push((name.into(), value.as_bytes().to_vec().into()));
-        }
-    }
+    let request = match &stale {
+        Some(stale) => ctx
+            .plan
+            .origin_request
+            .revalidating(&stale.head.meta.validators),
+        None => ctx.plan.origin_request.clone(),
+    };
     let started = now_ms();
     let result = origin::send(&request, None).await;
     let origin_ms = Some(elapsed_ms(started));

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use edgecache_core::{
     CacheKey, CacheOutcome, Config, EntryMeta, HIT_FOR_PASS_TTL, Headers, Method, OriginResponse,
     PassReason, RangeAnswer, RequestPlan, ResponseDecision, Revalidation, Serving, StaleReason,
-    StoreDecision, StoredHead, conditional_headers, decide_response, decide_serving,
-    is_origin_failure, revalidate, usable_on_error,
+    StoreDecision, StoredHead, decide_response, decide_serving, is_origin_failure, revalidate,
+    usable_on_error,
 };
 use fastly::cache::core::{Found, Transaction};
 use fastly::http::HeaderName;
@@ -206,14 +206,13 @@ fn fetch(ctx: &Ctx<'_>, write: Write) -> Served {
         Write::Own(transaction, stale) => (Some(transaction), stale, None),
         Write::Skip(reason) => (None, None, Some(reason)),
     };
-    let mut request = ctx.plan.origin_request.clone();
-    if let Some(stale) = &stale {
-        for (name, value) in conditional_headers(&stale.head.meta.validators) {
-            request
-                .headers
-                .push((name.into(), value.as_bytes().to_vec().into()));
-        }
-    }
+    let request = match &stale {
+        Some(stale) => ctx
+            .plan
+            .origin_request
+            .revalidating(&stale.head.meta.validators),
+        None => ctx.plan.origin_request.clone(),
+    };
     let started = Instant::now();
     let result = origin::send(&request, None);
     let origin_ms = Some(millis(started));
