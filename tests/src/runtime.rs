@@ -114,7 +114,8 @@ fn fastly(origin_url: &str, config: &str) -> Edge {
     if let Err(e) = std::fs::write(&manifest_path, manifest) {
         panic!("cannot write {}: {e}", manifest_path.display());
     }
-    let child = Command::new(viceroy())
+    let mut command = Command::new(viceroy());
+    command
         .arg("serve")
         .arg("--addr")
         .arg(format!("127.0.0.1:{port}"))
@@ -122,25 +123,8 @@ fn fastly(origin_url: &str, config: &str) -> Edge {
         .arg(&manifest_path)
         .arg(&wasm)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn();
-    let mut child = match child {
-        Ok(child) => child,
-        Err(e) => panic!(
-            "cannot start viceroy ({}): {e}; `make test` installs it",
-            viceroy().display()
-        ),
-    };
-    let output = capture(&mut child);
-    let edge = Edge {
-        platform: Platform::Fastly,
-        url: format!("http://127.0.0.1:{port}"),
-        child,
-        dir,
-        output,
-    };
-    wait_for(port, Duration::from_secs(60));
-    edge
+        .stderr(Stdio::null());
+    launch(Platform::Fastly, command, &viceroy(), port, dir)
 }
 
 /// wrangler: `EDGECACHE_WRANGLER`, else the pinned one that
@@ -184,7 +168,8 @@ fn cloudflare(config: &str) -> Edge {
     if let Err(e) = std::fs::write(&manifest_path, manifest) {
         panic!("cannot write {}: {e}", manifest_path.display());
     }
-    let child = Command::new(wrangler())
+    let mut command = Command::new(wrangler());
+    command
         .arg("dev")
         .arg("--config")
         .arg(&manifest_path)
@@ -200,18 +185,23 @@ fn cloudflare(config: &str) -> Edge {
         .process_group(0)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn();
-    let mut child = match child {
+        .stderr(Stdio::piped());
+    launch(Platform::Cloudflare, command, &wrangler(), port, dir)
+}
+
+/// Starts the runtime `tool` with `command`, and waits until it accepts
+/// connections on `port`; `dir` is removed when the edge stops.
+fn launch(platform: Platform, mut command: Command, tool: &Path, port: u16, dir: PathBuf) -> Edge {
+    let mut child = match command.spawn() {
         Ok(child) => child,
         Err(e) => panic!(
-            "cannot start wrangler ({}): {e}; `make test` installs it",
-            wrangler().display()
+            "cannot start {}: {e}; `make test` installs it",
+            tool.display()
         ),
     };
     let output = capture(&mut child);
     let edge = Edge {
-        platform: Platform::Cloudflare,
+        platform,
         url: format!("http://127.0.0.1:{port}"),
         child,
         dir,
