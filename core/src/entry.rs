@@ -80,6 +80,25 @@ impl EntryMeta {
         }
     }
 
+    /// The entry as a soft purge at `at` left it: stale from then on
+    /// (Fastly's soft purge), so it serves within its stale windows while
+    /// one request revalidates it.
+    ///
+    /// ```
+    /// # use edgecache_core::EntryMeta;
+    /// # let mut meta = EntryMeta::hit_for_pass(1_000);
+    /// # meta.hit_for_pass = false;
+    /// # meta.ttl = 3_600;
+    /// assert_eq!(meta.remaining_ttl(1_010), 3_590);
+    /// assert_eq!(meta.soft_purged(1_005).remaining_ttl(1_010), -5);
+    /// ```
+    pub fn soft_purged(&self, at: u64) -> EntryMeta {
+        EntryMeta {
+            ttl: self.ttl.min(self.age(at)),
+            ..self.clone()
+        }
+    }
+
     /// The response's current age (RFC 9111 section 4.2.3, with the
     /// edge's own clock as the only clock).
     pub fn age(&self, now: u64) -> Seconds {

@@ -50,8 +50,8 @@ pub use cache_control::{CacheControl, Directive};
 pub use cache_status::{CACHE_NAME, CDN_ONLY_HEADERS, CacheOutcome, Decoration, StaleReason};
 pub use config::schema;
 pub use config::{
-    Behavior, CachePolicy, Config, DEFAULT_ERROR_CACHING_MIN_TTL, Method, MethodSet, NameSet,
-    Origin, OriginRequestPolicy, Seconds, TtlLimits,
+    Behavior, CachePolicy, Config, DEFAULT_ERROR_CACHING_MIN_TTL, DEFAULT_INVALIDATION_PATH,
+    Method, MethodSet, NameSet, Origin, OriginRequestPolicy, Seconds, TtlLimits,
 };
 pub use entry::{EntryMeta, HIT_FOR_PASS_TTL};
 pub use error::{ConfigError, Error};
@@ -64,9 +64,10 @@ pub use policy::{
     OriginResponse, ResponseDecision, StoreDecision, TtlSource, Validators, decide_response,
 };
 pub use purge::{
-    MAX_PURGE_BODY, MAX_PURGE_DIRS, MAX_PURGE_PATH_LEN, MAX_PURGE_PATHS, MAX_PURGE_TAGS,
-    PURGE_ALL_KEY, PurgeError, PurgeRequest, PurgeTarget, authorized, entry_purge_keys,
-    parse_purge, target_purge_keys,
+    MAX_PURGE_BODY, MAX_PURGE_DIRS, MAX_PURGE_MARKS, MAX_PURGE_PATH_LEN, MAX_PURGE_PATHS,
+    MAX_PURGE_TAGS, PURGE_ALL_KEY, PurgeCall, PurgeChange, PurgeDelta, PurgeError, PurgeLog,
+    PurgeMark, PurgePlan, PurgeRequest, PurgeResponse, PurgeTarget, PurgeVerdict, authorized,
+    entry_purge_keys, is_purge_request, parse_purge, plan_purge, purge_gate, target_purge_keys,
 };
 pub use query::normalize_query;
 pub use range::RangeAnswer;

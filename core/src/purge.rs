@@ -250,9 +250,15 @@ fn strip_bearer(header: &[u8]) -> Option<&[u8]> {
         .then(|| rest.trim_ascii())
 }
 
+mod client;
+mod endpoint;
 mod keys;
+mod log;
 
+pub use client::PurgeCall;
+pub use endpoint::{PurgePlan, PurgeResponse, is_purge_request, plan_purge, purge_gate};
 pub use keys::{MAX_PURGE_DIRS, PURGE_ALL_KEY, entry_purge_keys, target_purge_keys};
+pub use log::{MAX_PURGE_MARKS, PurgeChange, PurgeDelta, PurgeLog, PurgeMark, PurgeVerdict};
 
 #[cfg(test)]
 mod tests;

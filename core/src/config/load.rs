@@ -10,16 +10,17 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use super::schema::{RawBehavior, RawConfig, Seconds};
+use super::schema::{RawBehavior, RawConfig, RawInvalidation, Seconds};
 use crate::error::{ConfigError, Error};
 
-const TOP_LEVEL_FIELDS: [&str; 6] = [
+const TOP_LEVEL_FIELDS: [&str; 7] = [
     "origins",
     "cache_policies",
     "origin_request_policies",
     "behaviors",
     "default_behavior",
     "error_caching_min_ttl",
+    "invalidation",
 ];
 
 /// What the loader could read: every part that parsed, the structural
@@ -92,6 +93,10 @@ pub(super) fn parse(json: &str) -> Result<Parsed, Error> {
         .get("error_caching_min_ttl")
         .and_then(|v| part::<BTreeMap<String, Seconds>>(v, "error_caching_min_ttl", &mut errors))
         .unwrap_or_default();
+    let invalidation = doc
+        .get("invalidation")
+        .and_then(|v| part::<RawInvalidation>(v, "invalidation", &mut errors))
+        .unwrap_or_default();
     let raw = RawConfig {
         origins,
         cache_policies,
@@ -99,6 +104,7 @@ pub(super) fn parse(json: &str) -> Result<Parsed, Error> {
         behaviors,
         default_behavior: default_behavior.unwrap_or_else(placeholder_behavior),
         error_caching_min_ttl,
+        invalidation,
     };
     Ok(Parsed {
         raw,

@@ -10,8 +10,8 @@ mod validate;
 use crate::behavior::PathPattern;
 use crate::error::Error;
 pub use schema::{
-    AcceptEncodingNormalization, HostHeader, Method, ProtocolPolicy, QueryCanonicalization,
-    RawConfig, Seconds,
+    AcceptEncodingNormalization, DEFAULT_INVALIDATION_PATH, HostHeader, Method, ProtocolPolicy,
+    QueryCanonicalization, RawConfig, Seconds,
 };
 pub(crate) use validate::is_token;
 
@@ -82,6 +82,11 @@ impl Config {
     /// Every origin, in name order.
     pub fn origins(&self) -> &[Origin] {
         &self.origins
+    }
+
+    /// Where the invalidation API answers.
+    pub fn invalidation_path(&self) -> &str {
+        &self.raw.invalidation.path
     }
 
     /// The error caching minimum TTL for a status (CloudFront default 10 s).

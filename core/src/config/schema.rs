@@ -35,6 +35,34 @@ pub struct RawConfig {
     /// (CloudFront's `ErrorCachingMinTTL`); statuses not listed use 10.
     #[serde(default)]
     pub error_caching_min_ttl: BTreeMap<String, Seconds>,
+    /// The invalidation API.
+    #[serde(default)]
+    pub invalidation: RawInvalidation,
+}
+
+/// The invalidation API (`POST` to `path`, bearer token from the
+/// platform's secret store; without a token it answers 404).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawInvalidation {
+    /// Where the API answers; never cached, never sent to an origin.
+    #[serde(default = "default_invalidation_path")]
+    pub path: String,
+}
+
+impl Default for RawInvalidation {
+    fn default() -> Self {
+        RawInvalidation {
+            path: default_invalidation_path(),
+        }
+    }
+}
+
+/// The invalidation API's path unless the configuration names another.
+pub const DEFAULT_INVALIDATION_PATH: &str = "/.edgecache/purge";
+
+fn default_invalidation_path() -> String {
+    DEFAULT_INVALIDATION_PATH.to_string()
 }
 
 /// How the edge connects to an origin.

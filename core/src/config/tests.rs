@@ -610,3 +610,30 @@ fn rejects_patterns_that_can_never_match() {
         "never matches",
     );
 }
+
+#[test]
+fn moves_the_invalidation_api_to_a_path_of_its_own() {
+    let config =
+        Config::from_json(&doc("{}", r#", "invalidation": {"path": "/_purge"}"#, "")).unwrap();
+    assert_eq!(config.invalidation_path(), "/_purge");
+    let default = Config::from_json(&doc("{}", "", "")).unwrap();
+    assert_eq!(
+        default.invalidation_path(),
+        crate::DEFAULT_INVALIDATION_PATH
+    );
+    for (path, message) in [
+        ("_purge", "must start with /"),
+        ("/purge?x", "a path only"),
+        ("/media/*", "a path only"),
+        ("/a/../purge", "normalized"),
+        ("/%7Epurge", "normalized"),
+    ] {
+        let extra = format!(r#", "invalidation": {{"path": "{path}"}}"#);
+        assert_single_error(&doc("{}", &extra, ""), "invalidation.path", message);
+    }
+    assert_single_error(
+        &doc("{}", r#", "invalidation": {"paht": "/x"}"#, ""),
+        "invalidation.paht",
+        "unknown field",
+    );
+}

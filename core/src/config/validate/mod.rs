@@ -12,6 +12,7 @@ mod policy;
 use super::load::{Broken, Parsed, member_path};
 use super::{Behavior, CachePolicy, Config, Origin, OriginRequestPolicy, Seconds};
 use crate::error::{ConfigError, Error};
+use crate::path::normalize_path;
 use policy::CLOUDFRONT_MAX_TTL;
 
 /// Statuses CloudFront lets you set an error caching minimum TTL for.
@@ -113,6 +114,7 @@ pub(super) fn validate(parsed: Parsed) -> Result<Config, Error> {
         &origin_request_policies,
     );
     let error_caching = error_caching(&mut c, &raw.error_caching_min_ttl);
+    check_invalidation_path(&mut c, &raw.invalidation.path);
     if !c.errors.is_empty() {
         return Err(Error::config(c.errors));
     }
@@ -157,4 +159,20 @@ fn error_caching(c: &mut Checker, raw: &BTreeMap<String, Seconds>) -> Vec<(u16, 
             code.map(|s| (s, *ttl))
         })
         .collect()
+}
+
+/// The invalidation API's path: a normalized path of its own, without a
+/// query or a wildcard.
+fn check_invalidation_path(c: &mut Checker, path: &str) {
+    const AT: &str = "invalidation.path";
+    if !path.starts_with('/') {
+        c.error(AT, "must start with /");
+    } else if path.contains(['?', '#', '*']) {
+        c.error(AT, "a path only: no query, fragment or *");
+    } else if normalize_path(path).ok().as_deref() != Some(path) {
+        c.error(
+            AT,
+            "must be written as requests are normalized (no . or .. segments, no needless escapes)",
+        );
+    }
 }

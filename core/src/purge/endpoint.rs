@@ -1,0 +1,353 @@
+//! The invalidation API's answers, the same on every platform: which
+//! requests it takes, the checks made before anything is purged (in this
+//! order: enabled, method, token, size, body), the purge keys to purge,
+//! and the JSON response and log line.
+//!
+//! An adapter asks [`is_purge_request`] before anything else, then
+//! [`purge_gate`] before reading the body, then [`plan_purge`], purges
+//! [`PurgePlan::keys`] on its platform, and sends
+//! [`PurgePlan::accepted`] (or [`PurgePlan::failed`]).
+
+use serde_json::json;
+
+use crate::config::Config;
+use crate::key::sha256_hex;
+use crate::path::normalize_path;
+use crate::purge::keys::{PURGE_ALL_KEY, target_purge_keys};
+use crate::purge::{MAX_PURGE_BODY, PurgeError, authorized, parse_purge};
+
+/// An answer of the invalidation API: status, headers, JSON body, and the
+/// one log line that records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PurgeResponse {
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: String,
+    pub log: String,
+}
+
+/// Whether `target` (path and query, as received) is the invalidation API.
+/// The path is compared normalized, so `/.edgecache/%70urge` does not slip
+/// through to the cache or the origin; the query is ignored.
+///
+/// ```
+/// let config = edgecache_core::Config::from_json(r#"{
+///     "origins": {"api": {"domain": "api.example.com"}},
+///     "cache_policies": {"default": {}},
+///     "default_behavior": {"origin": "api", "cache_policy": "default"}
+/// }"#).unwrap();
+/// assert!(edgecache_core::is_purge_request(&config, "/.edgecache/purge?x=1"));
+/// assert!(!edgecache_core::is_purge_request(&config, "/products/1"));
+/// ```
+pub fn is_purge_request(config: &Config, target: &str) -> bool {
+    let path = target.split_once('?').map_or(target, |(path, _)| path);
+    normalize_path(path).is_ok_and(|path| path == config.invalidation_path())
+}
+
+/// The checks made before the body is read: the API is disabled (404)
+/// without a configured token; it takes `POST` only (405); the bearer
+/// token must match (401); a declared length over [`MAX_PURGE_BODY`] is
+/// refused unread (413).
+pub fn purge_gate(
+    method: &str,
+    authorization: Option<&[u8]>,
+    token: Option<&[u8]>,
+    declared_length: Option<u64>,
+) -> Result<(), PurgeResponse> {
+    let Some(token) = token.filter(|t| !t.is_empty()) else {
+        return Err(refusal(404, "disabled", vec![]));
+    };
+    if method != "POST" {
+        let mut response = refusal(405, "method not allowed: use POST", vec![]);
+        response.headers.push(("allow", "POST".to_string()));
+        return Err(response);
+    }
+    if !authorized(authorization, token) {
+        let mut response = refusal(401, "unauthorized: Authorization: Bearer <token>", vec![]);
+        response
+            .headers
+            .push(("www-authenticate", "Bearer realm=\"edgecache\"".to_string()));
+        return Err(response);
+    }
+    let limit = u64::try_from(MAX_PURGE_BODY).unwrap_or(u64::MAX);
+    if declared_length.is_some_and(|length| length > limit) {
+        let error = PurgeError::TooLarge;
+        return Err(refusal(error.status(), "body too large", error.problems()));
+    }
+    Ok(())
+}
+
+/// Reads the body (an adapter reads at most one byte more than
+/// [`MAX_PURGE_BODY`]) into the purge to make. `now_ms` names the purge in
+/// logs.
+pub fn plan_purge(config: &Config, body: &[u8], now_ms: u64) -> Result<PurgePlan, PurgeResponse> {
+    let request = parse_purge(body).map_err(|error| {
+        let message = match error {
+            PurgeError::TooLarge => "body too large",
+            PurgeError::Malformed(_) => "malformed purge request",
+        };
+        refusal(error.status(), message, error.problems())
+    })?;
+    let targets = request
+        .paths
+        .iter()
+        .map(|target| {
+            let (key, widened_to) = target_purge_keys(config, target);
+            Planned {
+                label: target.label(),
+                key,
+                widened_to,
+            }
+        })
+        .collect();
+    Ok(PurgePlan {
+        id: purge_id(now_ms, body),
+        soft: request.soft,
+        all: request.all,
+        targets,
+        tags: request.tags,
+    })
+}
+
+/// A checked purge: what to purge on the platform, and how to report it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PurgePlan {
+    /// Names this purge in the response and the log.
+    pub id: String,
+    pub soft: bool,
+    pub all: bool,
+    targets: Vec<Planned>,
+    tags: Vec<String>,
+}
+
+/// One path of the request and the purge key that purges it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Planned {
+    label: String,
+    key: String,
+    widened_to: Option<String>,
+}
+
+impl PurgePlan {
+    /// The purge keys to purge, each once: [`PURGE_ALL_KEY`] alone for
+    /// `all`, else one per path and the tags as the origin sent them.
+    pub fn keys(&self) -> Vec<String> {
+        if self.all {
+            return vec![PURGE_ALL_KEY.to_string()];
+        }
+        let mut keys: Vec<String> = Vec::with_capacity(self.targets.len() + self.tags.len());
+        let named = self.targets.iter().map(|t| &t.key).chain(&self.tags);
+        for key in named {
+            if !keys.contains(key) {
+                keys.push(key.clone());
+            }
+        }
+        keys
+    }
+
+    /// 202 with the summary: what each path and tag purged. `propagation`
+    /// says how the platform spreads it.
+    pub fn accepted(&self, propagation: &str) -> PurgeResponse {
+        let paths: Vec<_> = self
+            .targets
+            .iter()
+            .map(|t| json!({"path": t.label, "purge_key": t.key, "widened_to": t.widened_to}))
+            .collect();
+        let keys = self.keys();
+        let body = json!({
+            "id": self.id,
+            "status": "accepted",
+            "soft": self.soft,
+            "all": self.all,
+            "paths": paths,
+            "tags": self.tags,
+            "counts": {"paths": self.targets.len(), "tags": self.tags.len(), "purge_keys": keys.len()},
+            "propagation": propagation,
+        });
+        answer(202, body, self.log_line(202, None))
+    }
+
+    /// 503: the platform refused to purge `failed` (the other keys were
+    /// purged); the caller should retry the whole call.
+    pub fn failed(&self, failed: &[String], detail: &str) -> PurgeResponse {
+        let body = json!({
+            "id": self.id,
+            "error": "purge failed: retry",
+            "detail": detail,
+            "failed_purge_keys": failed,
+        });
+        answer(503, body, self.log_line(503, Some(detail)))
+    }
+
+    fn log_line(&self, status: u16, error: Option<&str>) -> String {
+        let labels: Vec<&str> = self.targets.iter().map(|t| t.label.as_str()).collect();
+        json!({
+            "event": "purge",
+            "id": self.id,
+            "status": status,
+            "paths": labels,
+            "tags": self.tags,
+            "all": self.all,
+            "soft": self.soft,
+            "purge_keys": self.keys().len(),
+            "error": error,
+        })
+        .to_string()
+    }
+}
+
+/// 16 hex digits naming one call: its time and body.
+fn purge_id(now_ms: u64, body: &[u8]) -> String {
+    let hash = sha256_hex(&[&now_ms.to_be_bytes(), body]);
+    hash[..16].to_string()
+}
+
+fn refusal(status: u16, error: &str, problems: Vec<String>) -> PurgeResponse {
+    let log = json!({"event": "purge", "status": status, "error": error, "problems": problems});
+    let body = json!({"error": error, "problems": problems});
+    answer(status, body, log.to_string())
+}
+
+fn answer(status: u16, body: serde_json::Value, log: String) -> PurgeResponse {
+    PurgeResponse {
+        status,
+        headers: vec![
+            ("content-type", "application/json".to_string()),
+            ("cache-control", "no-store".to_string()),
+        ],
+        body: body.to_string(),
+        log,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::demo_config;
+
+    const TOKEN: &[u8] = b"demo-purge-token";
+
+    fn gate(method: &str, auth: Option<&str>, token: Option<&[u8]>, length: Option<u64>) -> u16 {
+        match purge_gate(method, auth.map(str::as_bytes), token, length) {
+            Ok(()) => 0,
+            Err(response) => response.status,
+        }
+    }
+
+    #[test]
+    fn checks_in_order_enabled_method_token_size() {
+        let good = Some("Bearer demo-purge-token");
+        let table = [
+            ("POST", good, None, None, 404),
+            ("POST", good, Some(&b""[..]), None, 404),
+            ("GET", good, Some(TOKEN), None, 405),
+            ("GET", None, Some(TOKEN), None, 405),
+            ("POST", None, Some(TOKEN), None, 401),
+            (
+                "POST",
+                Some("Bearer wrong"),
+                Some(TOKEN),
+                Some(999_999),
+                401,
+            ),
+            (
+                "POST",
+                Some("Basic demo-purge-token"),
+                Some(TOKEN),
+                None,
+                401,
+            ),
+            ("POST", good, Some(TOKEN), Some(999_999), 413),
+            ("POST", good, Some(TOKEN), Some(10), 0),
+            ("POST", good, Some(TOKEN), None, 0),
+        ];
+        for (method, auth, token, length, want) in table {
+            assert_eq!(
+                gate(method, auth, token, length),
+                want,
+                "{method} {auth:?} {length:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn refusals_say_how_to_succeed() {
+        let Err(unauthorized) = purge_gate("POST", None, Some(TOKEN), None) else {
+            panic!("accepted");
+        };
+        assert!(
+            unauthorized
+                .headers
+                .contains(&("www-authenticate", "Bearer realm=\"edgecache\"".into()))
+        );
+        let Err(method) = purge_gate("DELETE", None, Some(TOKEN), None) else {
+            panic!("accepted");
+        };
+        assert!(method.headers.contains(&("allow", "POST".into())));
+        assert!(
+            unauthorized
+                .headers
+                .contains(&("cache-control", "no-store".into()))
+        );
+    }
+
+    #[test]
+    fn malformed_bodies_are_400_with_every_problem() {
+        let Err(response) = plan_purge(
+            &demo_config(),
+            br#"{"paths": ["x", "/a*b"], "tags": [""]}"#,
+            1,
+        ) else {
+            panic!("accepted");
+        };
+        assert_eq!(response.status, 400);
+        let body: serde_json::Value = serde_json::from_str(&response.body).unwrap();
+        assert_eq!(body["problems"].as_array().unwrap().len(), 3, "{body}");
+        assert!(response.log.contains("\"event\":\"purge\""));
+    }
+
+    #[test]
+    fn purges_each_key_once_and_all_alone() {
+        let config = demo_config();
+        let body =
+            br#"{"paths": ["/products/42", "/products/42", "/media/so*"], "tags": ["product-42"]}"#;
+        let plan = plan_purge(&config, body, 1).unwrap();
+        let keys = plan.keys();
+        assert_eq!(keys.len(), 3, "{keys:?}");
+        assert_eq!(keys[2], "product-42");
+        let summary: serde_json::Value = serde_json::from_str(&plan.accepted("now").body).unwrap();
+        assert_eq!(summary["paths"][2]["widened_to"], "/media/*");
+        assert_eq!(summary["counts"]["paths"], 3);
+        assert_eq!(summary["counts"]["purge_keys"], 3);
+        let all = plan_purge(&config, br#"{"all": true, "tags": ["x"]}"#, 1).unwrap();
+        assert_eq!(all.keys(), [PURGE_ALL_KEY]);
+    }
+
+    #[test]
+    fn the_id_names_the_call() {
+        let config = demo_config();
+        let body = br#"{"all": true}"#;
+        let a = plan_purge(&config, body, 1).unwrap();
+        assert_eq!(a.id.len(), 16);
+        assert_eq!(a.id, plan_purge(&config, body, 1).unwrap().id);
+        assert_ne!(a.id, plan_purge(&config, body, 2).unwrap().id);
+        let accepted = a.accepted("now");
+        assert_eq!(accepted.status, 202);
+        assert!(accepted.log.contains(&a.id));
+        assert_eq!(a.failed(&["ec-all".into()], "down").status, 503);
+    }
+
+    #[test]
+    fn the_api_path_is_matched_normalized() {
+        let config = demo_config();
+        for (target, want) in [
+            ("/.edgecache/purge", true),
+            ("/.edgecache/%70urge", true),
+            ("/.edgecache/x/../purge?all", true),
+            ("/.edgecache/purge/", false),
+            ("/.edgecache/Purge", false),
+        ] {
+            assert_eq!(is_purge_request(&config, target), want, "{target}");
+        }
+    }
+}
