@@ -7,6 +7,7 @@ pub struct Request {
     method: &'static str,
     url: String,
     headers: Vec<(String, String)>,
+    body: Option<Vec<u8>>,
 }
 
 /// A response, read whole.
@@ -35,11 +36,18 @@ impl Request {
             method,
             url: url.to_string(),
             headers: Vec::new(),
+            body: None,
         }
     }
 
     pub fn header(mut self, name: &str, value: &str) -> Request {
         self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// A body to send (POST).
+    pub fn body(mut self, body: impl Into<Vec<u8>>) -> Request {
+        self.body = Some(body.into());
         self
     }
 
@@ -52,7 +60,10 @@ impl Request {
         let result = match self.method {
             "GET" => with_headers(agent.get(&self.url), &self.headers).call(),
             "HEAD" => with_headers(agent.head(&self.url), &self.headers).call(),
-            _ => with_headers(agent.post(&self.url), &self.headers).send_empty(),
+            _ => match &self.body {
+                Some(body) => with_headers(agent.post(&self.url), &self.headers).send(&body[..]),
+                None => with_headers(agent.post(&self.url), &self.headers).send_empty(),
+            },
         };
         let mut response = match result {
             Ok(response) => response,

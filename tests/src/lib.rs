@@ -8,7 +8,7 @@ mod runtime;
 use std::time::Duration;
 
 pub use client::{Got, Request};
-pub use runtime::{Edge, Platform, test_config};
+pub use runtime::{Edge, PURGE_TOKEN, Platform, test_config};
 
 use demo_origin::{Options, RunningOrigin};
 
@@ -78,4 +78,60 @@ impl Origin {
             .send()
             .json()
     }
+}
+
+/// An origin and an edge in front of it, with the counts cleared.
+pub fn setup(platform: Platform) -> (Origin, Edge) {
+    let origin = Origin::start();
+    let edge = Edge::start(platform, &origin.url());
+    origin.reset();
+    (origin, edge)
+}
+
+/// Runs each scenario `fn(Platform)` as one test per platform, in the
+/// modules `fastly` and `cloudflare`.
+#[macro_export]
+macro_rules! on_every_platform {
+    ($($scenario:ident),* $(,)?) => {
+        mod fastly {
+            $(
+                #[test]
+                fn $scenario() {
+                    super::$scenario(e2e::Platform::Fastly);
+                }
+            )*
+        }
+        mod cloudflare {
+            $(
+                #[test]
+                fn $scenario() {
+                    super::$scenario(e2e::Platform::Cloudflare);
+                }
+            )*
+        }
+    };
+}
+
+/// Waits up to five seconds for `condition`, for work the edge does after
+/// answering.
+pub fn eventually(what: &str, condition: impl Fn() -> bool) {
+    for _ in 0..100 {
+        if condition() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("never happened: {what}");
+}
+
+/// `/respond` under the default behavior: the origin decides (min and
+/// default TTL 0, max 604800).
+pub fn respond_target(cache_control: &str, extra: &str) -> String {
+    format!(
+        "/respond?cc={}{extra}",
+        cache_control
+            .replace('=', "%3D")
+            .replace(',', "%2C")
+            .replace(' ', "%20")
+    )
 }

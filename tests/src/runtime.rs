@@ -17,6 +17,9 @@ pub enum Platform {
     Cloudflare,
 }
 
+/// The invalidation API's token in every runtime the tests start.
+pub const PURGE_TOKEN: &str = "e2e-purge-token";
+
 /// A running edge runtime; stopped (and its files removed) when dropped.
 pub struct Edge {
     pub platform: Platform,
@@ -38,9 +41,18 @@ impl Edge {
     /// platform delivers (Fastly: the config store `edgecache`, key
     /// `config`; Cloudflare: the variable `EDGECACHE_CONFIG`).
     pub fn start_with_config(platform: Platform, origin_url: &str, config: &str) -> Edge {
+        Edge::launch(platform, origin_url, config, Some(PURGE_TOKEN))
+    }
+
+    /// Starts `platform` with no invalidation API token configured.
+    pub fn start_without_purge_token(platform: Platform, origin_url: &str) -> Edge {
+        Edge::launch(platform, origin_url, &test_config(origin_url), None)
+    }
+
+    fn launch(platform: Platform, origin_url: &str, config: &str, token: Option<&str>) -> Edge {
         match platform {
-            Platform::Fastly => fastly(origin_url, config),
-            Platform::Cloudflare => cloudflare(config),
+            Platform::Fastly => fastly(origin_url, config, token),
+            Platform::Cloudflare => cloudflare(config, token),
         }
     }
 
@@ -89,7 +101,7 @@ fn viceroy() -> PathBuf {
     }
 }
 
-fn fastly(origin_url: &str, config: &str) -> Edge {
+fn fastly(origin_url: &str, config: &str, token: Option<&str>) -> Edge {
     let wasm = std::env::var_os("EDGECACHE_FASTLY_WASM")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
@@ -108,8 +120,12 @@ fn fastly(origin_url: &str, config: &str) -> Edge {
         "manifest_version = 3\nname = \"edgecache-e2e\"\nlanguage = \"rust\"\n\n\
          [local_server.backends.demo]\nurl = \"{origin_url}\"\n\n\
          [local_server.config_stores.edgecache]\nformat = \"inline-toml\"\n\n\
-         [local_server.config_stores.edgecache.contents]\nconfig = {}\n",
-        toml_literal(config)
+         [local_server.config_stores.edgecache.contents]\nconfig = {}\n\n{}",
+        toml_literal(config),
+        token.map_or(String::new(), |token| format!(
+            "[local_server.secret_stores]\n\
+             edgecache_secrets = [{{ key = \"purge_token\", data = \"{token}\" }}]\n"
+        )),
     );
     if let Err(e) = std::fs::write(&manifest_path, manifest) {
         panic!("cannot write {}: {e}", manifest_path.display());
@@ -145,7 +161,7 @@ fn wrangler() -> PathBuf {
 /// `wrangler dev` on a free port, serving the Worker that
 /// scripts/build-cloudflare.sh built, with `config` in `EDGECACHE_CONFIG`.
 /// Each runtime gets its own state directory, so caches never mix.
-fn cloudflare(config: &str) -> Edge {
+fn cloudflare(config: &str, token: Option<&str>) -> Edge {
     let build = std::env::var_os("EDGECACHE_CLOUDFLARE_BUILD")
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace_root().join("build/worker"));
@@ -161,12 +177,20 @@ fn cloudflare(config: &str) -> Edge {
     let manifest_path = dir.join("wrangler.toml");
     let manifest = format!(
         "name = \"edgecache-e2e\"\nmain = {}\ncompatibility_date = \"2026-04-01\"\n\n\
-         [vars]\nEDGECACHE_CONFIG = {}\n",
+         [vars]\nEDGECACHE_CONFIG = {}\n\n\
+         [[durable_objects.bindings]]\nname = \"PURGE_LOG\"\nclass_name = \"PurgeLogObject\"\n\n\
+         [[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"PurgeLogObject\"]\n",
         toml_literal(&main.display().to_string()),
         toml_literal(config)
     );
     if let Err(e) = std::fs::write(&manifest_path, manifest) {
         panic!("cannot write {}: {e}", manifest_path.display());
+    }
+    // Secrets come from .dev.vars beside the configuration, as locally.
+    let secrets = dir.join(".dev.vars");
+    let vars = token.map_or(String::new(), |token| format!("PURGE_TOKEN={token}\n"));
+    if let Err(e) = std::fs::write(&secrets, vars) {
+        panic!("cannot write {}: {e}", secrets.display());
     }
     let mut command = Command::new(wrangler());
     command

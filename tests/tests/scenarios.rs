@@ -2,36 +2,7 @@
 //! front of the demo origin. Each test starts its own origin and runtime
 //! (both stop when the test ends, passing or failing).
 
-use e2e::{Edge, Origin, Platform, Request};
-
-/// An origin and an edge in front of it, with the counts cleared.
-fn setup(platform: Platform) -> (Origin, Edge) {
-    let origin = Origin::start();
-    let edge = Edge::start(platform, &origin.url());
-    origin.reset();
-    (origin, edge)
-}
-
-macro_rules! on_every_platform {
-    ($($scenario:ident),* $(,)?) => {
-        mod fastly {
-            $(
-                #[test]
-                fn $scenario() {
-                    super::$scenario(e2e::Platform::Fastly);
-                }
-            )*
-        }
-        mod cloudflare {
-            $(
-                #[test]
-                fn $scenario() {
-                    super::$scenario(e2e::Platform::Cloudflare);
-                }
-            )*
-        }
-    };
-}
+use e2e::{Edge, Origin, Platform, Request, eventually, on_every_platform, respond_target, setup};
 
 on_every_platform!(
     miss_then_hit,
@@ -161,18 +132,6 @@ fn disallowed_methods_are_answered_at_the_edge(platform: Platform) {
     assert_eq!(got.status, 403);
     assert_eq!(got.x_cache(), "Error from edgecache");
     assert_eq!(origin.count("/media/a.mp3"), 0);
-}
-
-/// `/respond` under the default behavior: the origin decides (min and
-/// default TTL 0, max 604800).
-fn respond_target(cache_control: &str, extra: &str) -> String {
-    format!(
-        "/respond?cc={}{extra}",
-        cache_control
-            .replace('=', "%3D")
-            .replace(',', "%2C")
-            .replace(' ', "%20")
-    )
 }
 
 fn origin_cache_control_decides_what_is_stored(platform: Platform) {
@@ -543,18 +502,6 @@ fn accept_encoding_in_key(platform: Platform) -> &'static str {
         Platform::Fastly => "",
         Platform::Cloudflare => " ae=br,gzip",
     }
-}
-
-/// Waits up to five seconds for `condition`, for work the edge does after
-/// answering.
-fn eventually(what: &str, condition: impl Fn() -> bool) {
-    for _ in 0..100 {
-        if condition() {
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    panic!("never happened: {what}");
 }
 
 /// Sleeps until just after the wall clock enters a new second.

@@ -17,21 +17,25 @@ use std::time::Duration;
 
 use edgecache_core::{
     CacheKey, CacheOutcome, Config, EntryMeta, HIT_FOR_PASS_TTL, Headers, Method, OriginFailure,
-    OriginResponse, PassReason, RangeAnswer, RequestPlan, ResponseDecision, Revalidation, Serving,
-    StaleReason, StoreDecision, StoredHead, VaryRule, decide_response, decide_serving,
-    is_origin_failure, revalidate, usable_on_error,
+    OriginResponse, PassReason, PurgeVerdict, RangeAnswer, RequestPlan, ResponseDecision,
+    Revalidation, Serving, StaleReason, StoreDecision, StoredHead, VaryRule, decide_response,
+    decide_serving, is_origin_failure, revalidate, usable_on_error,
 };
 use futures_util::future::LocalBoxFuture;
 use worker::{Cache, Response, ResponseBody};
 
 use crate::collapse::{self, Claim, Leader};
 use crate::origin;
+use crate::purge;
 use crate::respond;
 
 /// The header of a stored response that holds core's [`StoredHead`].
 const HEAD_HEADER: &str = "x-edgecache-head";
 /// The header of a Vary index: the request headers its variants vary on.
 const VARY_INDEX_HEADER: &str = "x-edgecache-vary";
+/// The header of a stored response that holds when it was asked of the
+/// origin (Unix milliseconds): purges after that time purge it.
+const FETCHED_HEADER: &str = "x-edgecache-fetched-ms";
 /// How long a Vary index is kept. Longer than any variant, so that a
 /// short-lived variant written last does not take the index, and every
 /// longer-lived variant with it, away; each variant is still checked
@@ -48,6 +52,8 @@ pub struct Ctx<'a> {
     /// stored object.
     pub viewer: Headers<'a>,
     pub now: u64,
+    /// The key looked up: its entries' purge keys derive from it.
+    pub key: &'a CacheKey,
     /// The URL the key's entry (or Vary index) is stored under.
     pub entry_url: String,
 }
@@ -90,13 +96,14 @@ impl<'a> Ctx<'a> {
         viewer: Headers<'a>,
         now: u64,
         viewer_origin: &str,
-        key: &CacheKey,
+        key: &'a CacheKey,
     ) -> Ctx<'a> {
         Ctx {
             config,
             plan,
             viewer,
             now,
+            key,
             entry_url: format!("{viewer_origin}{ENTRY_PATH}{}", key.hash_hex()),
         }
     }
@@ -215,12 +222,12 @@ async fn lookup(ctx: &Ctx<'_>) -> Lookup {
         }
     };
     let Ok(Some(names)) = found.headers().get(VARY_INDEX_HEADER) else {
-        return read(found, ctx.entry_url.clone());
+        return read(ctx, found, ctx.entry_url.clone());
     };
     let rule = VaryRule::for_request(names.split(',').map(str::trim), ctx.plan);
     let url = variant_url(&ctx.entry_url, &rule);
     match cache.get(url.as_str(), false).await {
-        Ok(Some(found)) => read(found, url),
+        Ok(Some(found)) => read(ctx, found, url),
         Ok(None) => Lookup::Miss(url),
         Err(e) => {
             worker::console_warn!("edgecache: cache lookup failed, going to the origin: {e}");
@@ -230,21 +237,26 @@ async fn lookup(ctx: &Ctx<'_>) -> Lookup {
 }
 
 /// An entry with an unreadable head is a miss: the next store replaces it.
-fn read(response: Response, url: String) -> Lookup {
-    let head = response
-        .headers()
-        .get(HEAD_HEADER)
-        .ok()
-        .flatten()
-        .and_then(|value| StoredHead::from_header_value(&value).ok());
-    match head {
-        Some(head) => Lookup::Found(Box::new(Stored {
-            response,
-            head,
-            url,
-        })),
-        None => Lookup::Miss(url),
+/// So is a purged one; a soft-purged one is stale since its purge.
+fn read(ctx: &Ctx<'_>, response: Response, url: String) -> Lookup {
+    let header = |name: &str| response.headers().get(name).ok().flatten();
+    let Some(mut head) = header(HEAD_HEADER).and_then(|v| StoredHead::from_header_value(&v).ok())
+    else {
+        return Lookup::Miss(url);
+    };
+    let fetched_ms = header(FETCHED_HEADER)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(head.meta.stored_at.saturating_mul(1000));
+    match purge::verdict(ctx.plan, ctx.key, &head.meta.tags, fetched_ms) {
+        PurgeVerdict::Hard => return Lookup::Miss(url),
+        PurgeVerdict::Soft { at_ms } => head.meta = head.meta.soft_purged(at_ms / 1000),
+        PurgeVerdict::Kept => {}
     }
+    Lookup::Found(Box::new(Stored {
+        response,
+        head,
+        url,
+    }))
 }
 
 fn variant_url(entry_url: &str, rule: &VaryRule) -> String {
@@ -286,7 +298,7 @@ async fn fetch(ctx: &Ctx<'_>, write: Write) -> Served {
     let headers = Headers::new(&pairs);
     let (leader, stale) = match (status, leader, stale) {
         (304, Some(leader), Some(stored)) => {
-            return revalidated(ctx, leader, stored, &headers, origin_ms).await;
+            return revalidated(ctx, (leader, started), stored, &headers, origin_ms).await;
         }
         (_, leader, stale) => (leader, stale),
     };
@@ -303,7 +315,8 @@ async fn fetch(ctx: &Ctx<'_>, write: Write) -> Served {
     let (_, body) = response.into_parts();
     match (decision, leader) {
         (ResponseDecision::Store(decision), Some(leader)) => {
-            store(ctx, leader, &decision, status, &headers, body, origin_ms).await
+            let fill = Fill::new((leader, started), &decision, status, &headers, ctx.now);
+            store(ctx, fill, status, body, origin_ms).await
         }
         (decision, leader) => {
             let reason = match decision {
@@ -329,18 +342,12 @@ async fn fetch(ctx: &Ctx<'_>, write: Write) -> Served {
 /// Stores an origin response and streams it back to the viewer.
 async fn store(
     ctx: &Ctx<'_>,
-    leader: Leader,
-    decision: &StoreDecision,
+    fill: Fill<'_>,
     status: u16,
-    headers: &Headers<'_>,
     body: ResponseBody,
     origin_ms: Option<u64>,
 ) -> Served {
-    let head = StoredHead::new(
-        EntryMeta::new(decision, status, ctx.now),
-        headers,
-        decision.strip_set_cookie,
-    );
+    let decision = fill.decision;
     let ttl = i64::try_from(decision.fresh_for()).unwrap_or(i64::MAX);
     let miss = |stored| CacheOutcome::Miss {
         status,
@@ -352,11 +359,6 @@ async fn store(
         miss(Ok((ttl, decision.source))),
         miss(Err(PassReason::CacheUnavailable)),
     );
-    let fill = Fill {
-        leader,
-        decision,
-        head,
-    };
     serve_and_keep(ctx, fill, body, outcomes, origin_ms).await
 }
 
@@ -365,6 +367,31 @@ struct Fill<'d> {
     leader: Leader,
     decision: &'d StoreDecision,
     head: StoredHead,
+    /// When the origin was asked (Unix milliseconds).
+    fetched_ms: f64,
+}
+
+impl<'d> Fill<'d> {
+    /// The fill of an origin response asked for at `fetched_ms`.
+    fn new(
+        (leader, fetched_ms): (Leader, f64),
+        decision: &'d StoreDecision,
+        status: u16,
+        headers: &Headers<'_>,
+        now: u64,
+    ) -> Fill<'d> {
+        let head = StoredHead::new(
+            EntryMeta::new(decision, status, now),
+            headers,
+            decision.strip_set_cookie,
+        );
+        Fill {
+            leader,
+            decision,
+            head,
+            fetched_ms,
+        }
+    }
 }
 
 /// Serves `body` under the fill's head, and stores a copy once the
@@ -382,6 +409,7 @@ async fn serve_and_keep(
         leader,
         decision,
         head,
+        fetched_ms,
     } = fill;
     let (body, copy) = match tee(body) {
         Ok(pair) => pair,
@@ -395,14 +423,13 @@ async fn serve_and_keep(
             return from_cache(ctx, stored, unstored, origin_ms).await;
         }
     };
-    let after = put(
-        ctx,
-        &decision.vary,
-        head.clone(),
-        decision.keep_for(),
-        copy,
-        leader,
-    );
+    let entry = Entry {
+        head: head.clone(),
+        keep_for: decision.keep_for(),
+        // Milliseconds since 1970, far below 2^53.
+        fetched_ms: fetched_ms as u64,
+    };
+    let after = put(ctx, &decision.vary, entry, copy, leader);
     let stored = Stored {
         response: Response::builder().body(body),
         head,
@@ -430,13 +457,19 @@ fn tee(body: ResponseBody) -> Result<(ResponseBody, ResponseBody), (ResponseBody
     }
 }
 
+/// What is stored beside an entry's body.
+struct Entry {
+    head: StoredHead,
+    keep_for: u64,
+    fetched_ms: u64,
+}
+
 /// Writes an entry (and, when it varies, the key's Vary index) once the
 /// viewer is answered, then lets waiting requests read it.
 fn put(
     ctx: &Ctx<'_>,
     vary: &VaryRule,
-    head: StoredHead,
-    keep_for: u64,
+    entry: Entry,
     body: ResponseBody,
     leader: Leader,
 ) -> LocalBoxFuture<'static, ()> {
@@ -448,8 +481,13 @@ fn put(
     };
     Box::pin(async move {
         let cache = Cache::default();
-        let entry = stored_response(keep_for, &[(HEAD_HEADER, &head.to_header_value())], body);
-        if let Err(e) = cache.put(entry_url.as_str(), entry).await {
+        let headers = [
+            (HEAD_HEADER, entry.head.to_header_value()),
+            (FETCHED_HEADER, entry.fetched_ms.to_string()),
+        ];
+        let headers = headers.each_ref().map(|(n, v)| (*n, v.as_str()));
+        let stored = stored_response(entry.keep_for, &headers, body);
+        if let Err(e) = cache.put(entry_url.as_str(), stored).await {
             worker::console_error!("edgecache: cache write failed: {e}");
         }
         if let Some((index_url, names)) = index {
@@ -496,7 +534,7 @@ async fn mark_hit_for_pass(ctx: &Ctx<'_>, leader: Leader) {
 /// headers and served.
 async fn revalidated(
     ctx: &Ctx<'_>,
-    leader: Leader,
+    (leader, fetched_ms): (Leader, f64),
     stored: Box<Stored>,
     not_modified: &Headers<'_>,
     origin_ms: Option<u64>,
@@ -520,6 +558,7 @@ async fn revalidated(
         leader,
         decision: &decision,
         head,
+        fetched_ms,
     };
     let body = stored.response.into_parts().1;
     let outcomes = (outcome.clone(), outcome);

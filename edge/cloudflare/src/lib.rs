@@ -9,6 +9,7 @@ mod cache;
 mod collapse;
 mod config;
 mod origin;
+mod purge;
 mod respond;
 
 use std::rc::Rc;
@@ -37,6 +38,9 @@ async fn handle(request: Request, env: &Env, ctx: &Context) -> Response {
             return respond::plain(500, "edgecache: no usable configuration");
         }
     };
+    if edgecache_core::is_purge_request(&config, split_url(&request.inner().url()).1) {
+        return purge::handle(&config, request, env).await;
+    }
     let parts = Rc::new(ViewerParts::of(&request));
     let pairs = parts.pairs();
     let viewer = parts.viewer(&pairs);
@@ -61,6 +65,9 @@ async fn handle(request: Request, env: &Env, ctx: &Context) -> Response {
     };
     let (served, key) = match &plan.disposition {
         Disposition::Lookup(key) => {
+            if let Some(sync) = purge::prepare(env).await {
+                ctx.wait_until(sync);
+            }
             let viewer = Headers::new(&pairs);
             let cache_ctx = cache::Ctx::new(&config, &plan, viewer, now, &parts.origin, key);
             (cache::serve(&cache_ctx).await, Some(key))

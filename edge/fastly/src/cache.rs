@@ -15,6 +15,7 @@ use fastly::http::HeaderName;
 use fastly::{Body, Response};
 
 use crate::origin;
+use crate::purge;
 use crate::respond;
 use edgecache_core::OriginFailure as Failure;
 
@@ -26,6 +27,8 @@ pub struct Ctx<'a> {
     /// stored object.
     pub viewer: Headers<'a>,
     pub now: u64,
+    /// The key looked up: its entries carry purge keys derived from it.
+    pub key: &'a CacheKey,
 }
 
 /// A response, what happened, and work left for after it is sent.
@@ -65,7 +68,8 @@ pub fn millis(started: Instant) -> u64 {
 
 /// Serves a cacheable request: from the cache when core allows, else from
 /// the origin, storing what core says to store.
-pub fn serve(ctx: &Ctx<'_>, key: &CacheKey) -> Served {
+pub fn serve(ctx: &Ctx<'_>) -> Served {
+    let key = ctx.key;
     // The headers the origin would receive select among stored variants
     // (Vary), with the values core normalized.
     let mut lookup = Transaction::lookup(key.hash_hex().into());
@@ -83,9 +87,13 @@ pub fn serve(ctx: &Ctx<'_>, key: &CacheKey) -> Served {
         let head = StoredHead::from_bytes(&found.user_metadata()).ok()?;
         Some(Stored { found, head })
     });
-    let Some(stored) = stored else {
+    let Some(mut stored) = stored else {
         return fetch(ctx, owned(transaction, None));
     };
+    // The cache says stale where core's clock says fresh: a soft purge.
+    if stored.found.is_stale() && stored.head.meta.remaining_ttl(ctx.now) > 0 {
+        stored.head.meta = stored.head.meta.soft_purged(ctx.now);
+    }
     let remaining_ttl = stored.head.meta.remaining_ttl(ctx.now);
     match decide_serving(&stored.head.meta, ctx.plan, ctx.now) {
         Serving::Fresh { age } => {
@@ -342,10 +350,11 @@ fn insert(
         decision.strip_set_cookie,
     );
     let vary = vary_names(decision);
+    let surrogate_keys = purge::surrogate_keys(ctx.plan, ctx.key, &decision.tags);
     let mut builder = transaction
         .insert(Duration::from_secs(decision.fresh_for()))
         .stale_while_revalidate(Duration::from_secs(decision.stale_retention()))
-        .surrogate_keys(decision.tags.iter().map(String::as_str))
+        .surrogate_keys(surrogate_keys.iter().map(String::as_str))
         .user_metadata(head.to_bytes().into());
     if let Some(length) = headers
         .get_str("content-length")
@@ -407,10 +416,11 @@ fn revalidated(
             }
         };
     let vary = vary_names(&decision);
+    let surrogate_keys = purge::surrogate_keys(ctx.plan, ctx.key, &decision.tags);
     let mut update = transaction
         .update(Duration::from_secs(decision.fresh_for()))
         .stale_while_revalidate(Duration::from_secs(decision.stale_retention()))
-        .surrogate_keys(decision.tags.iter().map(String::as_str))
+        .surrogate_keys(surrogate_keys.iter().map(String::as_str))
         .user_metadata(head.to_bytes().into());
     if !vary.is_empty() {
         update = update.vary_by(vary.iter());

@@ -7,6 +7,7 @@
 mod cache;
 mod config;
 mod origin;
+mod purge;
 mod respond;
 
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -35,6 +36,10 @@ fn main() {
             return;
         }
     };
+    if edgecache_core::is_purge_request(&config, &target_of(&request)) {
+        purge::handle(&config, &mut request).send_to_client();
+        return;
+    }
     let has_body = carries_body(&request);
     let body = request.take_body();
     let parts = ViewerParts::of(&request);
@@ -60,16 +65,34 @@ fn main() {
         }
         RequestDecision::Forward(plan) => plan,
     };
-    let ctx = cache::Ctx {
-        config: &config,
-        plan: &plan,
-        viewer: edgecache_core::Headers::new(&parts.headers),
-        now,
+    let served = match &plan.disposition {
+        Disposition::Lookup(key) => {
+            let ctx = cache::Ctx {
+                config: &config,
+                plan: &plan,
+                viewer: edgecache_core::Headers::new(&parts.headers),
+                now,
+                key,
+            };
+            let after = deliver(cache::serve(&ctx), method, &plan, Some(key));
+            if let After::Refresh(transaction, head) = after {
+                cache::refresh(&ctx, transaction, head);
+            }
+            return;
+        }
+        Disposition::Pass(reason) => pass(&plan, *reason, body),
     };
-    let (served, key) = match &plan.disposition {
-        Disposition::Lookup(key) => (cache::serve(&ctx, key), Some(key)),
-        Disposition::Pass(reason) => (pass(&plan, *reason, body), None),
-    };
+    deliver(served, method, &plan, None);
+}
+
+/// Sends the response (a HEAD without its body), decorated and logged;
+/// what is left to do after it is returned.
+fn deliver(
+    served: Served,
+    method: &str,
+    plan: &edgecache_core::RequestPlan<'_, '_>,
+    key: Option<&edgecache_core::CacheKey>,
+) -> After {
     let Served {
         mut response,
         outcome,
@@ -92,8 +115,14 @@ fn main() {
         origin_ms,
     );
     response.send_to_client();
-    if let After::Refresh(transaction, head) = after {
-        cache::refresh(&ctx, transaction, head);
+    after
+}
+
+/// The request target as received: path and query.
+fn target_of(request: &Request) -> String {
+    match request.get_query_str() {
+        Some(query) => format!("{}?{query}", request.get_path()),
+        None => request.get_path().to_string(),
     }
 }
 
@@ -118,10 +147,7 @@ impl<'a> ViewerParts<'a> {
     fn of(request: &'a Request) -> Self {
         ViewerParts {
             method: request.get_method_str().to_string(),
-            target: match request.get_query_str() {
-                Some(query) => format!("{}?{query}", request.get_path()),
-                None => request.get_path().to_string(),
-            },
+            target: target_of(request),
             headers: request
                 .get_headers()
                 .map(|(name, value)| (name.as_str(), value.as_bytes()))

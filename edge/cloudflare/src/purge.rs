@@ -1,0 +1,292 @@
+//! The invalidation API on Cloudflare Workers.
+//!
+//! The Cache API finds an entry only by its URL and deletes in one data
+//! center. So purges are not deletes: they are marks in core's
+//! [`PurgeLog`], kept by one Durable Object (`PurgeLogObject`, binding
+//! `PURGE_LOG`), strongly consistent and reachable from every data
+//! center. Each isolate mirrors the log and asks it about every entry it
+//! finds: an entry fetched from the origin before a purge of one of its
+//! purge keys is a miss (hard) or stale (soft). Entries are then replaced
+//! in place by the next fill.
+//!
+//! Propagation: the isolate that takes the purge sees it at once; every
+//! other isolate catches up within [`SYNC_EVERY_MS`] of its next request
+//! (one small request to the object, in the background). An isolate that
+//! has never read the log reads it before its first lookup.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use edgecache_core::{
+    CacheKey, Config, MAX_PURGE_BODY, PurgeChange, PurgeDelta, PurgeLog, PurgeMark, PurgeResponse,
+    PurgeVerdict, RequestPlan, entry_purge_keys, plan_purge, purge_gate,
+};
+use futures_util::future::LocalBoxFuture;
+use serde::{Deserialize, Serialize};
+use worker::durable::{ListOptions, State};
+use worker::{DurableObject, Env, Method, Request, RequestInit, Response, durable_object};
+
+use crate::cache::now_ms;
+use crate::respond;
+
+/// The Durable Object binding of the purge log.
+pub const BINDING: &str = "PURGE_LOG";
+/// The one object that keeps the log.
+const OBJECT_NAME: &str = "edgecache-purge-log";
+/// The secret that holds the bearer token.
+pub const TOKEN_SECRET: &str = "PURGE_TOKEN";
+/// How stale an isolate's mirror may be before it asks the object again.
+pub const SYNC_EVERY_MS: f64 = 1000.0;
+/// The object's storage: one entry per purge key.
+const MARK_PREFIX: &str = "m:";
+/// The Durable Object storage API takes at most 128 keys per call.
+const STORAGE_BATCH: usize = 128;
+
+const PROPAGATION: &str = "in effect in this isolate when answered; every other isolate, in every data center, within about 1 s of its next request";
+
+/// An isolate's copy of the log.
+#[derive(Default)]
+struct Mirror {
+    log: PurgeLog,
+    /// When it was last brought up to date; `None`: never.
+    synced_ms: Option<f64>,
+    syncing: bool,
+}
+
+thread_local! {
+    static MIRROR: RefCell<Mirror> = RefCell::new(Mirror::default());
+}
+
+/// Brings the mirror up to date before a lookup: at once when it never
+/// was (the first request of an isolate waits), else in the background
+/// once it is [`SYNC_EVERY_MS`] old; the future returned is for
+/// `ctx.wait_until`.
+pub async fn prepare(env: &Env) -> Option<LocalBoxFuture<'static, ()>> {
+    let (synced, syncing) = MIRROR.with_borrow(|m| (m.synced_ms, m.syncing));
+    match synced {
+        None => {
+            sync(env).await;
+            None
+        }
+        Some(at) if !syncing && now_ms() - at >= SYNC_EVERY_MS => {
+            MIRROR.with_borrow_mut(|m| m.syncing = true);
+            let env = env.clone();
+            Some(Box::pin(async move { sync(&env).await }))
+        }
+        Some(_) => None,
+    }
+}
+
+/// Asks the object for the marks changed since the mirror's last.
+async fn sync(env: &Env) {
+    let since = MIRROR.with_borrow(|m| m.log.seq());
+    let delta = call(env, Method::Get, &format!("/since/{since}"), None).await;
+    MIRROR.with_borrow_mut(|m| {
+        match delta {
+            Ok(delta) => m.log.apply(delta),
+            // Fail open: serve what is stored, try again later.
+            Err(e) => worker::console_warn!("edgecache: purge log unreachable: {e}"),
+        }
+        m.synced_ms = Some(now_ms());
+        m.syncing = false;
+    });
+}
+
+/// What the mirror says of an entry stored for `plan` under `key`, with
+/// the origin's `tags`, fetched at `fetched_ms`.
+pub fn verdict(
+    plan: &RequestPlan<'_, '_>,
+    key: &CacheKey,
+    tags: &[String],
+    fetched_ms: u64,
+) -> PurgeVerdict {
+    if MIRROR.with_borrow(|m| m.log.is_empty()) {
+        return PurgeVerdict::Kept;
+    }
+    let keys = entry_purge_keys(plan, key);
+    let all = keys.iter().chain(tags).map(String::as_str);
+    MIRROR.with_borrow(|m| m.log.verdict(all, fetched_ms))
+}
+
+/// Answers a request to the invalidation API.
+pub async fn handle(config: &Config, mut request: Request, env: &Env) -> Response {
+    let answer = answer(config, &mut request, env).await;
+    worker::console_log!("{}", answer.log);
+    let pairs = answer.headers.iter().map(|(n, v)| (*n, v.as_bytes()));
+    let headers = respond::to_headers(pairs);
+    respond::build(
+        answer.status,
+        headers,
+        worker::ResponseBody::Body(answer.body.into_bytes()),
+    )
+}
+
+async fn answer(config: &Config, request: &mut Request, env: &Env) -> PurgeResponse {
+    let token = env.secret(TOKEN_SECRET).ok().map(|t| t.to_string());
+    let header = |name: &str| request.headers().get(name).ok().flatten();
+    let authorization = header("authorization");
+    let declared = header("content-length").and_then(|l| l.trim().parse().ok());
+    let method = request.inner().method();
+    let gate = purge_gate(
+        &method,
+        authorization.as_deref().map(str::as_bytes),
+        token.as_deref().map(str::as_bytes),
+        declared,
+    );
+    if let Err(refused) = gate {
+        return refused;
+    }
+    let mut body = request.bytes().await.unwrap_or_default();
+    body.truncate(MAX_PURGE_BODY + 1);
+    // Milliseconds since 1970, far below 2^53.
+    let plan = match plan_purge(config, &body, now_ms() as u64) {
+        Ok(plan) => plan,
+        Err(refused) => return refused,
+    };
+    let keys = plan.keys();
+    let record = Record {
+        keys: keys.clone(),
+        soft: plan.soft,
+    };
+    let since = MIRROR.with_borrow(|m| m.log.seq());
+    let path = format!("/record/{since}");
+    match call(env, Method::Post, &path, Some(&record)).await {
+        Ok(delta) => {
+            MIRROR.with_borrow_mut(|m| m.log.apply(delta));
+            plan.accepted(PROPAGATION)
+        }
+        Err(e) => plan.failed(&keys, &e.to_string()),
+    }
+}
+
+/// A purge for the object to record.
+#[derive(Serialize, Deserialize)]
+struct Record {
+    keys: Vec<String>,
+    soft: bool,
+}
+
+/// One request to the log's object.
+async fn call(
+    env: &Env,
+    method: Method,
+    path: &str,
+    record: Option<&Record>,
+) -> worker::Result<PurgeDelta> {
+    let stub = env.durable_object(BINDING)?.get_by_name(OBJECT_NAME)?;
+    let mut init = RequestInit::new();
+    init.with_method(method);
+    if let Some(record) = record {
+        let body = serde_json::to_string(record).map_err(|e| worker::Error::from(e.to_string()))?;
+        init.with_body(Some(body.into()));
+    }
+    let request = Request::new_with_init(&format!("https://purge-log{path}"), &init)?;
+    let mut response = stub.fetch_with_request(request).await?;
+    if response.status_code() != 200 {
+        let text = response.text().await.unwrap_or_default();
+        return Err(worker::Error::from(format!(
+            "purge log answered {}: {text}",
+            response.status_code()
+        )));
+    }
+    let text = response.text().await?;
+    serde_json::from_str(&text).map_err(|e| worker::Error::from(e.to_string()))
+}
+
+/// The Durable Object that keeps the purge log: `GET /since/<seq>` gives
+/// the marks changed since `seq`; `POST /record/<seq>` records a purge
+/// (stamped with the object's clock) and gives the same.
+#[durable_object(fetch)]
+pub struct PurgeLogObject {
+    state: State,
+    log: RefCell<Option<PurgeLog>>,
+}
+
+impl DurableObject for PurgeLogObject {
+    fn new(state: State, _env: Env) -> Self {
+        PurgeLogObject {
+            state,
+            log: RefCell::new(None),
+        }
+    }
+
+    async fn fetch(&self, mut request: Request) -> worker::Result<Response> {
+        self.load().await?;
+        let path = request.path();
+        let (action, since) = path.rsplit_once('/').unwrap_or(("", ""));
+        let Ok(since) = since.parse::<u64>() else {
+            return Response::error("no such purge log call", 404);
+        };
+        if action == "/record" {
+            let record: Record = serde_json::from_str(&request.text().await?)
+                .map_err(|e| worker::Error::from(e.to_string()))?;
+            // Milliseconds since 1970, far below 2^53.
+            let at_ms = now_ms() as u64;
+            let change = self.with_log(|log| log.record(&record.keys, record.soft, at_ms));
+            self.persist(change).await?;
+        }
+        let delta = self.with_log(|log| log.since(since));
+        let body = serde_json::to_string(&delta).map_err(|e| worker::Error::from(e.to_string()))?;
+        Response::ok(body)
+    }
+}
+
+impl PurgeLogObject {
+    fn with_log<T>(&self, f: impl FnOnce(&mut PurgeLog) -> T) -> T {
+        let mut log = self.log.borrow_mut();
+        f(log.get_or_insert_with(PurgeLog::default))
+    }
+
+    /// Reads the marks from storage once per object lifetime.
+    async fn load(&self) -> worker::Result<()> {
+        if self.log.borrow().is_some() {
+            return Ok(());
+        }
+        let stored = self
+            .state
+            .storage()
+            .list_with_options(ListOptions::new().prefix(MARK_PREFIX))
+            .await?;
+        let mut marks = Vec::new();
+        for entry in stored.entries() {
+            let Ok(pair) = entry else { continue };
+            let pair = worker::js_sys::Array::from(&pair);
+            let (Some(key), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string())
+            else {
+                continue;
+            };
+            if let (Some(key), Ok(mark)) = (
+                key.strip_prefix(MARK_PREFIX),
+                serde_json::from_str::<PurgeMark>(&value),
+            ) {
+                marks.push((key.to_string(), mark));
+            }
+        }
+        let log = PurgeLog::from_marks(marks);
+        self.log.borrow_mut().get_or_insert(log);
+        Ok(())
+    }
+
+    /// Writes what a purge changed, in batches the storage API takes.
+    async fn persist(&self, change: PurgeChange) -> worker::Result<()> {
+        let storage = self.state.storage();
+        for batch in change.changed.chunks(STORAGE_BATCH) {
+            let values: HashMap<String, String> = batch
+                .iter()
+                .map(|(key, mark)| {
+                    let value = serde_json::to_string(mark).unwrap_or_default();
+                    (format!("{MARK_PREFIX}{key}"), value)
+                })
+                .collect();
+            storage.put_multiple(values).await?;
+        }
+        for batch in change.removed.chunks(STORAGE_BATCH) {
+            let keys: Vec<String> = batch
+                .iter()
+                .map(|key| format!("{MARK_PREFIX}{key}"))
+                .collect();
+            storage.delete_multiple(keys).await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,302 @@
+//! The invalidation API end to end, on every platform: after a HIT, a
+//! purge makes exactly what it names a MISS; refused calls purge nothing.
+
+use e2e::{
+    Edge, Got, Origin, PURGE_TOKEN, Platform, Request, eventually, on_every_platform,
+    respond_target, setup,
+};
+
+on_every_platform!(
+    a_path_purges_every_variant_of_that_path_only,
+    a_path_purges_every_header_variant,
+    a_path_with_a_query_purges_that_key_only,
+    a_prefix_purges_everything_under_it,
+    tags_purge_what_the_origin_tagged_in_either_header,
+    all_purges_everything,
+    a_soft_purge_serves_stale_while_refreshing,
+    refused_calls_purge_nothing,
+    the_api_is_disabled_without_a_token,
+);
+
+/// Sends a purge call with the test token.
+fn purge(edge: &Edge, body: &str) -> Got {
+    Request::post(&edge.url("/.edgecache/purge"))
+        .header("authorization", &format!("Bearer {PURGE_TOKEN}"))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+}
+
+/// Fetches each target until it is a HIT (the cache writes after the
+/// response on some platforms).
+fn warm(edge: &Edge, targets: &[&str]) {
+    for target in targets {
+        Request::get(&edge.url(target)).send();
+        eventually(&format!("{target} is a HIT"), || is_hit(edge, target));
+    }
+}
+
+fn is_hit(edge: &Edge, target: &str) -> bool {
+    x_cache(edge, target) == "Hit"
+}
+
+/// The first word of `X-Cache` for a GET of `target`.
+fn x_cache(edge: &Edge, target: &str) -> String {
+    let got = Request::get(&edge.url(target)).send();
+    got.x_cache()
+        .split(' ')
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Purges with `body`, checks the answer, then expects each target's
+/// X-Cache.
+fn purge_and_expect(edge: &Edge, body: &str, expected: &[(&str, &str)]) -> serde_json::Value {
+    let answer = purge(edge, body);
+    assert_eq!(
+        answer.status,
+        202,
+        "{}",
+        String::from_utf8_lossy(&answer.body)
+    );
+    assert_eq!(answer.header("cache-control"), Some("no-store"));
+    for (target, want) in expected {
+        assert_eq!(x_cache(edge, target), *want, "{target} after {body}");
+    }
+    answer.json()
+}
+
+fn a_path_purges_every_variant_of_that_path_only(platform: Platform) {
+    let (origin, edge) = setup(platform);
+    let variants = [
+        "/products/2?color=red",
+        "/products/2?color=blue",
+        "/products/2",
+    ];
+    warm(&edge, &variants);
+    warm(&edge, &["/products/4", "/products/22"]);
+    let summary = purge_and_expect(
+        &edge,
+        r#"{"paths": ["/products/2", "/respond"]}"#,
+        &[
+            (variants[0], "Miss"),
+            (variants[1], "Miss"),
+            (variants[2], "Miss"),
+            ("/products/4", "Hit"),
+            ("/products/22", "Hit"),
+        ],
+    );
+    assert_eq!(summary["counts"]["paths"], 2);
+    assert_eq!(summary["paths"][0]["path"], "/products/2");
+    assert_eq!(summary["id"].as_str().map(str::len), Some(16));
+    assert_eq!(origin.count("/.edgecache/purge"), 0);
+    assert_purge_logged(&edge, summary["id"].as_str().unwrap_or_default());
+}
+
+fn a_path_purges_every_header_variant(platform: Platform) {
+    let origin = Origin::start();
+    let mut config: serde_json::Value =
+        serde_json::from_str(&e2e::test_config(&origin.url())).expect("test config");
+    config["origin_request_policies"]["all-query-strings"]["headers"] =
+        serde_json::json!({"behavior": "whitelist", "names": ["Accept-Language"]});
+    let edge = Edge::start_with_config(platform, &origin.url(), &config.to_string());
+    // One key, one stored variant per forwarded Accept-Language.
+    let target = respond_target("max-age=300", "&vary=Accept-Language");
+    let get = |language: &str| {
+        let got = Request::get(&edge.url(&target))
+            .header("accept-language", language)
+            .send();
+        got.x_cache()
+            .split(' ')
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    for language in ["en", "fr"] {
+        get(language);
+        eventually("the variant is a HIT", || get(language) == "Hit");
+    }
+    purge_and_expect(&edge, r#"{"paths": ["/respond"]}"#, &[]);
+    assert_eq!(get("en"), "Miss");
+    assert_eq!(get("fr"), "Miss");
+    assert_eq!(origin.count("/respond"), 4);
+}
+
+fn a_path_with_a_query_purges_that_key_only(platform: Platform) {
+    let (_origin, edge) = setup(platform);
+    let flu = "/search/pcp?Keyword=flu&Zipcode=10001";
+    let cold = "/search/pcp?Keyword=cold&Zipcode=10001";
+    warm(&edge, &[flu, cold]);
+    // Normalized as core normalizes: sorted, whitelisted parameters only.
+    purge_and_expect(
+        &edge,
+        r#"{"paths": ["/search/pcp?Zipcode=10001&utm_source=mail&Keyword=flu"]}"#,
+        &[(flu, "Miss"), (cold, "Hit")],
+    );
+}
+
+fn a_prefix_purges_everything_under_it(platform: Platform) {
+    let (_origin, edge) = setup(platform);
+    let media = ["/media/a/song.mp3", "/media/b/clip.mp4", "/media/c.jpg"];
+    warm(&edge, &media);
+    warm(&edge, &["/products/2"]);
+    purge_and_expect(
+        &edge,
+        r#"{"paths": ["/media/a/*"]}"#,
+        &[(media[0], "Miss"), (media[1], "Hit"), (media[2], "Hit")],
+    );
+    let summary = purge_and_expect(
+        &edge,
+        r#"{"paths": ["/media/*"]}"#,
+        &[
+            (media[1], "Miss"),
+            (media[2], "Miss"),
+            ("/products/2", "Hit"),
+        ],
+    );
+    assert_eq!(summary["paths"][0]["widened_to"], serde_json::Value::Null);
+}
+
+fn tags_purge_what_the_origin_tagged_in_either_header(platform: Platform) {
+    let (_origin, edge) = setup(platform);
+    let fastly_style = respond_target("max-age=300", "&surrogate-key=red%20blue&body=a");
+    let cloudflare_style = respond_target("max-age=300", "&cache-tag=green,blue&body=b");
+    let untagged = respond_target("max-age=300", "&body=c");
+    warm(&edge, &[&fastly_style, &cloudflare_style, &untagged]);
+    // The tags are for the CDN only.
+    let got = Request::get(&edge.url(&fastly_style)).send();
+    assert_eq!(got.header("surrogate-key"), None);
+    purge_and_expect(
+        &edge,
+        r#"{"tags": ["red"]}"#,
+        &[(&fastly_style, "Miss"), (&cloudflare_style, "Hit")],
+    );
+    purge_and_expect(
+        &edge,
+        r#"{"tags": ["green"]}"#,
+        &[(&cloudflare_style, "Miss"), (&fastly_style, "Hit")],
+    );
+    purge_and_expect(
+        &edge,
+        r#"{"tags": ["blue"]}"#,
+        &[
+            (&fastly_style, "Miss"),
+            (&cloudflare_style, "Miss"),
+            (&untagged, "Hit"),
+        ],
+    );
+}
+
+fn all_purges_everything(platform: Platform) {
+    let (_origin, edge) = setup(platform);
+    let targets = ["/products/2", "/media/c.jpg", "/search/pcp?Keyword=flu"];
+    warm(&edge, &targets);
+    purge_and_expect(
+        &edge,
+        r#"{"all": true}"#,
+        &[
+            (targets[0], "Miss"),
+            (targets[1], "Miss"),
+            (targets[2], "Miss"),
+        ],
+    );
+    // Refilled, they are hits again.
+    for target in targets {
+        assert!(is_hit(&edge, target), "{target}");
+    }
+}
+
+fn a_soft_purge_serves_stale_while_refreshing(platform: Platform) {
+    let (origin, edge) = setup(platform);
+    let target = "/media/soft.jpg";
+    warm(&edge, &[target]);
+    assert_eq!(origin.count(target), 1);
+    let answer = purge(&edge, r#"{"paths": ["/media/soft.jpg"], "soft": true}"#);
+    assert_eq!(answer.status, 202);
+    assert_eq!(answer.json()["soft"], true);
+    // Served at once from the stale copy, refreshed in the background
+    // (the media policy has stale-while-revalidate).
+    let stale = Request::get(&edge.url(target)).send();
+    assert_eq!(stale.status, 200);
+    assert!(
+        stale.cache_status().contains("stale-while-revalidate"),
+        "{}",
+        stale.cache_status()
+    );
+    eventually("the refresh reached the origin", || {
+        origin.count(target) == 2
+    });
+    eventually("the refreshed copy is fresh", || {
+        Request::get(&edge.url(target))
+            .send()
+            .cache_status()
+            .starts_with("edgecache; hit; ttl=")
+    });
+    assert_eq!(origin.count(target), 2);
+}
+
+fn refused_calls_purge_nothing(platform: Platform) {
+    let (origin, edge) = setup(platform);
+    warm(&edge, &["/products/2"]);
+    let url = edge.url("/.edgecache/purge");
+    let body = r#"{"all": true}"#;
+    let unauthenticated = Request::post(&url).body(body).send();
+    assert_eq!(unauthenticated.status, 401);
+    assert!(unauthenticated.header("www-authenticate").is_some());
+    let wrong = Request::post(&url)
+        .header("authorization", "Bearer not-the-token")
+        .body(body)
+        .send();
+    assert_eq!(wrong.status, 401);
+    let malformed = purge(&edge, r#"{"paths": ["products/2", "/a*b"], "colour": 1}"#);
+    assert_eq!(malformed.status, 400);
+    assert!(
+        malformed.json()["problems"][0]
+            .as_str()
+            .is_some_and(|p| p.contains("colour")),
+        "{}",
+        String::from_utf8_lossy(&malformed.body)
+    );
+    let bad_paths = purge(&edge, r#"{"paths": ["products/2", "/a*b"]}"#);
+    assert_eq!(bad_paths.status, 400);
+    assert_eq!(
+        bad_paths.json()["problems"].as_array().map(Vec::len),
+        Some(2)
+    );
+    let oversized = format!(r#"{{"tags": ["{}"]}}"#, "x".repeat(70_000));
+    assert_eq!(purge(&edge, &oversized).status, 413);
+    let too_many: Vec<String> = (0..300).map(|i| format!("\"/p/{i}\"")).collect();
+    let too_many = format!(r#"{{"paths": [{}]}}"#, too_many.join(","));
+    let answer = purge(&edge, &too_many);
+    assert_eq!(answer.status, 400);
+    assert!(String::from_utf8_lossy(&answer.body).contains("at most 256"));
+    let get = Request::get(&url)
+        .header("authorization", &format!("Bearer {PURGE_TOKEN}"))
+        .send();
+    assert_eq!(get.status, 405);
+    assert!(is_hit(&edge, "/products/2"));
+    assert_eq!(origin.count("/.edgecache/purge"), 0);
+}
+
+fn the_api_is_disabled_without_a_token(platform: Platform) {
+    let origin = Origin::start();
+    let edge = Edge::start_without_purge_token(platform, &origin.url());
+    warm(&edge, &["/products/2"]);
+    let answer = Request::post(&edge.url("/.edgecache/purge"))
+        .header("authorization", "Bearer ")
+        .body(r#"{"all": true}"#)
+        .send();
+    assert_eq!(answer.status, 404);
+    assert!(is_hit(&edge, "/products/2"));
+    assert_eq!(origin.count("/.edgecache/purge"), 0);
+}
+
+/// One structured log line names the purge.
+fn assert_purge_logged(edge: &Edge, id: &str) {
+    eventually("the purge was logged", || {
+        edge.output()
+            .iter()
+            .any(|line| line.contains("\"event\":\"purge\"") && line.contains(id))
+    });
+}
