@@ -74,6 +74,8 @@ fn main() {
     report("edge-only answer (403, no cache read)", floor);
     hits_per_second(&hit_url);
 
+    purge_to_miss(&edge);
+
     let key = "/search/pcp?Keyword=stampede&Zipcode=10001";
     let url = edge.url(key);
     let threads: Vec<_> = (0..100)
@@ -92,6 +94,40 @@ fn main() {
         .json();
     let reached = stats["targets"][key].as_u64().unwrap_or(0);
     println!("100 concurrent misses of one key: {ok} answered 200, {reached} origin request(s)");
+}
+
+/// The invalidation API: how long a purge call takes, and the time from
+/// its response to a MISS for what it purged (polling until one comes).
+fn purge_to_miss(edge: &Edge) {
+    let mut calls = Vec::new();
+    let mut to_miss = Vec::new();
+    let mut requests = 0;
+    for i in 0..20 {
+        let target = format!("/products/{}", 1000 + 2 * i);
+        let url = edge.url(&target);
+        while !Request::get(&url).send().x_cache().starts_with("Hit") {}
+        let started = Instant::now();
+        let answer = Request::post(&edge.url("/.edgecache/purge"))
+            .header("authorization", &format!("Bearer {}", e2e::PURGE_TOKEN))
+            .body(format!(r#"{{"paths": ["{target}"]}}"#))
+            .send();
+        let answered = Instant::now();
+        calls.push(answered - started);
+        if answer.status != 202 {
+            eprintln!("bench-edge: purge answered {}", answer.status);
+            return;
+        }
+        loop {
+            requests += 1;
+            if Request::get(&url).send().x_cache().starts_with("Miss") {
+                break;
+            }
+        }
+        to_miss.push(answered.elapsed());
+    }
+    report("purge call (202)", calls);
+    println!("requests until the MISS, over 20 purges: {requests}");
+    report("purge response to a MISS for the purged path", to_miss);
 }
 
 /// wrk's Requests/sec for one cached URL: 2 threads, 16 connections, 10 s.
