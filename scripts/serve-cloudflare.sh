@@ -50,6 +50,10 @@ The first call takes the origin's two seconds and is a MISS; the second is a HIT
   curl -sS -o /dev/null -D - 'http://$EDGE_ADDR/search/pcp?Keyword=flu&Zipcode=10001' | grep -iE 'x-cache|cache-status|age'
   curl -sS -o /dev/null -D - 'http://$EDGE_ADDR/search/pcp?Zipcode=10001&Keyword=flu&utm_source=x' | grep -iE 'x-cache|cache-status|age'
 
+Purge it (the local-only token demo-purge-token), and the next call is a MISS again:
+
+  curl -sS -X POST 'http://$EDGE_ADDR/.edgecache/purge' -H 'Authorization: Bearer demo-purge-token' -d '{"paths": ["/search/pcp"]}'
+
 Ctrl-C stops everything.
 MSG
 # When either process ends, stop the other.

@@ -135,3 +135,13 @@ pub fn respond_target(cache_control: &str, extra: &str) -> String {
             .replace(' ', "%20")
     )
 }
+
+/// The test configuration with `header` forwarded to the origin under the
+/// default behavior, so that a response may vary on it.
+pub fn config_forwarding(origin_url: &str, header: &str) -> String {
+    let mut config: serde_json::Value =
+        serde_json::from_str(&test_config(origin_url)).expect("test config");
+    config["origin_request_policies"]["all-query-strings"]["headers"] =
+        serde_json::json!({"behavior": "whitelist", "names": [header]});
+    config.to_string()
+}

@@ -96,11 +96,8 @@ fn a_path_purges_every_variant_of_that_path_only(platform: Platform) {
 
 fn a_path_purges_every_header_variant(platform: Platform) {
     let origin = Origin::start();
-    let mut config: serde_json::Value =
-        serde_json::from_str(&e2e::test_config(&origin.url())).expect("test config");
-    config["origin_request_policies"]["all-query-strings"]["headers"] =
-        serde_json::json!({"behavior": "whitelist", "names": ["Accept-Language"]});
-    let edge = Edge::start_with_config(platform, &origin.url(), &config.to_string());
+    let config = e2e::config_forwarding(&origin.url(), "Accept-Language");
+    let edge = Edge::start_with_config(platform, &origin.url(), &config);
     // One key, one stored variant per forwarded Accept-Language.
     let target = respond_target("max-age=300", "&vary=Accept-Language");
     let get = |language: &str| {

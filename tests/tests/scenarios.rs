@@ -457,11 +457,8 @@ fn wait_for_output(edge: &Edge, needle: &str) -> String {
 /// one stored variant per value, absence being a value of its own.
 fn vary_keeps_one_variant_per_forwarded_value(platform: Platform) {
     let origin = Origin::start();
-    let mut config: serde_json::Value =
-        serde_json::from_str(&e2e::test_config(&origin.url())).expect("test config");
-    config["origin_request_policies"]["all-query-strings"]["headers"] =
-        serde_json::json!({"behavior": "whitelist", "names": ["Accept-Language"]});
-    let edge = Edge::start_with_config(platform, &origin.url(), &config.to_string());
+    let config = e2e::config_forwarding(&origin.url(), "Accept-Language");
+    let edge = Edge::start_with_config(platform, &origin.url(), &config);
     origin.reset();
     let target = "/respond?cc=max-age%3D60&vary=Accept-Language";
     let get = |language: Option<&str>| {
