@@ -5,6 +5,7 @@ use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -224,14 +225,14 @@ fn launch(platform: Platform, mut command: Command, tool: &Path, port: u16, dir:
         ),
     };
     let output = capture(&mut child);
-    let edge = Edge {
+    let mut edge = Edge {
         platform,
         url: format!("http://127.0.0.1:{port}"),
         child,
         dir,
         output,
     };
-    wait_for(port, Duration::from_secs(60));
+    wait_for(&mut edge, port, Duration::from_secs(60));
     edge
 }
 
@@ -286,16 +287,37 @@ fn toml_literal(text: &str) -> String {
     format!("{q}{text}{q}", q = "'".repeat(3))
 }
 
+/// A port for a runtime to listen on. Ports come from a counter below the
+/// kernel's ephemeral range (where the origins' port-0 binds land), so two
+/// runtimes started at once by parallel tests never get the same port: a
+/// port picked by binding port 0 and releasing it could be handed out
+/// twice before either runtime binds it.
 fn free_port() -> u16 {
-    match TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()) {
-        Ok(addr) => addr.port(),
-        Err(e) => panic!("no free port: {e}"),
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    const FIRST: u16 = 20_000;
+    const SPAN: u16 = 12_000;
+    let start = u16::try_from(std::process::id() % 997).unwrap_or(0) * 12;
+    for _ in 0..SPAN {
+        let offset = (start + NEXT.fetch_add(1, Ordering::Relaxed)) % SPAN;
+        let port = FIRST + offset;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
     }
+    panic!("no free port between {FIRST} and {}", FIRST + SPAN);
 }
 
-fn wait_for(port: u16, limit: Duration) {
+/// Waits until `edge` accepts connections; fails with what it printed if
+/// it exits first (a port taken by something else, a bad configuration).
+fn wait_for(edge: &mut Edge, port: u16, limit: Duration) {
     let deadline = Instant::now() + limit;
     while Instant::now() < deadline {
+        if let Ok(Some(status)) = edge.child.try_wait() {
+            panic!(
+                "the edge runtime exited ({status}) before listening on port {port}:\n{}",
+                edge.output().join("\n")
+            );
+        }
         if TcpStream::connect(("127.0.0.1", port)).is_ok() {
             return;
         }
