@@ -52,6 +52,31 @@ impl Config {
         &self.raw
     }
 
+    /// The configuration as it takes effect: [`Config::raw`] with the TTLs
+    /// CloudFront derives filled in (a missing `default_ttl` or `max_ttl`
+    /// written out), so that printing it shows every value in force.
+    ///
+    /// ```
+    /// let config = edgecache_core::Config::from_json(r#"{
+    ///     "origins": {"api": {"domain": "api.example.com"}},
+    ///     "cache_policies": {"p": {"min_ttl": 100000}},
+    ///     "default_behavior": {"origin": "api", "cache_policy": "p"}
+    /// }"#).unwrap();
+    /// let policy = &config.normalized().cache_policies["p"];
+    /// assert_eq!((policy.default_ttl, policy.max_ttl), (Some(100000), Some(31536000)));
+    /// ```
+    pub fn normalized(&self) -> RawConfig {
+        let mut raw = self.raw.clone();
+        for (name, policy) in &mut raw.cache_policies {
+            if let Some(resolved) = self.cache_policies.iter().find(|p| &p.name == name) {
+                policy.min_ttl = resolved.ttl.min;
+                policy.default_ttl = Some(resolved.ttl.default);
+                policy.max_ttl = Some(resolved.ttl.max);
+            }
+        }
+        raw
+    }
+
     /// Behaviors with a path pattern, in matching order.
     pub fn behaviors(&self) -> &[Behavior] {
         &self.behaviors

@@ -1,0 +1,126 @@
+//! `edgecache check`: validate a configuration file.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use edgecache_core::Config;
+use edgecache_core::schema::RawConfig;
+use serde::Serialize;
+
+use crate::Error;
+use crate::hints::hint;
+
+/// The verdict on one configuration file.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub file: String,
+    pub valid: bool,
+    pub problems: Vec<Problem>,
+    /// With `--print`: the configuration with every default filled in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub normalized: Option<RawConfig>,
+    #[serde(skip)]
+    summary: String,
+}
+
+/// One problem: where, what, and what the field expects.
+#[derive(Debug, Serialize)]
+pub struct Problem {
+    pub path: String,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<&'static str>,
+}
+
+/// Reads and checks `file`. Only an unreadable file is an `Err`; an
+/// invalid configuration is a report with problems.
+pub fn run(file: &Path, print: bool) -> Result<Report, Error> {
+    let json = read_config(file)?;
+    let shown = file.display().to_string();
+    Ok(match Config::from_json(&json) {
+        Ok(config) => Report {
+            summary: summary(&config),
+            normalized: print.then(|| config.normalized()),
+            file: shown,
+            valid: true,
+            problems: Vec::new(),
+        },
+        Err(error) => Report {
+            file: shown,
+            valid: false,
+            problems: error
+                .config_errors()
+                .iter()
+                .map(|e| Problem {
+                    path: e.path().to_string(),
+                    message: e.message().to_string(),
+                    hint: hint(e.path()),
+                })
+                .collect(),
+            normalized: None,
+            summary: String::new(),
+        },
+    })
+}
+
+/// Reads a configuration file for any command.
+pub fn read_config(file: &Path) -> Result<String, Error> {
+    std::fs::read_to_string(file).map_err(|e| Error::io(file, &e))
+}
+
+/// Loads and validates a configuration for a command that needs a valid one.
+pub fn load_config(file: &Path) -> Result<Config, Error> {
+    Config::from_json(&read_config(file)?).map_err(|e| {
+        Error::new(format!(
+            "{}: {e}\n(run `edgecache check {}` for hints)",
+            file.display(),
+            file.display()
+        ))
+    })
+}
+
+fn summary(config: &Config) -> String {
+    let raw = config.raw();
+    format!(
+        "{} and the default, {}, {}, {}",
+        counted(config.behaviors().len(), "behavior"),
+        counted(raw.origins.len(), "origin"),
+        counted(raw.cache_policies.len(), "cache policy"),
+        counted(raw.origin_request_policies.len(), "origin request policy"),
+    )
+}
+
+/// `1 origin`, `2 origins`, `3 cache policies`.
+fn counted(n: usize, noun: &str) -> String {
+    match (n, noun.strip_suffix('y')) {
+        (1, _) => format!("1 {noun}"),
+        (_, Some(stem)) => format!("{n} {stem}ies"),
+        (_, None) => format!("{n} {noun}s"),
+    }
+}
+
+impl Report {
+    /// The report as text: the verdict, then each problem and its hint,
+    /// then the normalized configuration when asked for.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        if self.valid {
+            let _ = writeln!(out, "{}: valid: {}", self.file, self.summary);
+        } else {
+            let n = self.problems.len();
+            let plural = if n == 1 { "" } else { "s" };
+            let _ = writeln!(out, "{}: {n} problem{plural}", self.file);
+            for problem in &self.problems {
+                let _ = writeln!(out, "  {}: {}", problem.path, problem.message);
+                if let Some(hint) = problem.hint {
+                    let _ = writeln!(out, "      hint: {hint}");
+                }
+            }
+        }
+        if let Some(normalized) = &self.normalized {
+            let pretty = serde_json::to_string_pretty(normalized).unwrap_or_default();
+            let _ = writeln!(out, "{pretty}");
+        }
+        out
+    }
+}

@@ -1,0 +1,156 @@
+//! Opening log files: plain or gzip (recognized by its magic bytes, not
+//! its name; concatenated members, as `cat a.gz b.gz` makes, are read
+//! through), counting the file's bytes for the progress bar, and reading
+//! lines of bounded length so that one huge line cannot exhaust memory.
+
+use std::cell::Cell;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
+use std::rc::Rc;
+
+use flate2::read::MultiGzDecoder;
+
+use crate::Error;
+
+/// A line longer than this is counted malformed and skipped.
+pub(crate) const MAX_LINE: usize = 64 * 1024;
+
+/// An open log file.
+pub(crate) struct LogInput {
+    pub reader: Box<dyn BufRead>,
+    /// Bytes of the file (compressed, for gzip) read so far.
+    pub consumed: Rc<Cell<u64>>,
+    pub gzip: bool,
+}
+
+/// Counts the bytes that pass through.
+struct Counting<R> {
+    inner: R,
+    count: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.set(self.count.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// Opens `path`, uncompressing gzip.
+pub(crate) fn open(path: &Path) -> Result<LogInput, Error> {
+    let file = File::open(path).map_err(|e| Error::io(path, &e))?;
+    let consumed = Rc::new(Cell::new(0));
+    let mut buffered = BufReader::with_capacity(
+        1 << 16,
+        Counting {
+            inner: file,
+            count: Rc::clone(&consumed),
+        },
+    );
+    let gzip = buffered
+        .fill_buf()
+        .map_err(|e| Error::io(path, &e))?
+        .starts_with(&[0x1f, 0x8b]);
+    let reader: Box<dyn BufRead> = if gzip {
+        Box::new(BufReader::with_capacity(
+            1 << 16,
+            MultiGzDecoder::new(buffered),
+        ))
+    } else {
+        Box::new(buffered)
+    };
+    Ok(LogInput {
+        reader,
+        consumed,
+        gzip,
+    })
+}
+
+/// What [`next_line`] read.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum LineRead {
+    /// A line is in the buffer (without its `\n` or `\r\n`).
+    Line,
+    /// A line over [`MAX_LINE`] was skipped; the buffer holds its start.
+    TooLong,
+    End,
+}
+
+/// Reads the next line into `buf`, keeping at most [`MAX_LINE`] bytes.
+pub(crate) fn next_line(reader: &mut dyn BufRead, buf: &mut Vec<u8>) -> io::Result<LineRead> {
+    buf.clear();
+    let mut too_long = false;
+    let mut any = false;
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(a) => a,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            break;
+        }
+        any = true;
+        let (chunk, used, done) = match available.iter().position(|&b| b == b'\n') {
+            Some(i) => (&available[..i], i + 1, true),
+            None => (available, available.len(), false),
+        };
+        let room = MAX_LINE.saturating_sub(buf.len());
+        too_long |= chunk.len() > room;
+        buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        reader.consume(used);
+        if done {
+            break;
+        }
+    }
+    if buf.last() == Some(&b'\r') {
+        buf.pop();
+    }
+    Ok(match (any, too_long) {
+        (false, _) => LineRead::End,
+        (true, true) => LineRead::TooLong,
+        (true, false) => LineRead::Line,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(input: &[u8]) -> Vec<(LineRead, Vec<u8>)> {
+        let mut reader = BufReader::with_capacity(7, input);
+        let mut buf = Vec::new();
+        let mut out = Vec::new();
+        loop {
+            let read = next_line(&mut reader, &mut buf).unwrap();
+            if read == LineRead::End {
+                return out;
+            }
+            out.push((read, buf.clone()));
+        }
+    }
+
+    #[test]
+    fn splits_lines_across_buffer_refills() {
+        let got = lines(b"first line\r\nsecond\n\nlast without newline");
+        let texts: Vec<&[u8]> = got.iter().map(|(_, l)| l.as_slice()).collect();
+        assert_eq!(
+            texts,
+            [&b"first line"[..], b"second", b"", b"last without newline"]
+        );
+        assert!(got.iter().all(|(r, _)| *r == LineRead::Line));
+    }
+
+    #[test]
+    fn skips_an_overlong_line_and_goes_on() {
+        let mut input = vec![b'x'; MAX_LINE + 10];
+        input.extend_from_slice(b"\nnext\n");
+        let got = lines(&input);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].0, LineRead::TooLong);
+        assert_eq!(got[0].1.len(), MAX_LINE);
+        assert_eq!(got[1], (LineRead::Line, b"next".to_vec()));
+    }
+}

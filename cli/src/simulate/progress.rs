@@ -1,0 +1,51 @@
+//! A progress bar on standard error, drawn only on a terminal, at most
+//! five times a second.
+
+use std::io::{IsTerminal, Write};
+use std::time::{Duration, Instant};
+
+pub(crate) struct Progress {
+    enabled: bool,
+    total_bytes: u64,
+    started: Instant,
+    drawn: Instant,
+}
+
+impl Progress {
+    pub fn new(wanted: bool, total_bytes: u64) -> Self {
+        let now = Instant::now();
+        Progress {
+            enabled: wanted && std::io::stderr().is_terminal(),
+            total_bytes: total_bytes.max(1),
+            started: now,
+            drawn: now,
+        }
+    }
+
+    /// Redraws, if it is time: `done_bytes` of the files' bytes are read.
+    pub fn tick(&mut self, lines: u64, done_bytes: u64, file: &str) {
+        if !self.enabled || self.drawn.elapsed() < Duration::from_millis(200) {
+            return;
+        }
+        self.drawn = Instant::now();
+        let fraction = (done_bytes as f64 / self.total_bytes as f64).min(1.0);
+        let filled = (fraction * 30.0) as usize;
+        let rate = lines as f64 / self.started.elapsed().as_secs_f64().max(1e-3);
+        let _ = write!(
+            std::io::stderr(),
+            "\r[{}{}] {:>3.0}% {} lines, {} lines/s  {file}\x1b[K",
+            "#".repeat(filled),
+            ".".repeat(30 - filled),
+            fraction * 100.0,
+            super::report::group(lines),
+            super::report::group(rate as u64),
+        );
+    }
+
+    /// Clears the bar.
+    pub fn finish(&self) {
+        if self.enabled {
+            let _ = write!(std::io::stderr(), "\r\x1b[K");
+        }
+    }
+}

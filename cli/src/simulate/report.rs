@@ -1,0 +1,331 @@
+//! What the simulator found: per behavior and overall, requests, hit
+//! ratio, origin requests saved, and the same with the raw URL as key.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use super::assume::Rule;
+use super::model::Capacity;
+
+/// Counters for one behavior (or all of them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub requests: u64,
+    /// Served fresh from the cache.
+    pub hits: u64,
+    /// Served stale within stale-while-revalidate (and refreshed).
+    pub stale_hits: u64,
+    /// Not in the cache (or too stale); stored after.
+    pub misses: u64,
+    /// Not in the cache; the origin's answer was not storable.
+    pub uncacheable: u64,
+    /// Sent to the origin without a lookup (method, caching disabled, ...).
+    pub passes: u64,
+    /// Answered by the edge itself (403, 400, 414).
+    pub rejected: u64,
+    /// Requests that reached the origin, refreshes included.
+    pub origin_requests: u64,
+    /// The same replay with the raw URL (host, path and query as received) as key.
+    pub raw_hits: u64,
+    pub raw_origin_requests: u64,
+}
+
+impl Counts {
+    fn add(&mut self, other: &Counts) {
+        self.requests += other.requests;
+        self.hits += other.hits;
+        self.stale_hits += other.stale_hits;
+        self.misses += other.misses;
+        self.uncacheable += other.uncacheable;
+        self.passes += other.passes;
+        self.rejected += other.rejected;
+        self.origin_requests += other.origin_requests;
+        self.raw_hits += other.raw_hits;
+        self.raw_origin_requests += other.raw_origin_requests;
+    }
+
+    /// Served from the cache, of all requests.
+    pub fn hit_ratio(&self) -> f64 {
+        ratio(self.hits + self.stale_hits, self.requests)
+    }
+
+    pub fn raw_hit_ratio(&self) -> f64 {
+        ratio(self.raw_hits, self.requests)
+    }
+
+    /// Requests the origin did not see, of all requests.
+    pub fn saved(&self) -> u64 {
+        self.requests - self.origin_requests.min(self.requests)
+    }
+
+    pub fn raw_saved(&self) -> u64 {
+        self.requests - self.raw_origin_requests.min(self.requests)
+    }
+}
+
+fn ratio(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 / whole as f64
+    }
+}
+
+/// Requests and cache-served requests per minute per behavior, for the chart.
+#[derive(Debug, Clone, Serialize)]
+pub struct Timeline {
+    /// Unix seconds of minute 0 (the first record's minute).
+    pub start: Option<i64>,
+    /// Per behavior: (requests, from cache) per minute since `start`.
+    #[serde(skip)]
+    pub minutes: Vec<Vec<[u32; 2]>>,
+}
+
+/// The chart keeps a year of minutes; later records still count in the totals.
+const MAX_MINUTES: i64 = 366 * 24 * 60;
+
+impl Timeline {
+    pub fn new(behaviors: usize) -> Self {
+        Timeline {
+            start: None,
+            minutes: vec![Vec::new(); behaviors],
+        }
+    }
+
+    pub fn add(&mut self, behavior: usize, time: i64, from_cache: bool) {
+        let start = *self.start.get_or_insert(time - time.rem_euclid(60));
+        let minute = (time - start).div_euclid(60).clamp(0, MAX_MINUTES - 1) as usize;
+        let series = &mut self.minutes[behavior];
+        if series.len() <= minute {
+            series.resize(minute + 1, [0, 0]);
+        }
+        series[minute][0] += 1;
+        series[minute][1] += u32::from(from_cache);
+    }
+}
+
+/// One malformed line, for the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Malformed {
+    pub file: String,
+    pub line: u64,
+    pub reason: &'static str,
+}
+
+/// One behavior's row.
+#[derive(Debug, Clone, Serialize)]
+pub struct BehaviorReport {
+    pub pattern: String,
+    pub counts: Counts,
+    pub hit_ratio: f64,
+    pub raw_url_hit_ratio: f64,
+    /// Why requests passed or answers were not stored, with counts.
+    pub reasons: BTreeMap<&'static str, u64>,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub files: Vec<String>,
+    pub lines: u64,
+    pub records: u64,
+    pub malformed_lines: u64,
+    /// The first few malformed lines.
+    pub malformed_examples: Vec<Malformed>,
+    pub seconds: f64,
+    pub lines_per_second: f64,
+    pub capacity: Option<Capacity>,
+    pub assumptions: Vec<Rule>,
+    pub behaviors: Vec<BehaviorReport>,
+    pub total: BehaviorReport,
+    /// Objects in the configured-key model at the end, and evictions.
+    pub objects: usize,
+    pub evictions: u64,
+    pub raw_url_objects: usize,
+    pub raw_url_evictions: u64,
+    #[serde(skip)]
+    pub timeline: Timeline,
+}
+
+impl BehaviorReport {
+    pub(crate) fn new(
+        pattern: String,
+        counts: Counts,
+        reasons: BTreeMap<&'static str, u64>,
+    ) -> Self {
+        BehaviorReport {
+            pattern,
+            hit_ratio: counts.hit_ratio(),
+            raw_url_hit_ratio: counts.raw_hit_ratio(),
+            counts,
+            reasons,
+        }
+    }
+
+    /// The sum of several behaviors.
+    pub(crate) fn total(rows: &[BehaviorReport]) -> Self {
+        let mut counts = Counts::default();
+        let mut reasons = BTreeMap::new();
+        for row in rows {
+            counts.add(&row.counts);
+            for (reason, n) in &row.reasons {
+                *reasons.entry(*reason).or_default() += n;
+            }
+        }
+        BehaviorReport::new("all".to_string(), counts, reasons)
+    }
+}
+
+impl Report {
+    /// The report as a table.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "{} lines from {} file{} in {:.1} s ({} lines/s); {} malformed",
+            group(self.lines),
+            self.files.len(),
+            if self.files.len() == 1 { "" } else { "s" },
+            self.seconds,
+            group(self.lines_per_second as u64),
+            group(self.malformed_lines)
+        );
+        let model = match self.capacity {
+            None => "unbounded".to_string(),
+            Some(Capacity::Objects(n)) => format!("LRU, {} objects", group(n)),
+            Some(Capacity::Bytes(n)) => format!("LRU, {} bytes", group(n)),
+        };
+        let _ = writeln!(
+            out,
+            "cache model: {model}; {} objects at the end, {} evicted",
+            group(self.objects as u64),
+            group(self.evictions)
+        );
+        if self.assumptions.is_empty() {
+            let _ = writeln!(
+                out,
+                "origin answers: no Cache-Control anywhere (each policy's default TTL); use --assume to say otherwise"
+            );
+        } else {
+            let rules: Vec<String> = self
+                .assumptions
+                .iter()
+                .map(|r| format!("{} {:?} {}%", r.pattern, r.cache_control, r.share_percent))
+                .collect();
+            let _ = writeln!(
+                out,
+                "origin answers: {}; otherwise no Cache-Control",
+                rules.join(", ")
+            );
+        }
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "{:<18} {:>12} {:>9} {:>14} {:>14} | {:>9} {:>14} | {:>8}",
+            "behavior",
+            "requests",
+            "hit ratio",
+            "origin reqs",
+            "saved",
+            "raw-URL",
+            "origin reqs",
+            "key gain"
+        );
+        for row in self.behaviors.iter().chain([&self.total]) {
+            let c = &row.counts;
+            let _ = writeln!(
+                out,
+                "{:<18} {:>12} {:>9} {:>14} {:>14} | {:>9} {:>14} | {:>8}",
+                row.pattern,
+                group(c.requests),
+                percent(row.hit_ratio),
+                group(c.origin_requests),
+                group(c.saved()),
+                percent(row.raw_url_hit_ratio),
+                group(c.raw_origin_requests),
+                format!("{:+.1} pt", (row.hit_ratio - row.raw_url_hit_ratio) * 100.0),
+            );
+        }
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "hit ratio: served from the cache (fresh, or stale while revalidating) of all requests;"
+        );
+        let _ = writeln!(
+            out,
+            "raw-URL: the same replay keyed on host, path and query exactly as received."
+        );
+        for row in &self.behaviors {
+            if !row.reasons.is_empty() {
+                let reasons: Vec<String> = row
+                    .reasons
+                    .iter()
+                    .map(|(r, n)| format!("{r} {}", group(*n)))
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "not from cache, {}: {}",
+                    row.pattern,
+                    reasons.join(", ")
+                );
+            }
+        }
+        for example in &self.malformed_examples {
+            let _ = writeln!(
+                out,
+                "malformed: {}:{}: {}",
+                example.file, example.line, example.reason
+            );
+        }
+        out
+    }
+}
+
+fn percent(r: f64) -> String {
+    format!("{:.1}%", r * 100.0)
+}
+
+/// `1234567` as `1,234,567`.
+pub(crate) fn group(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_thousands() {
+        let table = [
+            (0, "0"),
+            (999, "999"),
+            (1000, "1,000"),
+            (1_234_567, "1,234,567"),
+        ];
+        for (n, text) in table {
+            assert_eq!(group(n), text);
+        }
+    }
+
+    #[test]
+    fn the_timeline_counts_per_minute_from_the_first_record() {
+        let mut timeline = Timeline::new(2);
+        timeline.add(0, 125, true);
+        timeline.add(0, 179, false);
+        timeline.add(1, 185, true);
+        timeline.add(0, 10, true);
+        assert_eq!(timeline.start, Some(120));
+        assert_eq!(timeline.minutes[0], [[3, 2]]);
+        assert_eq!(timeline.minutes[1], [[0, 0], [1, 1]]);
+    }
+}

@@ -1,0 +1,337 @@
+//! The `edgecache` binary end to end: golden outputs for `check` and
+//! `explain` on `config/demo.json`, and `simulate` and `generate` on logs
+//! written here.
+//!
+//! Goldens live in `tests/golden/`; after an intended change, rewrite them
+//! with `EDGECACHE_UPDATE_GOLDEN=1 cargo test -p edgecache-cli` and review
+//! the diff.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const DEMO: &str = "../config/demo.json";
+/// 2026-11-22T00:00:00Z, so that Expires and Age arithmetic is fixed.
+const NOW: &str = "1795305600";
+
+fn edgecache(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_edgecache"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("UTF-8 output")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).expect("UTF-8 output")
+}
+
+/// Compares with `tests/golden/<name>`, or rewrites it when asked.
+fn golden(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
+    if std::env::var_os("EDGECACHE_UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; set EDGECACHE_UPDATE_GOLDEN=1 to write it",
+            path.display()
+        )
+    });
+    assert_eq!(actual, expected, "output differs from {}", path.display());
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("edgecache-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+#[test]
+fn check_accepts_the_demo_config() {
+    let output = edgecache(&["check", DEMO]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    golden("check-demo.txt", &stdout(&output));
+}
+
+#[test]
+fn check_prints_the_normalized_config() {
+    let output = edgecache(&["check", DEMO, "--print"]);
+    assert_eq!(output.status.code(), Some(0));
+    golden("check-demo-print.txt", &stdout(&output));
+}
+
+#[test]
+fn check_lists_every_problem_with_its_path_and_a_hint() {
+    let output = edgecache(&["check", "tests/fixtures/bad.json"]);
+    assert_eq!(output.status.code(), Some(1));
+    golden("check-bad.txt", &stdout(&output));
+    let json = edgecache(&["check", "tests/fixtures/bad.json", "--json"]);
+    assert_eq!(json.status.code(), Some(1));
+    golden("check-bad.json", &stdout(&json));
+}
+
+#[test]
+fn check_reports_an_unreadable_file_and_exits_2() {
+    let output = edgecache(&["check", "tests/fixtures/absent.json"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("tests/fixtures/absent.json"));
+}
+
+#[test]
+fn explain_a_search_with_reordered_and_tracking_parameters() {
+    let url = "https://api.example.com/search/pcp?Zipcode=10001&Keyword=flu&utm_source=x";
+    let output = edgecache(&["explain", DEMO, "GET", url, "--now", NOW]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    golden("explain-search.txt", &stdout(&output));
+    let json = edgecache(&["explain", DEMO, "GET", url, "--now", NOW, "--json"]);
+    golden("explain-search.json", &stdout(&json));
+}
+
+#[test]
+fn explain_an_origin_that_decides_per_response() {
+    let args = [
+        "explain",
+        DEMO,
+        "GET",
+        "https://api.example.com/products/42?utm_source=mail",
+        "--now",
+        NOW,
+        "--response",
+        "HTTP/1.1 200",
+        "-R",
+        "Cache-Control: public, max-age=604800",
+        "-R",
+        "Surrogate-Key: product-42 products",
+        "-R",
+        "ETag: \"v7\"",
+        "-R",
+        "Vary: Accept-Encoding",
+    ];
+    let output = edgecache(&args);
+    golden("explain-products-public.txt", &stdout(&output));
+}
+
+#[test]
+fn explain_why_a_response_was_not_stored() {
+    let args = [
+        "explain",
+        DEMO,
+        "GET",
+        "https://api.example.com/products/7",
+        "--now",
+        NOW,
+        "-H",
+        "Cookie: session=secret",
+        "--response",
+        "HTTP/1.1 200",
+        "-R",
+        "Cache-Control: max-age=60",
+        "-R",
+        "Set-Cookie: session=abc",
+    ];
+    let output = edgecache(&args);
+    let text = stdout(&output);
+    assert!(text.contains("detail=\"set-cookie\""), "{text}");
+    golden("explain-products-set-cookie.txt", &text);
+}
+
+#[test]
+fn explain_a_method_the_behavior_passes_and_one_it_rejects() {
+    let post = edgecache(&[
+        "explain",
+        DEMO,
+        "POST",
+        "/api/orders",
+        "--now",
+        NOW,
+        "--response",
+        "201",
+    ]);
+    golden("explain-post.txt", &stdout(&post));
+    let delete = edgecache(&["explain", DEMO, "DELETE", "/media/a.mp3", "--now", NOW]);
+    golden("explain-delete-media.txt", &stdout(&delete));
+}
+
+#[test]
+fn explain_refuses_bad_arguments_clearly() {
+    let output = edgecache(&["explain", DEMO, "GET", "/a", "-H", "no colon here"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("expected \"Name: value\""),
+        "{}",
+        stderr(&output)
+    );
+    let bad_config = edgecache(&["explain", "tests/fixtures/bad.json", "GET", "/a"]);
+    assert_eq!(bad_config.status.code(), Some(2));
+    assert!(
+        stderr(&bad_config).contains("edgecache check"),
+        "{}",
+        stderr(&bad_config)
+    );
+}
+
+#[test]
+fn simulate_counts_malformed_lines_and_goes_on() {
+    let log = scratch("mixed.log");
+    std::fs::write(
+        &log,
+        concat!(
+            "10.0.0.1 - - [01/Nov/2026:00:00:00 +0000] \"GET /media/a.mp3 HTTP/1.1\" 200 1000 \"-\" \"curl\"\n",
+            "this is not a log line\n",
+            "10.0.0.1 - - [01/Nov/2026:00:00:01 +0000] \"GET /media/a.mp3 HTTP/1.1\" 200 1000 \"-\" \"curl\"\n",
+            "10.0.0.1 - - [31/Nov/2026:00:00:01 +0000] \"GET /media/a.mp3 HTTP/1.1\" 200 1000\n",
+            "10.0.0.1 - - [01/Nov/2026:00:00:02 +0000] \"GET /media/a.mp3?v=2 HTTP/1.1\" 200 1000\n",
+        ),
+    )
+    .unwrap();
+    let output = edgecache(&["simulate", DEMO, log.to_str().unwrap(), "--json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(report["lines"], 5);
+    assert_eq!(report["malformed_lines"], 2);
+    assert_eq!(report["malformed_examples"][0]["line"], 2);
+    assert_eq!(report["malformed_examples"][0]["reason"], "no [timestamp]");
+    assert_eq!(
+        report["malformed_examples"][1]["reason"],
+        "timestamp is not dd/Mon/yyyy:HH:MM:SS +zzzz"
+    );
+    let media = &report["behaviors"][2];
+    assert_eq!(media["pattern"], "/media/*");
+    // The media policy keys no query: ?v=2 is a hit on the configured key,
+    // a miss on the raw URL.
+    assert_eq!(media["counts"]["requests"], 3);
+    assert_eq!(media["counts"]["hits"], 2);
+    assert_eq!(media["counts"]["raw_hits"], 1);
+}
+
+#[test]
+fn simulate_names_a_truncated_gzip_file() {
+    let whole = scratch("whole.log.gz");
+    let generated = edgecache(&[
+        "generate",
+        "--requests",
+        "20000",
+        "-o",
+        whole.to_str().unwrap(),
+    ]);
+    assert_eq!(generated.status.code(), Some(0), "{}", stderr(&generated));
+    let bytes = std::fs::read(&whole).unwrap();
+    let cut = scratch("cut.log.gz");
+    std::fs::File::create(&cut)
+        .unwrap()
+        .write_all(&bytes[..bytes.len() / 2])
+        .unwrap();
+    let output = edgecache(&["simulate", DEMO, cut.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(
+        message.contains("cut.log.gz: the gzip stream is cut short or corrupt"),
+        "{message}"
+    );
+}
+
+#[test]
+fn simulate_the_generated_workload_shows_the_case_studies() {
+    let log = scratch("workload.log.gz");
+    let svg = scratch("chart.svg");
+    let generated = edgecache(&[
+        "generate",
+        "--requests",
+        "200000",
+        "-o",
+        log.to_str().unwrap(),
+    ]);
+    assert_eq!(generated.status.code(), Some(0));
+    let output = edgecache(&[
+        "simulate",
+        DEMO,
+        log.to_str().unwrap(),
+        "--json",
+        "--svg",
+        svg.to_str().unwrap(),
+        "--assume",
+        "/products/*=public, max-age=604800:70%",
+        "--assume",
+        "/products/*=no-cache:25%",
+        "--assume",
+        "/products/*=max-age=1:5%",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let ratio = |i: usize, field: &str| report["behaviors"][i][field].as_f64().unwrap();
+    assert_eq!(report["malformed_lines"], 0);
+    assert!(
+        ratio(2, "hit_ratio") > 0.98,
+        "media {}",
+        ratio(2, "hit_ratio")
+    );
+    assert!(
+        (0.62..0.75).contains(&ratio(3, "hit_ratio")),
+        "products {}",
+        ratio(3, "hit_ratio")
+    );
+    // Sorting and dropping tracking parameters is what makes search cacheable.
+    assert!(ratio(0, "hit_ratio") > ratio(0, "raw_url_hit_ratio") + 0.2);
+    assert_eq!(
+        report["behaviors"][4]["reasons"]["method"]
+            .as_u64()
+            .map(|n| n > 0),
+        Some(true)
+    );
+    let chart = std::fs::read_to_string(&svg).unwrap();
+    assert!(
+        chart.starts_with("<svg") && chart.matches("<polyline").count() >= 4,
+        "{chart}"
+    );
+}
+
+#[test]
+fn simulate_with_a_small_lru_hits_less() {
+    let log = scratch("lru.log");
+    let generated = edgecache(&[
+        "generate",
+        "--requests",
+        "50000",
+        "--format",
+        "combined",
+        "-o",
+        log.to_str().unwrap(),
+    ]);
+    assert_eq!(generated.status.code(), Some(0));
+    let hit_ratio = |extra: &[&str]| {
+        let mut args = vec!["simulate", DEMO, log.to_str().unwrap(), "--json"];
+        args.extend_from_slice(extra);
+        let output = edgecache(&args);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+        (
+            report["total"]["hit_ratio"].as_f64().unwrap(),
+            report["evictions"].as_u64().unwrap(),
+        )
+    };
+    let (unbounded, none) = hit_ratio(&[]);
+    let (small, evicted) = hit_ratio(&["--capacity", "100"]);
+    let (bytes, _) = hit_ratio(&["--capacity", "50MB"]);
+    assert_eq!(none, 0);
+    assert!(evicted > 0 && small < unbounded, "{small} vs {unbounded}");
+    assert!(bytes < unbounded);
+}
+
+#[test]
+fn simulate_rejects_an_assumption_for_no_behavior() {
+    let output = edgecache(&["simulate", DEMO, DEMO, "--assume", "/nope/*=no-cache"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("/search/pcp, /search/allergy, /media/*, /products/*, *"),
+        "{}",
+        stderr(&output)
+    );
+}
