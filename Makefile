@@ -6,7 +6,7 @@ CARGO ?= cargo
 FASTLY_WASM := target/wasm32-wasip1/release/edgecache-fastly.wasm
 
 .PHONY: setup fastly-tools fastly-wasm cloudflare-tools cloudflare-worker serve serve-cloudflare \
-	test lint check-wasm bench bench-fastly bench-cloudflare
+	test lint check-wasm bench bench-fastly bench-cloudflare cli simulate bench-simulate
 
 setup:
 	@scripts/setup.sh
@@ -50,6 +50,18 @@ lint: setup
 check-wasm: setup
 	$(CARGO) check -p edgecache-core --locked --target wasm32-wasip1
 	$(CARGO) check -p edgecache-core --locked --target wasm32-unknown-unknown
+
+## cli: the edgecache command line, optimized for speed: target/cli/edgecache
+cli: setup
+	$(CARGO) build -p edgecache-cli --profile cli --locked
+
+## simulate: the case studies' hit ratios from a generated workload through config/demo.json
+simulate: cli
+	@scripts/simulate-demo.sh
+
+## bench-simulate: simulator throughput and peak memory on 10 million generated lines
+bench-simulate: cli
+	@scripts/bench-simulate.sh
 
 ## bench: the request decision against url::Url::parse, with the ratio
 bench: setup

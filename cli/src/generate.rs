@@ -10,7 +10,7 @@
 //!   zip codes, parameters in random order, 40% with tracking parameters
 //!   (`utm_*`, `gclid`), 3% with a parameter repeated;
 //! - 17% products (`/products/NNNNN`): Zipf popularity (one product per 50
-//!   product requests), 30% with `utm_source`; which of them the origin
+//!   product requests, a flatter tail than media), 30% with `utm_source`; which of them the origin
 //!   lets be cached is the simulator's `--assume`;
 //! - 3% API calls on the default behavior: `POST /api/orders`, `GET /api/health`.
 //!
@@ -102,7 +102,7 @@ impl Generator {
         Generator {
             rng: Rng::new(workload.seed),
             media: Zipf::new(catalogue(0.55, 150.0, 100), 1.0),
-            products: Zipf::new(catalogue(0.17, 50.0, 50), 1.0),
+            products: Zipf::new(catalogue(0.17, 50.0, 50), 0.8),
             keywords: Zipf::new(KEYWORDS.len() * 20, 1.0),
             zipcodes: Zipf::new(400, 0.9),
         }

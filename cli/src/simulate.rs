@@ -138,7 +138,10 @@ fn read_file(
             tally.malformed(file, line_number, "longer than 64 KiB");
             continue;
         }
-        let line = String::from_utf8_lossy(&buf);
+        let line = match std::str::from_utf8(&buf) {
+            Ok(text) => std::borrow::Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(&buf),
+        };
         match parser.parse(&line) {
             Parsed::Record(record) => {
                 tally.records += 1;

@@ -48,11 +48,12 @@ pub(crate) fn seconds_of_day(text: &str) -> Option<i64> {
     valid.then_some(h * 3600 + m * 60 + s)
 }
 
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
 /// The month number of an English three-letter abbreviation.
 pub(crate) fn month_number(abbreviation: &str) -> Option<u32> {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
     MONTHS
         .iter()
         .position(|m| *m == abbreviation)
@@ -61,9 +62,6 @@ pub(crate) fn month_number(abbreviation: &str) -> Option<u32> {
 
 /// The English three-letter abbreviation of a month number.
 pub(crate) fn month_abbreviation(month: u32) -> &'static str {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
     MONTHS[(month.clamp(1, 12) - 1) as usize]
 }
 

@@ -274,7 +274,7 @@ fn simulate_the_generated_workload_shows_the_case_studies() {
         ratio(2, "hit_ratio")
     );
     assert!(
-        (0.62..0.75).contains(&ratio(3, "hit_ratio")),
+        (0.62..0.80).contains(&ratio(3, "hit_ratio")),
         "products {}",
         ratio(3, "hit_ratio")
     );

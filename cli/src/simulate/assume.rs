@@ -68,7 +68,7 @@ impl Assumptions {
 
     /// The `Cache-Control` the origin answers for the resource whose key
     /// hashes to `key_hash`, in behavior `behavior`; `None`: no header.
-    pub fn cache_control(&self, behavior: usize, key_hash: u128) -> Option<&str> {
+    pub fn cache_control(&self, behavior: usize, key_hash: u64) -> Option<&str> {
         let rules = self.by_behavior.get(behavior)?;
         let draw = (key_hash % 10_000) as u32;
         let mut upto = 0;
@@ -131,7 +131,7 @@ mod tests {
         ];
         let assumptions = Assumptions::parse(&config(), &rules).unwrap();
         let products = 3;
-        let answers: Vec<Option<&str>> = [0u128, 6_999, 7_000, 9_499, 9_500, 19_999]
+        let answers: Vec<Option<&str>> = [0u64, 6_999, 7_000, 9_499, 9_500, 19_999]
             .iter()
             .map(|h| assumptions.cache_control(products, *h))
             .collect();

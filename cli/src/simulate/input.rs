@@ -81,38 +81,42 @@ pub(crate) enum LineRead {
 /// Reads the next line into `buf`, keeping at most [`MAX_LINE`] bytes.
 pub(crate) fn next_line(reader: &mut dyn BufRead, buf: &mut Vec<u8>) -> io::Result<LineRead> {
     buf.clear();
-    let mut too_long = false;
-    let mut any = false;
-    loop {
-        let available = match reader.fill_buf() {
-            Ok(a) => a,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if available.is_empty() {
-            break;
-        }
-        any = true;
-        let (chunk, used, done) = match available.iter().position(|&b| b == b'\n') {
-            Some(i) => (&available[..i], i + 1, true),
-            None => (available, available.len(), false),
-        };
-        let room = MAX_LINE.saturating_sub(buf.len());
-        too_long |= chunk.len() > room;
-        buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        reader.consume(used);
-        if done {
-            break;
-        }
+    // One byte over the limit tells an overlong line from one just at it.
+    let read = reader.take(MAX_LINE as u64 + 1).read_until(b'\n', buf)?;
+    if read == 0 {
+        return Ok(LineRead::End);
+    }
+    if buf.last() == Some(&b'\n') {
+        buf.pop();
+    } else if buf.len() > MAX_LINE {
+        buf.truncate(MAX_LINE);
+        skip_line(reader)?;
+        return Ok(LineRead::TooLong);
     }
     if buf.last() == Some(&b'\r') {
         buf.pop();
     }
-    Ok(match (any, too_long) {
-        (false, _) => LineRead::End,
-        (true, true) => LineRead::TooLong,
-        (true, false) => LineRead::Line,
-    })
+    Ok(LineRead::Line)
+}
+
+/// Discards the rest of an overlong line.
+fn skip_line(reader: &mut dyn BufRead) -> io::Result<()> {
+    loop {
+        let available = reader.fill_buf()?;
+        if available.is_empty() {
+            return Ok(());
+        }
+        match available.iter().position(|&b| b == b'\n') {
+            Some(i) => {
+                reader.consume(i + 1);
+                return Ok(());
+            }
+            None => {
+                let n = available.len();
+                reader.consume(n);
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -102,7 +102,8 @@ impl LineParser {
 /// Where each field of interest stands in a W3C line.
 #[derive(Debug, Clone)]
 struct W3cFields {
-    count: usize,
+    /// Fields up to the last one read (the rest are not split off).
+    needed: usize,
     date: usize,
     time: usize,
     method: usize,
@@ -122,9 +123,14 @@ struct W3cFields {
 impl W3cFields {
     fn of(names: &str) -> Option<W3cFields> {
         let names: Vec<&str> = names.split_whitespace().collect();
-        let at = |name: &str| names.iter().position(|n| *n == name);
-        Some(W3cFields {
-            count: names.len(),
+        let at = |name: &str| {
+            names
+                .iter()
+                .position(|n| *n == name)
+                .filter(|i| *i < MAX_W3C_FIELDS)
+        };
+        let mut fields = W3cFields {
+            needed: 0,
             date: at("date")?,
             time: at("time")?,
             method: at("cs-method")?,
@@ -139,17 +145,36 @@ impl W3cFields {
             user_agent: at("cs(User-Agent)"),
             referer: at("cs(Referer)"),
             cookie: at("cs(Cookie)"),
-        })
+        };
+        fields.needed = [
+            Some(fields.date),
+            Some(fields.time),
+            Some(fields.method),
+            Some(fields.stem),
+            fields.query,
+            fields.status,
+            fields.host,
+            fields.cloudfront_host,
+            fields.protocol,
+            fields.content_length,
+            fields.bytes,
+            fields.user_agent,
+            fields.referer,
+            fields.cookie,
+        ]
+        .into_iter()
+        .flatten()
+        .max()
+        .map_or(0, |i| i + 1);
+        Some(fields)
     }
 
     fn record<'a>(&self, line: &'a str) -> Parsed<'a> {
         // CloudFront separates fields with tabs; other W3C logs with spaces.
-        let values: Vec<&str> = if line.contains('\t') {
-            line.split('\t').collect()
-        } else {
-            line.split(' ').collect()
-        };
-        if values.len() < self.count {
+        let separator = if line.contains('\t') { b'\t' } else { b' ' };
+        let mut values = [""; MAX_W3C_FIELDS];
+        let found = split_fields(line, separator, &mut values[..self.needed]);
+        if found < self.needed {
             return Parsed::Malformed("fewer fields than the #Fields: line names");
         }
         let field = |i: Option<usize>| i.map(|i| values[i]).filter(|v| *v != "-" && !v.is_empty());
@@ -187,6 +212,32 @@ impl W3cFields {
             cookie: field(self.cookie),
         })
     }
+}
+
+/// The most fields a W3C line may name that are read (CloudFront's have 33).
+const MAX_W3C_FIELDS: usize = 64;
+
+/// Splits `line` at `separator` into `out`, stopping when it is full;
+/// returns how many fields were written.
+fn split_fields<'a>(line: &'a str, separator: u8, out: &mut [&'a str]) -> usize {
+    let mut start = 0;
+    let mut n = 0;
+    for (i, b) in line.bytes().enumerate() {
+        if n == out.len() {
+            return n;
+        }
+        if b == separator {
+            // The separator is ASCII, so both ends are character boundaries.
+            out[n] = line.get(start..i).unwrap_or_default();
+            n += 1;
+            start = i + 1;
+        }
+    }
+    if n < out.len() {
+        out[n] = line.get(start..).unwrap_or_default();
+        n += 1;
+    }
+    n
 }
 
 fn w3c_time(date: &str, time: &str) -> Option<i64> {

@@ -166,7 +166,7 @@ impl<'c> Replay<'c> {
         keyed != Found::Miss
     }
 
-    fn store(&mut self, keyed: bool, hash: u128, life: Option<Lifetime>) {
+    fn store(&mut self, keyed: bool, hash: u64, life: Option<Lifetime>) {
         let cache = if keyed {
             &mut self.keyed
         } else {
@@ -186,7 +186,7 @@ impl<'c> Replay<'c> {
         plan: &RequestPlan<'_, '_>,
         behavior: usize,
         record: &Record<'_>,
-        keyed_hash: u128,
+        keyed_hash: u64,
     ) -> Option<Lifetime> {
         // The viewer's 304 or 206 was served from a full 200; a status of 0
         // (CloudFront's 000: the viewer went away) tells nothing.

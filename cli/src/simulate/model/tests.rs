@@ -71,7 +71,7 @@ proptest! {
     /// Whatever the order of operations, the cache never holds more than its
     /// capacity, and its index and recency list agree.
     #[test]
-    fn never_exceeds_its_capacity(ops in proptest::collection::vec((0u128..50, 0u64..40, any::<bool>()), 1..400)) {
+    fn never_exceeds_its_capacity(ops in proptest::collection::vec((0u64..50, 0u64..40, any::<bool>()), 1..400)) {
         let mut cache = Cache::new(Some(Capacity::Bytes(100)));
         for (key, weight, insert) in ops {
             if insert {
