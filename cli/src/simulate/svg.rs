@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::report::Report;
+use super::report::{Report, group};
 use crate::time::format_minute;
 
 const POINTS: usize = 120;
@@ -68,7 +68,7 @@ impl Report {
                 y - 5.0,
                 LEFT + 20.0,
                 escape(&row.pattern),
-                row.counts.requests,
+                group(row.counts.requests),
                 row.hit_ratio * 100.0
             );
         }
