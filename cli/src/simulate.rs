@@ -51,19 +51,19 @@ pub struct Options {
 /// Replays `files` in order.
 pub fn run(config: &Config, files: &[PathBuf], options: &Options) -> Result<Report, Error> {
     let started = Instant::now();
-    let total_bytes = files
+    let sizes = files
         .iter()
         .map(|f| {
             std::fs::metadata(f)
                 .map(|m| m.len())
                 .map_err(|e| Error::io(f, &e))
         })
-        .sum::<Result<u64, Error>>()?;
-    let mut progress = Progress::new(options.progress, total_bytes);
+        .collect::<Result<Vec<u64>, Error>>()?;
+    let mut progress = Progress::new(options.progress, sizes.iter().sum());
     let mut replay = Replay::new(config, &options.assume, options.capacity, &options.host);
     let mut tally = Tally::default();
     let mut done_bytes = 0;
-    for file in files {
+    for (file, size) in files.iter().zip(&sizes) {
         let read = read_file(
             file,
             options.format,
@@ -73,7 +73,7 @@ pub fn run(config: &Config, files: &[PathBuf], options: &Options) -> Result<Repo
                 progress.tick(lines, done_bytes + consumed, &file.display().to_string());
             },
         );
-        done_bytes += std::fs::metadata(file).map_or(0, |m| m.len());
+        done_bytes += size;
         if let Err(error) = read {
             progress.finish();
             return Err(error);
