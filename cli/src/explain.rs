@@ -19,6 +19,7 @@ use crate::Error;
 /// What the user asked about.
 #[derive(Debug, Clone)]
 pub struct Input {
+    /// The request method, as sent (`GET`; methods are case-sensitive).
     pub method: String,
     /// An absolute URL, or an origin-form target (`/path?query`).
     pub url: String,
@@ -36,6 +37,7 @@ pub struct Input {
 /// Every decision for one request, as shown.
 #[derive(Debug, Serialize)]
 pub struct Explanation {
+    /// The viewer request as understood from the input.
     pub request: ShownRequest,
     /// The request is for the invalidation API, which answers it itself.
     pub invalidation_api: bool,
@@ -44,14 +46,20 @@ pub struct Explanation {
     pub path: Option<String>,
     /// Each behavior in matching order, then the default.
     pub behaviors: Vec<BehaviorStep>,
+    /// Why the edge answers the request itself with an error, if it does;
+    /// nothing after this step is shown then.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rejected: Option<ShownRejection>,
+    /// The cache policy's verdict: look up a key or bypass the cache.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cache: Option<ShownCache>,
+    /// What the origin would receive on a miss or a bypass.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub origin_request: Option<ShownOriginRequest>,
+    /// The origin response the decision is made on (given, or assumed).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response: Option<ShownResponse>,
+    /// Whether that response would be stored, for how long, or why not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decision: Option<ShownDecision>,
     /// The `X-Cache` header the viewer would get.
@@ -60,58 +68,86 @@ pub struct Explanation {
     pub cache_status: String,
 }
 
+/// The viewer request, as the edge would receive it.
 #[derive(Debug, Serialize)]
 pub struct ShownRequest {
+    /// The method, as given.
     pub method: String,
+    /// `https`, or `http` for an `http://` URL.
     pub scheme: &'static str,
+    /// The Host: a `Host` header given with `-H`, else the URL's host
+    /// (`localhost` for a bare target).
     pub host: String,
+    /// The origin-form target (`/path?query`), as given.
     pub target: String,
+    /// Every header line, `Host` first when it came from the URL.
     pub headers: Vec<(String, String)>,
 }
 
 /// One behavior and what it made of the path.
 #[derive(Debug, Serialize)]
 pub struct BehaviorStep {
+    /// The path pattern as configured, or `* (default)`.
     pub pattern: String,
     /// `matched`, `no-match` or `not-tried`.
     pub outcome: &'static str,
+    /// The reason in words, with near misses (letter case, a trailing `/`).
     pub why: String,
 }
 
+/// A request the edge refuses before any cache or origin is involved.
 #[derive(Debug, Serialize)]
 pub struct ShownRejection {
+    /// The status the edge answers with: 400, 403 or 414.
     pub status: u16,
+    /// Why, as logged: `method-not-allowed`, `body-on-safe-method`,
+    /// `bad-target` or `target-too-long`.
     pub reason: &'static str,
 }
 
 /// Whether the cache is used, and the key.
 #[derive(Debug, Serialize)]
 pub struct ShownCache {
+    /// The name of the behavior's cache policy.
     pub cache_policy: String,
     /// `lookup` or `pass`.
     pub disposition: &'static str,
+    /// Why the cache is bypassed (`method`, `caching-disabled`,
+    /// `request-body`), as `Cache-Status` says it in `detail`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pass_reason: Option<&'static str>,
     /// The key as `Cache-Status` shows it (cookie and secret header values hashed).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
+    /// The key's stable SHA-256 hash (64 hex digits), what the platform
+    /// stores the entry under.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_hash: Option<String>,
     /// Inputs reach the origin that the key ignores.
     pub unkeyed_inputs: bool,
 }
 
+/// The request the origin would receive.
 #[derive(Debug, Serialize)]
 pub struct ShownOriginRequest {
+    /// The origin's name in the configuration.
     pub origin: String,
+    /// The method sent: the viewer's, but GET for a HEAD that fills the
+    /// cache.
     pub method: &'static str,
+    /// The full URL: scheme, origin domain and port, origin path,
+    /// normalized path and forwarded query.
     pub url: String,
+    /// Every header sent, `Host` first; nothing else is sent.
     pub headers: Vec<(String, String)>,
 }
 
+/// The origin's response, as given on the command line.
 #[derive(Debug, Serialize)]
 pub struct ShownResponse {
+    /// The status code (200 when assumed).
     pub status: u16,
+    /// The response's header lines, as given.
     pub headers: Vec<(String, String)>,
     /// No response was given: a 200 with no headers was assumed.
     pub assumed: bool,
@@ -121,25 +157,54 @@ pub struct ShownResponse {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ShownDecision {
+    /// Stored: for how long, under which variants and purge keys.
     Store(ShownStore),
-    Pass { reason: &'static str },
+    /// Not stored.
+    Pass {
+        /// Why, as `Cache-Status` says it in `detail` (`no-store`,
+        /// `private`, `set-cookie`, `zero-ttl`, ...).
+        reason: &'static str,
+    },
 }
 
+/// How a response would be stored.
 #[derive(Debug, Serialize)]
 pub struct ShownStore {
+    /// The freshness lifetime in seconds, counted from the response's age
+    /// on arrival.
     pub ttl: u64,
+    /// Where the TTL came from: `s-maxage`, `max-age`, `expires`,
+    /// `default-ttl`, `error-ttl`, `no-cache` or `min-ttl-override`.
     pub ttl_source: &'static str,
+    /// The response's age on arrival in seconds (its `Age` header).
     pub initial_age: u64,
+    /// Seconds the response stays fresh from now: `ttl` minus
+    /// `initial_age`.
     pub fresh_for: u64,
+    /// Seconds after going stale that it may be served while one request
+    /// refreshes it.
     pub stale_while_revalidate: u64,
+    /// Seconds after going stale that it may be served when the origin
+    /// fails.
     pub stale_if_error: u64,
     /// How long the platform keeps the object: fresh time and stale retention.
     pub keep_for: u64,
+    /// The selecting headers of `Vary`, each as `name=value` (the value
+    /// the origin received) or `name (absent)`.
     pub vary: Vec<String>,
+    /// The origin's purge tags (`Surrogate-Key`, `Cache-Tag`).
     pub tags: Vec<String>,
+    /// Every purge key the entry carries: `ec-all`, its path's, its
+    /// path and query's, each directory's, then the tags.
     pub purge_keys: Vec<String>,
+    /// `ETag ...` and `Last-Modified ...`, when the response has them, for
+    /// revalidation.
     pub validators: Vec<String>,
+    /// `Set-Cookie` is removed from the stored copy (min-TTL override only).
     pub strip_set_cookie: bool,
+    /// The entry may answer requests that carry `Authorization` (the
+    /// response said `public`, `s-maxage` or `must-revalidate`; RFC 9111
+    /// section 3.5).
     pub shareable_with_credentials: bool,
 }
 
@@ -254,8 +319,6 @@ pub fn explain(config: &Config, input: &Input) -> Result<Explanation, Error> {
         (Disposition::Lookup(_), ResponseDecision::Pass(reason)) => CacheOutcome::Miss {
             status,
             stored: Err(*reason),
-            collapsed: false,
-            vary_miss: false,
         },
         (Disposition::Lookup(_), ResponseDecision::Store(store)) => CacheOutcome::Miss {
             status,
@@ -263,8 +326,6 @@ pub fn explain(config: &Config, input: &Input) -> Result<Explanation, Error> {
                 i64::try_from(store.fresh_for()).unwrap_or(i64::MAX),
                 store.source,
             )),
-            collapsed: false,
-            vary_miss: false,
         },
     };
     shown.decision = Some(match (&decision, key) {

@@ -41,14 +41,23 @@ pub enum CacheOutcome {
         reason: StaleReason,
     },
     /// Revalidated with the origin (304) and served from the cache.
-    Revalidated { age: Seconds, remaining_ttl: i64 },
+    /// `refreshed`: the entry was updated from the 304, or why it was left
+    /// as it was (then `age` and `remaining_ttl` are the stored copy's).
+    Revalidated {
+        /// The age of the response served.
+        age: Seconds,
+        /// Freshness left, negative when stale (RFC 9211 `ttl`).
+        remaining_ttl: i64,
+        /// Whether the refreshed entry was stored, or why not.
+        refreshed: Result<(), PassReason>,
+    },
     /// Fetched from the origin on a miss (or an unusable/mismatching
     /// entry); stored with a TTL and its source, or not stored and why.
     Miss {
+        /// The origin's status.
         status: u16,
+        /// The TTL left and where it came from, or why nothing was stored.
         stored: Result<(i64, TtlSource), PassReason>,
-        collapsed: bool,
-        vary_miss: bool,
     },
     /// Sent to the origin without consulting the cache.
     Pass { status: u16, reason: PassReason },
@@ -114,7 +123,7 @@ impl CacheOutcome {
     /// ```
     /// use edgecache_core::{CacheOutcome, PassReason};
     /// let outcome = CacheOutcome::Miss {
-    ///     status: 200, stored: Err(PassReason::SetCookie), collapsed: false, vary_miss: false,
+    ///     status: 200, stored: Err(PassReason::SetCookie),
     /// };
     /// let headers = outcome.headers(None);
     /// assert_eq!(headers.x_cache, "Miss from edgecache");
@@ -171,30 +180,27 @@ impl CacheOutcome {
                 param(&format!("ttl={remaining_ttl}"));
                 param("detail=\"stale-if-error\"");
             }
-            CacheOutcome::Revalidated { remaining_ttl, .. } => {
+            CacheOutcome::Revalidated {
+                remaining_ttl,
+                refreshed,
+                ..
+            } => {
                 param("fwd=stale");
                 param("fwd-status=304");
-                param("stored");
+                if refreshed.is_ok() {
+                    param("stored");
+                }
                 param(&format!("ttl={remaining_ttl}"));
+                if let Err(reason) = refreshed {
+                    param(&format!("detail=\"{reason}\""));
+                }
             }
-            CacheOutcome::Miss {
-                status,
-                stored,
-                collapsed,
-                vary_miss,
-            } => {
-                param(if *vary_miss {
-                    "fwd=vary-miss"
-                } else {
-                    "fwd=miss"
-                });
+            CacheOutcome::Miss { status, stored } => {
+                param("fwd=miss");
                 param(&format!("fwd-status={status}"));
                 if let Ok((ttl, _)) = stored {
                     param("stored");
                     param(&format!("ttl={ttl}"));
-                }
-                if *collapsed {
-                    param("collapsed");
                 }
                 let detail = match stored {
                     Ok((_, source)) => source.as_str(),

@@ -24,6 +24,7 @@ mod config;
 mod cookies;
 mod entry;
 mod error;
+pub mod flow;
 mod forward;
 mod headers;
 mod key;
@@ -74,7 +75,7 @@ pub use range::RangeAnswer;
 pub use reason::{OriginFailure, PassReason, Rejection};
 pub use request::{
     Disposition, MAX_TARGET_LEN, OriginRequest, RequestDecision, RequestPlan, Scheme,
-    ViewerRequest, decide_request,
+    ViewerRequest, decide_request, has_body,
 };
 pub use serve::{
     Revalidation, Serving, conditional_headers, decide_revalidated, decide_serving,

@@ -52,6 +52,84 @@ pub struct ViewerRequest<'r> {
     pub client_ip: Option<&'r str>,
 }
 
+impl<'r> ViewerRequest<'r> {
+    /// A request for `target` (origin form, `/path?query`) with `method`:
+    /// HTTPS, no host, no headers, no body, no client address; the
+    /// builder methods below set the rest.
+    ///
+    /// ```
+    /// use edgecache_core::{Headers, Scheme, ViewerRequest};
+    /// let list = [("accept", b"application/json".as_slice())];
+    /// let request = ViewerRequest::new("GET", "/search?Keyword=flu")
+    ///     .host("edge.example.com")
+    ///     .headers(Headers::new(&list));
+    /// assert_eq!(request.scheme, Scheme::Https);
+    /// assert!(!request.has_body);
+    /// ```
+    pub fn new(method: &'r str, target: &'r str) -> ViewerRequest<'r> {
+        ViewerRequest {
+            method,
+            scheme: Scheme::Https,
+            host: "",
+            target,
+            headers: Headers::default(),
+            has_body: false,
+            client_ip: None,
+        }
+    }
+
+    /// The scheme the viewer connected with.
+    pub fn scheme(self, scheme: Scheme) -> ViewerRequest<'r> {
+        ViewerRequest { scheme, ..self }
+    }
+
+    /// The Host the viewer asked for.
+    pub fn host(self, host: &'r str) -> ViewerRequest<'r> {
+        ViewerRequest { host, ..self }
+    }
+
+    /// The request's headers, as received.
+    pub fn headers(self, headers: Headers<'r>) -> ViewerRequest<'r> {
+        ViewerRequest { headers, ..self }
+    }
+
+    /// Whether the request has a body: see [`has_body`] to tell it from
+    /// the framing headers.
+    pub fn body(self, has_body: bool) -> ViewerRequest<'r> {
+        ViewerRequest { has_body, ..self }
+    }
+
+    /// The viewer's address, sent to the origin as `X-Forwarded-For`.
+    pub fn client_ip(self, client_ip: Option<&'r str>) -> ViewerRequest<'r> {
+        ViewerRequest { client_ip, ..self }
+    }
+}
+
+/// Whether a request carries a body, by its framing (RFC 9112 section
+/// 6.3): a `Transfer-Encoding`, or a `Content-Length` above 0; a
+/// `Content-Length` of 0 declares none. With neither header, `stream` says
+/// whether the platform handed the request a body stream (workerd may
+/// remove `Transfer-Encoding` and keep the stream; Fastly gives every
+/// request a body handle, so it passes `false`).
+///
+/// ```
+/// use edgecache_core::{Headers, has_body};
+/// let chunked = [("transfer-encoding", b"chunked".as_slice())];
+/// assert!(has_body(&Headers::new(&chunked), false));
+/// let empty = [("content-length", b"0".as_slice())];
+/// assert!(!has_body(&Headers::new(&empty), true));
+/// assert!(has_body(&Headers::default(), true));
+/// ```
+pub fn has_body(headers: &Headers<'_>, stream: bool) -> bool {
+    if headers.contains("transfer-encoding") {
+        return true;
+    }
+    match headers.get_str("content-length") {
+        Some(length) => length.parse::<u64>().map_or(true, |length| length > 0),
+        None => stream,
+    }
+}
+
 /// What to do with a viewer request.
 #[derive(Debug, Clone)]
 pub enum RequestDecision<'c, 'r> {
@@ -105,7 +183,46 @@ pub struct OriginRequest<'c, 'r> {
     pub headers: Vec<(Cow<'r, str>, Cow<'r, [u8]>)>,
 }
 
+impl<'c> RequestPlan<'c, '_> {
+    /// The plan with every value it borrows from the viewer's request
+    /// copied, so that it can outlive the request (a background refresh
+    /// carries it past the response).
+    pub fn into_owned(self) -> RequestPlan<'c, 'static> {
+        RequestPlan {
+            behavior: self.behavior,
+            cache_policy: self.cache_policy,
+            method: self.method,
+            path: self.path,
+            disposition: self.disposition,
+            credentials: self.credentials,
+            origin_request: self.origin_request.into_owned(),
+            forwarding: self.forwarding,
+            unkeyed_inputs: self.unkeyed_inputs,
+        }
+    }
+}
+
 impl<'c, 'r> OriginRequest<'c, 'r> {
+    /// The request with its headers copied, borrowing nothing from the
+    /// viewer's request.
+    pub fn into_owned(self) -> OriginRequest<'c, 'static> {
+        OriginRequest {
+            origin: self.origin,
+            method: self.method,
+            url: self.url,
+            headers: self
+                .headers
+                .into_iter()
+                .map(|(name, value)| {
+                    (
+                        Cow::Owned(name.into_owned()),
+                        Cow::Owned(value.into_owned()),
+                    )
+                })
+                .collect(),
+        }
+    }
+
     /// This request made conditional on a stored entry's validators
     /// (RFC 9111 section 4.3.1): `If-None-Match` and `If-Modified-Since`
     /// from the cache, never from the viewer.

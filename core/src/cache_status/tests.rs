@@ -44,17 +44,26 @@ fn words_every_outcome_like_cloudfront_and_rfc_9211() {
             CacheOutcome::Revalidated {
                 age: 0,
                 remaining_ttl: 60,
+                refreshed: Ok(()),
             },
             "RefreshHit from edgecache",
             "edgecache; fwd=stale; fwd-status=304; stored; ttl=60",
             Some(0),
         ),
         (
+            CacheOutcome::Revalidated {
+                age: 90,
+                remaining_ttl: -30,
+                refreshed: Err(PassReason::NoStore),
+            },
+            "RefreshHit from edgecache",
+            r#"edgecache; fwd=stale; fwd-status=304; ttl=-30; detail="no-store""#,
+            Some(90),
+        ),
+        (
             CacheOutcome::Miss {
                 status: 200,
                 stored: Ok((3600, TtlSource::MaxAge)),
-                collapsed: false,
-                vary_miss: false,
             },
             "Miss from edgecache",
             r#"edgecache; fwd=miss; fwd-status=200; stored; ttl=3600; detail="max-age""#,
@@ -62,21 +71,8 @@ fn words_every_outcome_like_cloudfront_and_rfc_9211() {
         ),
         (
             CacheOutcome::Miss {
-                status: 200,
-                stored: Ok((60, TtlSource::DefaultTtl)),
-                collapsed: true,
-                vary_miss: true,
-            },
-            "Miss from edgecache",
-            r#"edgecache; fwd=vary-miss; fwd-status=200; stored; ttl=60; collapsed; detail="default-ttl""#,
-            None,
-        ),
-        (
-            CacheOutcome::Miss {
                 status: 404,
                 stored: Ok((10, TtlSource::ErrorTtl)),
-                collapsed: false,
-                vary_miss: false,
             },
             "Error from edgecache",
             r#"edgecache; fwd=miss; fwd-status=404; stored; ttl=10; detail="error-ttl""#,

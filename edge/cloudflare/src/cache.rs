@@ -330,8 +330,6 @@ async fn fetch(ctx: &Ctx<'_>, write: Write) -> Served {
             let outcome = CacheOutcome::Miss {
                 status,
                 stored: Err(reason),
-                collapsed: false,
-                vary_miss: false,
             };
             let response = respond::build(status, respond::to_headers(headers.iter()), body);
             served(response, outcome, origin_ms)
@@ -352,8 +350,6 @@ async fn store(
     let miss = |stored| CacheOutcome::Miss {
         status,
         stored,
-        collapsed: false,
-        vary_miss: false,
     };
     let outcomes = (
         miss(Ok((ttl, decision.source))),
@@ -546,6 +542,7 @@ async fn revalidated(
                 let outcome = CacheOutcome::Revalidated {
                     age: 0,
                     remaining_ttl: 0,
+                    refreshed: Ok(()),
                 };
                 return from_cache(ctx, *stored, outcome, origin_ms).await;
             }
@@ -553,6 +550,7 @@ async fn revalidated(
     let outcome = CacheOutcome::Revalidated {
         age: head.meta.age(ctx.now),
         remaining_ttl: head.meta.remaining_ttl(ctx.now),
+        refreshed: Ok(()),
     };
     let fill = Fill {
         leader,

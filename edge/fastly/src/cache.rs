@@ -278,8 +278,6 @@ fn fetch(ctx: &Ctx<'_>, write: Write) -> Served {
             let outcome = CacheOutcome::Miss {
                 status,
                 stored: Err(PassReason::CacheUnavailable),
-                collapsed: false,
-                vary_miss: false,
             };
             served(*response, outcome, origin_ms)
         }),
@@ -299,8 +297,6 @@ fn fetch(ctx: &Ctx<'_>, write: Write) -> Served {
             let outcome = CacheOutcome::Miss {
                 status,
                 stored: Err(reason),
-                collapsed: false,
-                vary_miss: false,
             };
             served(response, outcome, origin_ms)
         }
@@ -387,8 +383,6 @@ fn insert(
         CacheOutcome::Miss {
             status,
             stored: Ok((ttl, decision.source)),
-            collapsed: false,
-            vary_miss: false,
         },
         origin_ms,
     ))
@@ -411,6 +405,7 @@ fn revalidated(
                 let outcome = CacheOutcome::Revalidated {
                     age: 0,
                     remaining_ttl: 0,
+                    refreshed: Ok(()),
                 };
                 return from_cache(ctx, &stored, outcome, origin_ms);
             }
@@ -436,6 +431,7 @@ fn revalidated(
     let outcome = CacheOutcome::Revalidated {
         age: refreshed.head.meta.age(ctx.now),
         remaining_ttl: refreshed.head.meta.remaining_ttl(ctx.now),
+        refreshed: Ok(()),
     };
     from_cache(ctx, &refreshed, outcome, origin_ms)
 }

@@ -1,0 +1,55 @@
+//! What every step of one request's flow carries: the configuration, the
+//! owned plan, the clock reading, and the viewer's inputs that matter
+//! after the lookup.
+
+use crate::cache_status::CacheOutcome;
+use crate::config::{Config, Method};
+use crate::key::CacheKey;
+use crate::request::{RequestPlan, ViewerRequest};
+
+use super::finish::Finish;
+
+/// One request's flow context.
+#[derive(Debug, Clone)]
+pub(crate) struct Exchange<'c> {
+    pub(crate) config: &'c Config,
+    pub(crate) plan: RequestPlan<'c, 'static>,
+    /// Unix seconds: every decision of this request is made at this time.
+    pub(crate) now: u64,
+    /// The method as the viewer sent it, for the log line.
+    method: String,
+    /// The viewer's `Range` and `If-Range`, answered from stored objects.
+    pub(crate) range: Option<String>,
+    pub(crate) if_range: Option<String>,
+}
+
+impl<'c> Exchange<'c> {
+    pub(crate) fn new(
+        config: &'c Config,
+        plan: RequestPlan<'c, 'static>,
+        viewer: &ViewerRequest<'_>,
+        now: u64,
+    ) -> Exchange<'c> {
+        let header = |name| viewer.headers.get_str(name).map(str::to_string);
+        Exchange {
+            config,
+            plan,
+            now,
+            method: viewer.method.to_string(),
+            range: header("range"),
+            if_range: header("if-range"),
+        }
+    }
+
+    /// The terminal step's report of `outcome`, the key shown redacted.
+    pub(crate) fn finish(&self, outcome: CacheOutcome, key: Option<&CacheKey>) -> Finish {
+        Finish::new(
+            outcome,
+            &self.method,
+            &self.plan.path,
+            self.plan.behavior.label(),
+            key.cloned(),
+            self.plan.method != Method::Head,
+        )
+    }
+}

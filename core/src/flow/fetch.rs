@@ -1,0 +1,325 @@
+//! After the origin answers a fetch for the cache (or fails to): store,
+//! refresh, pass its answer on, or let a stale copy stand in.
+
+use crate::cache_status::{CacheOutcome, StaleReason};
+use crate::config::Seconds;
+use crate::entry::{EntryMeta, HIT_FOR_PASS_TTL};
+use crate::headers::Headers;
+use crate::key::CacheKey;
+use crate::policy::{OriginResponse, ResponseDecision, StoreDecision, decide_response};
+use crate::purge::entry_purge_keys;
+use crate::reason::{OriginFailure, PassReason};
+use crate::request::OriginRequest;
+use crate::serve::{Revalidation, is_origin_failure, revalidate, usable_on_error};
+use crate::stored::StoredHead;
+
+use super::exchange::Exchange;
+use super::finish::{EdgeReply, Finish};
+use super::from_cache::FromCache;
+
+/// What a fetch may do with the cache.
+#[derive(Debug, Clone)]
+pub(crate) enum Storing {
+    /// Store the answer: this request holds the write.
+    Fill,
+    /// Revalidate this stale entry (conditionally, when it has
+    /// validators), which stands in if the origin fails: this request
+    /// holds the write.
+    Revalidate(StoredHead),
+    /// Store nothing, for this reason.
+    Nothing(PassReason),
+}
+
+/// Send [`Fetch::request`] to the origin, then report with
+/// [`Fetch::answered`].
+#[derive(Debug)]
+pub struct Fetch<'c> {
+    ex: Exchange<'c>,
+    key: CacheKey,
+    storing: Storing,
+}
+
+/// What the origin gave.
+#[derive(Debug, Clone, Copy)]
+pub enum Answer<'a> {
+    /// A final response's status and headers (its body stays with the
+    /// platform).
+    Response(OriginResponse<'a>),
+    /// No response: the platform's error, classified.
+    Failed(OriginFailure),
+}
+
+/// What to do after the origin answered a fetch.
+#[derive(Debug)]
+pub enum AfterOrigin {
+    /// Store the origin's response and serve it from what is stored. When
+    /// the platform's cache refuses the write, forward the origin's
+    /// response with `store.serve.cache_failed().into_finish()`.
+    Store(Store),
+    /// The origin confirmed the stale entry (304): update its head and
+    /// serve the stored body.
+    Update(Update),
+    /// Forward the origin's response as received, stored nowhere; then end
+    /// the write as told.
+    Forward {
+        /// What happened.
+        finish: Finish,
+        /// What to do with the write, if held.
+        write: WriteEnd,
+    },
+    /// Serve the stored body as it is (stale-if-error, or a 304 whose
+    /// refreshed response may not be kept); let go of the write.
+    FromCache(FromCache),
+    /// The edge's own 502 or 504; let go of the write.
+    Respond(EdgeReply),
+}
+
+/// How a write this request holds ends when nothing is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteEnd {
+    /// Let go of it (cancel): the next request tries again.
+    Release,
+    /// Store this marker in its place: the answer is uncacheable, so the
+    /// requests waiting for it, and those to come for a while, go to the
+    /// origin at once instead of queueing (hit-for-pass).
+    HitForPass(Marker),
+}
+
+/// A hit-for-pass marker: a head and no body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Marker {
+    /// The head to store.
+    pub head: StoredHead,
+    /// How long to keep it.
+    pub ttl: Seconds,
+}
+
+/// An entry to write: what the platform's cache needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEntry {
+    /// Stored beside the body.
+    pub head: StoredHead,
+    /// Seconds it stays fresh from now.
+    pub fresh_for: Seconds,
+    /// Seconds it is kept after it goes stale.
+    pub stale_for: Seconds,
+    /// Seconds the platform keeps it: fresh plus stale.
+    pub keep_for: Seconds,
+    /// Lower-case request header names it varies on (empty: none).
+    pub vary: Vec<String>,
+    /// Its purge keys and the origin's tags (Fastly: surrogate keys).
+    pub purge_keys: Vec<String>,
+    /// The body's length when the origin declared it.
+    pub length: Option<u64>,
+}
+
+/// Store an origin response, and serve it.
+#[derive(Debug)]
+pub struct Store {
+    /// What to write.
+    pub entry: NewEntry,
+    /// How to serve it once written.
+    pub serve: FromCache,
+}
+
+/// Update a stored entry's head after a 304, and serve its body.
+#[derive(Debug)]
+pub struct Update {
+    /// The updated entry (the body stays as stored).
+    pub entry: NewEntry,
+    /// How to serve it; `serve.cache_failed()` when the update fails.
+    pub serve: FromCache,
+}
+
+impl<'c> Fetch<'c> {
+    pub(crate) fn new(ex: Exchange<'c>, key: CacheKey, storing: Storing) -> Fetch<'c> {
+        Fetch { ex, key, storing }
+    }
+
+    /// The key fetched for.
+    pub fn key(&self) -> &CacheKey {
+        &self.key
+    }
+
+    /// The request to send: conditional on the stale entry's validators
+    /// when revalidating (RFC 9111 section 4.3.1).
+    pub fn request(&self) -> OriginRequest<'c, 'static> {
+        match &self.storing {
+            Storing::Revalidate(stale) => self
+                .ex
+                .plan
+                .origin_request
+                .revalidating(&stale.meta.validators),
+            Storing::Fill | Storing::Nothing(_) => self.ex.plan.origin_request.clone(),
+        }
+    }
+
+    /// Whether this fetch stores what it gets. When it does not, a write
+    /// the platform handed this request must be let go of before the
+    /// origin is asked, so that other requests need not wait for it.
+    pub fn stores(&self) -> bool {
+        !matches!(self.storing, Storing::Nothing(_))
+    }
+
+    /// Decides from the origin's answer.
+    pub fn answered(self, answer: Answer<'_>) -> AfterOrigin {
+        let (status, headers) = match answer {
+            Answer::Failed(failure) => return self.failed(failure, None),
+            Answer::Response(response) => (response.status, response.headers),
+        };
+        if is_origin_failure(status) && self.stale_usable_on_error() {
+            return self.failed(OriginFailure::Unreachable, Some(status));
+        }
+        let Fetch { ex, key, storing } = self;
+        let reason = match storing {
+            Storing::Revalidate(stale) if status == 304 => {
+                return not_modified(&ex, &key, stale, &headers);
+            }
+            Storing::Nothing(reason) => reason,
+            Storing::Fill | Storing::Revalidate(_) => {
+                let response = OriginResponse { status, headers };
+                match decide_response(ex.config, &ex.plan, &response, ex.now) {
+                    ResponseDecision::Store(decision) => {
+                        return store(&ex, &key, &decision, status, &headers);
+                    }
+                    ResponseDecision::Pass(reason) => {
+                        let outcome = CacheOutcome::Miss {
+                            status,
+                            stored: Err(reason),
+                        };
+                        let write = if reason.records_hit_for_pass() {
+                            WriteEnd::HitForPass(Marker {
+                                head: StoredHead::new(
+                                    EntryMeta::hit_for_pass(ex.now),
+                                    &Headers::default(),
+                                    false,
+                                ),
+                                ttl: HIT_FOR_PASS_TTL,
+                            })
+                        } else {
+                            WriteEnd::Release
+                        };
+                        let finish = ex.finish(outcome, Some(&key));
+                        return AfterOrigin::Forward { finish, write };
+                    }
+                }
+            }
+        };
+        let outcome = CacheOutcome::Miss {
+            status,
+            stored: Err(reason),
+        };
+        AfterOrigin::Forward {
+            finish: ex.finish(outcome, Some(&key)),
+            write: WriteEnd::Release,
+        }
+    }
+
+    fn stale_usable_on_error(&self) -> bool {
+        match &self.storing {
+            Storing::Revalidate(stale) => usable_on_error(&stale.meta, self.ex.now),
+            Storing::Fill | Storing::Nothing(_) => false,
+        }
+    }
+
+    /// The origin failed: the stale entry within its stale-if-error
+    /// window (RFC 5861 section 4), else the edge's 502 or 504.
+    fn failed(self, failure: OriginFailure, status: Option<u16>) -> AfterOrigin {
+        let now = self.ex.now;
+        match self.storing {
+            Storing::Revalidate(stale) if usable_on_error(&stale.meta, now) => {
+                let reason = StaleReason::OriginError { status };
+                let outcome = CacheOutcome::stale(&stale.meta, now, reason);
+                AfterOrigin::FromCache(FromCache::new(&self.ex, stale, outcome))
+            }
+            _ => {
+                let finish = self
+                    .ex
+                    .finish(CacheOutcome::unavailable(failure), Some(&self.key));
+                AfterOrigin::Respond(EdgeReply::unavailable(failure, finish))
+            }
+        }
+    }
+}
+
+/// The entry to write for a response stored under `decision`.
+fn new_entry(
+    ex: &Exchange<'_>,
+    key: &CacheKey,
+    head: StoredHead,
+    decision: &StoreDecision,
+    length: Option<u64>,
+) -> NewEntry {
+    let mut purge_keys = entry_purge_keys(&ex.plan, key);
+    purge_keys.extend(decision.tags.iter().cloned());
+    NewEntry {
+        head,
+        fresh_for: decision.fresh_for(),
+        stale_for: decision.stale_retention(),
+        keep_for: decision.keep_for(),
+        vary: decision.vary.names().map(str::to_string).collect(),
+        purge_keys,
+        length,
+    }
+}
+
+fn store(
+    ex: &Exchange<'_>,
+    key: &CacheKey,
+    decision: &StoreDecision,
+    status: u16,
+    headers: &Headers<'_>,
+) -> AfterOrigin {
+    let head = StoredHead::new(
+        EntryMeta::new(decision, status, ex.now),
+        headers,
+        decision.strip_set_cookie,
+    );
+    let length = headers
+        .get_str("content-length")
+        .and_then(|l| l.parse().ok());
+    let ttl = i64::try_from(decision.fresh_for()).unwrap_or(i64::MAX);
+    let outcome = CacheOutcome::Miss {
+        status,
+        stored: Ok((ttl, decision.source)),
+    };
+    let entry = new_entry(ex, key, head.clone(), decision, length);
+    AfterOrigin::Store(Store {
+        entry,
+        serve: FromCache::new(ex, head, outcome),
+    })
+}
+
+/// A 304 for the stale entry: refresh its head (RFC 9111 section 4.3.4),
+/// or, when the refreshed response may not be kept, serve the stored copy
+/// as it is and say why.
+fn not_modified(
+    ex: &Exchange<'_>,
+    key: &CacheKey,
+    stale: StoredHead,
+    headers: &Headers<'_>,
+) -> AfterOrigin {
+    let now = ex.now;
+    match revalidate(ex.config, &ex.plan, &stale, headers, now) {
+        Revalidation::Refresh { head, decision } => {
+            let outcome = CacheOutcome::Revalidated {
+                age: head.meta.age(now),
+                remaining_ttl: head.meta.remaining_ttl(now),
+                refreshed: Ok(()),
+            };
+            let entry = new_entry(ex, key, (*head).clone(), &decision, None);
+            AfterOrigin::Update(Update {
+                entry,
+                serve: FromCache::new(ex, *head, outcome),
+            })
+        }
+        Revalidation::Keep(reason) => {
+            let outcome = CacheOutcome::Revalidated {
+                age: stale.meta.age(now),
+                remaining_ttl: stale.meta.remaining_ttl(now),
+                refreshed: Err(reason),
+            };
+            AfterOrigin::FromCache(FromCache::new(ex, stale, outcome))
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! The end of every flow: what happened, for the response headers and the
+//! log line.
+
+use crate::cache_status::{CacheOutcome, Decoration};
+use crate::config::Method;
+use crate::key::CacheKey;
+use crate::log_line::LogLine;
+use crate::reason::{OriginFailure, Rejection};
+use crate::request::ViewerRequest;
+
+/// What a request's flow ended with: the outcome, and what the log line
+/// names. Every terminal step carries one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finish {
+    outcome: CacheOutcome,
+    method: String,
+    path: String,
+    behavior: String,
+    key: Option<CacheKey>,
+    send_body: bool,
+}
+
+impl Finish {
+    pub(crate) fn new(
+        outcome: CacheOutcome,
+        method: &str,
+        path: &str,
+        behavior: &str,
+        key: Option<CacheKey>,
+        send_body: bool,
+    ) -> Finish {
+        Finish {
+            outcome,
+            method: method.to_string(),
+            path: path.to_string(),
+            behavior: behavior.to_string(),
+            key,
+            send_body,
+        }
+    }
+
+    /// What happened.
+    pub fn outcome(&self) -> &CacheOutcome {
+        &self.outcome
+    }
+
+    /// The cache key looked up, if any.
+    pub fn key(&self) -> Option<&CacheKey> {
+        self.key.as_ref()
+    }
+
+    /// `X-Cache`, `Cache-Status` (with the key, redacted) and `Age`, to
+    /// set on the response; the adapter also removes [`crate::CDN_ONLY_HEADERS`].
+    pub fn decoration(&self) -> Decoration {
+        self.outcome.headers(self.key.as_ref())
+    }
+
+    /// Whether the response carries its body: not for HEAD, which a
+    /// stored GET answers with the same headers (RFC 9110 section 9.3.2).
+    pub fn send_body(&self) -> bool {
+        self.send_body
+    }
+
+    /// The JSON log line, for a response sent with `status`; `origin_ms`
+    /// is how long the origin took, when it was asked.
+    pub fn log_line(&self, status: u16, origin_ms: Option<u64>) -> String {
+        LogLine {
+            method: &self.method,
+            path: &self.path,
+            behavior: &self.behavior,
+            key: self.key.as_ref(),
+            outcome: &self.outcome,
+            status,
+            origin_ms,
+        }
+        .to_json()
+    }
+
+    /// The same report with another outcome.
+    pub(crate) fn with_outcome(self, outcome: CacheOutcome) -> Finish {
+        Finish { outcome, ..self }
+    }
+}
+
+/// An answer the edge writes itself: a short plain-text body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EdgeReply {
+    /// The status to answer with.
+    pub status: u16,
+    /// The body, one line of plain text (`text/plain; charset=utf-8`).
+    pub text: String,
+    /// What happened.
+    pub finish: Finish,
+}
+
+impl EdgeReply {
+    /// The answer to a request core rejected before choosing a behavior.
+    pub(crate) fn rejected(rejection: Rejection, viewer: &ViewerRequest<'_>) -> EdgeReply {
+        let path = viewer.target;
+        let head = Method::from_token(viewer.method) == Some(Method::Head);
+        let outcome = CacheOutcome::Rejected(rejection);
+        EdgeReply {
+            status: rejection.status(),
+            text: format!("edgecache: {rejection}\n"),
+            finish: Finish::new(outcome, viewer.method, path, "-", None, !head),
+        }
+    }
+
+    /// The edge's 502 or 504 when the origin failed and nothing could
+    /// stand in.
+    pub(crate) fn unavailable(failure: OriginFailure, finish: Finish) -> EdgeReply {
+        EdgeReply {
+            status: failure.status(),
+            text: format!("edgecache: {}\n", failure.detail()),
+            finish: finish.with_outcome(CacheOutcome::unavailable(failure)),
+        }
+    }
+}

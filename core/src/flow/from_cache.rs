@@ -1,0 +1,158 @@
+//! Serving a stored entry: the status and headers of the stored head, the
+//! whole body or the single byte range the viewer asked for.
+
+use crate::cache_status::CacheOutcome;
+use crate::config::Method;
+use crate::headers::Headers;
+use crate::range::RangeAnswer;
+use crate::reason::PassReason;
+use crate::stored::StoredHead;
+
+use super::exchange::Exchange;
+use super::finish::Finish;
+
+/// Serve the body the platform holds for an entry, under `head`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FromCache {
+    head: StoredHead,
+    /// The viewer's `Range` and `If-Range`, when a range may apply.
+    range: Option<(String, Option<String>)>,
+    finish: Finish,
+}
+
+/// The viewer's response from a stored body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredReply {
+    /// 200 (the stored status), 206 or 416.
+    pub status: u16,
+    /// The stored headers, with `Content-Range` for 206 and 416.
+    pub headers: Vec<(String, Vec<u8>)>,
+    /// Which bytes of the stored body to send.
+    pub body: BodyPart,
+}
+
+/// Which bytes of a stored body a response carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyPart {
+    /// All of it.
+    Whole,
+    /// Bytes `start..=end`.
+    Range {
+        /// The first byte sent.
+        start: u64,
+        /// The last byte sent (inclusive).
+        end: u64,
+    },
+    /// None (416).
+    Empty,
+}
+
+impl FromCache {
+    /// Serving `head` with `outcome`. A byte range applies only to a GET
+    /// of a stored 200 whose body is not content-coded: some platforms
+    /// decode stored bodies, so a range of the coded bytes could not be
+    /// cut the same everywhere (RFC 9110 section 14.2 lets a server
+    /// ignore `Range`).
+    pub(crate) fn new(ex: &Exchange<'_>, head: StoredHead, outcome: CacheOutcome) -> FromCache {
+        let coded = head
+            .headers()
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("content-encoding"));
+        let eligible = ex.plan.method == Method::Get && head.meta.status == 200 && !coded;
+        let range = ex
+            .range
+            .clone()
+            .filter(|_| eligible)
+            .map(|range| (range, ex.if_range.clone()));
+        let key = match &ex.plan.disposition {
+            crate::request::Disposition::Lookup(key) => Some(key),
+            crate::request::Disposition::Pass(_) => None,
+        };
+        FromCache {
+            finish: ex.finish(outcome, key),
+            head,
+            range,
+        }
+    }
+
+    /// The stored head served.
+    pub fn head(&self) -> &StoredHead {
+        &self.head
+    }
+
+    /// What happened.
+    pub fn finish(&self) -> &Finish {
+        &self.finish
+    }
+
+    /// What happened, taken out.
+    pub fn into_finish(self) -> Finish {
+        self.finish
+    }
+
+    /// Whether a byte range applies, so the platform must tell the stored
+    /// body's length to [`FromCache::reply`].
+    pub fn wants_length(&self) -> bool {
+        self.range.is_some()
+    }
+
+    /// The response for a stored body of `length` bytes (`None`: unknown,
+    /// then it is sent whole).
+    pub fn reply(&self, length: Option<u64>) -> StoredReply {
+        let mut headers: Vec<(String, Vec<u8>)> = self
+            .head
+            .headers()
+            .into_iter()
+            .map(|(name, value)| (name.to_string(), value))
+            .collect();
+        let answer = match &self.range {
+            None => RangeAnswer::Full,
+            Some((range, if_range)) => {
+                let mut list: Vec<(&str, &[u8])> = vec![("range", range.as_bytes())];
+                if let Some(if_range) = if_range {
+                    list.push(("if-range", if_range.as_bytes()));
+                }
+                RangeAnswer::of(&Headers::new(&list), length, &self.head.meta.validators)
+            }
+        };
+        if let Some(content_range) = answer.content_range() {
+            headers.retain(|(name, _)| !name.eq_ignore_ascii_case("content-length"));
+            headers.push(("content-range".to_string(), content_range.into_bytes()));
+        }
+        StoredReply {
+            status: answer.status(self.head.meta.status),
+            headers,
+            body: match answer {
+                RangeAnswer::Full => BodyPart::Whole,
+                RangeAnswer::Partial { start, end, .. } => BodyPart::Range { start, end },
+                RangeAnswer::Unsatisfiable { .. } => BodyPart::Empty,
+            },
+        }
+    }
+
+    /// The same serving, reporting that the platform's cache refused the
+    /// write this step asked for: nothing was stored.
+    pub fn cache_failed(self) -> FromCache {
+        let outcome = match self.finish.outcome().clone() {
+            CacheOutcome::Miss {
+                status,
+                stored: Ok(_),
+            } => CacheOutcome::Miss {
+                status,
+                stored: Err(PassReason::CacheUnavailable),
+            },
+            CacheOutcome::Revalidated {
+                age, remaining_ttl, ..
+            } => CacheOutcome::Revalidated {
+                age,
+                remaining_ttl,
+                refreshed: Err(PassReason::CacheUnavailable),
+            },
+            other => other,
+        };
+        FromCache {
+            finish: self.finish.with_outcome(outcome),
+            ..self
+        }
+    }
+}

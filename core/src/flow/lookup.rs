@@ -1,0 +1,281 @@
+//! After the lookup: serve what is stored, refresh it, or go to the
+//! origin, and who may write the entry.
+
+use crate::cache_status::{CacheOutcome, StaleReason};
+use crate::entry::EntryMeta;
+use crate::key::CacheKey;
+use crate::purge::{PurgeVerdict, entry_purge_keys};
+use crate::reason::PassReason;
+use crate::request::RequestPlan;
+use crate::serve::{Serving, decide_serving};
+use crate::stored::StoredHead;
+
+use super::exchange::Exchange;
+use super::fetch::{Fetch, Storing};
+use super::from_cache::FromCache;
+
+/// Look the key up, then report what was found with [`Lookup::found`].
+#[derive(Debug, Clone)]
+pub struct Lookup<'c> {
+    ex: Exchange<'c>,
+    key: CacheKey,
+    /// This request already waited once for another one's fill.
+    waited: bool,
+}
+
+/// What the platform's cache gave for the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    /// Nothing usable: absent, or a head that cannot be read (another
+    /// metadata version, damage), which the next fill replaces.
+    Nothing,
+    /// A stored entry.
+    Entry(Entry),
+    /// The cache could not be read.
+    Unavailable,
+}
+
+/// A stored entry as the platform found it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// Its head, as stored.
+    pub head: StoredHead,
+    /// The platform's own cache calls it stale (Fastly's soft purge marks
+    /// objects stale in place).
+    pub platform_stale: bool,
+    /// What the purge log says of it, on platforms that keep one.
+    pub purge: PurgeVerdict,
+}
+
+impl Entry {
+    /// An entry found with `head`, neither stale on the platform nor purged.
+    pub fn new(head: StoredHead) -> Entry {
+        Entry {
+            head,
+            platform_stale: false,
+            purge: PurgeVerdict::Kept,
+        }
+    }
+
+    /// The metadata to decide with at `now`: `None` when purged; stale
+    /// from the purge when soft-purged (by the log, or by the platform
+    /// while core's clock still calls it fresh).
+    fn effective(self, now: u64) -> Option<StoredHead> {
+        let mut head = self.head;
+        match self.purge {
+            PurgeVerdict::Hard => return None,
+            PurgeVerdict::Soft { at_ms } => head.meta = head.meta.soft_purged(at_ms / 1000),
+            PurgeVerdict::Kept => {}
+        }
+        if self.platform_stale && head.meta.remaining_ttl(now) > 0 {
+            head.meta = head.meta.soft_purged(now);
+        }
+        Some(head)
+    }
+}
+
+/// Whether this request may write the entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Write {
+    /// It holds the entry's write (Fastly: the transaction must insert or
+    /// update): it fills or refreshes the entry, and lets go of it when it
+    /// does not.
+    Held,
+    /// Another request holds it, and the platform already made this one
+    /// wait for it.
+    Busy,
+    /// The platform hands the write out on request
+    /// ([`AfterLookup::Claim`]): a per-isolate claim on Cloudflare.
+    OnRequest,
+}
+
+/// What to do after the lookup.
+#[derive(Debug)]
+pub enum AfterLookup<'c> {
+    /// Serve the stored entry; let go of the write if held.
+    Serve(FromCache),
+    /// Serve the stale entry, then refresh it in the background with the
+    /// write: held, or claimed without waiting; when the claim fails,
+    /// another request is refreshing it.
+    ServeStale(FromCache, Refresh<'c>),
+    /// Claim the write first, then report with [`Claim::claimed`].
+    Claim(Claim<'c>),
+    /// Go to the origin.
+    Fetch(Fetch<'c>),
+}
+
+impl<'c> Lookup<'c> {
+    pub(crate) fn new(ex: Exchange<'c>, key: CacheKey) -> Lookup<'c> {
+        Lookup {
+            ex,
+            key,
+            waited: false,
+        }
+    }
+
+    /// The key to look up.
+    pub fn key(&self) -> &CacheKey {
+        &self.key
+    }
+
+    /// The request's plan: its origin request's headers select among
+    /// stored variants (Vary).
+    pub fn plan(&self) -> &RequestPlan<'c, 'static> {
+        &self.ex.plan
+    }
+
+    /// The purge keys of any entry stored under this key, before the
+    /// origin's tags (which the entry's head holds).
+    pub fn purge_keys(&self) -> Vec<String> {
+        entry_purge_keys(&self.ex.plan, &self.key)
+    }
+
+    /// Decides from what the lookup found and who may write the entry.
+    pub fn found(self, found: Found, write: Write) -> AfterLookup<'c> {
+        let now = self.ex.now;
+        let head = match found {
+            Found::Unavailable => {
+                return self.fetch(Storing::Nothing(PassReason::CacheUnavailable));
+            }
+            Found::Nothing => None,
+            Found::Entry(entry) => entry.effective(now),
+        };
+        let Some(head) = head else {
+            return self.write(Storing::Fill, write);
+        };
+        match decide_serving(&head.meta, &self.ex.plan, now) {
+            Serving::Fresh { age } => {
+                let remaining_ttl = head.meta.remaining_ttl(now);
+                let outcome = CacheOutcome::Hit { age, remaining_ttl };
+                AfterLookup::Serve(FromCache::new(&self.ex, head, outcome))
+            }
+            Serving::StaleWhileRevalidate { .. } => {
+                let outcome = CacheOutcome::stale(&head.meta, now, StaleReason::WhileRevalidate);
+                let serve = FromCache::new(&self.ex, head.clone(), outcome);
+                match write {
+                    Write::Busy => AfterLookup::Serve(serve),
+                    Write::Held | Write::OnRequest => {
+                        let refresh = Refresh {
+                            ex: self.ex,
+                            key: self.key,
+                            head,
+                        };
+                        AfterLookup::ServeStale(serve, refresh)
+                    }
+                }
+            }
+            Serving::Revalidate { .. } => self.write(Storing::Revalidate(head), write),
+            // Another variant is stored: this one replaces it.
+            Serving::VaryMismatch => self.write(Storing::Fill, write),
+            Serving::Unusable(reason) => self.fetch(Storing::Nothing(reason)),
+            Serving::HitForPass => self.fetch(Storing::Nothing(PassReason::HitForPass)),
+        }
+    }
+
+    /// A fetch that needs the write: with it, without it (the entry is
+    /// busy), or after claiming it.
+    fn write(self, storing: Storing, write: Write) -> AfterLookup<'c> {
+        match write {
+            Write::Held => self.fetch(storing),
+            Write::Busy => self.fetch(Storing::Nothing(PassReason::EntryBusy)),
+            Write::OnRequest => AfterLookup::Claim(Claim {
+                lookup: self,
+                storing,
+            }),
+        }
+    }
+
+    fn fetch(self, storing: Storing) -> AfterLookup<'c> {
+        AfterLookup::Fetch(Fetch::new(self.ex, self.key, storing))
+    }
+}
+
+/// Claim the entry's write (the key's, or the variant's the lookup read),
+/// then report with [`Claim::claimed`].
+#[derive(Debug)]
+pub struct Claim<'c> {
+    lookup: Lookup<'c>,
+    storing: Storing,
+}
+
+/// Whether the claim made this request the one that writes the entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claimed {
+    /// It holds the write until the entry is stored, or known not to be.
+    Leader,
+    /// Another request holds it.
+    Follower,
+}
+
+/// What to do after claiming the write.
+#[derive(Debug)]
+pub enum AfterClaim<'c> {
+    /// Go to the origin.
+    Fetch(Fetch<'c>),
+    /// Wait for the holder to be done (at most [`Claim::wait_limit_ms`]),
+    /// then look up again: its answer is usually stored by then.
+    Wait(Lookup<'c>),
+}
+
+impl<'c> Claim<'c> {
+    /// The key whose write is claimed.
+    pub fn key(&self) -> &CacheKey {
+        &self.lookup.key
+    }
+
+    /// How long to wait for another request's fill at the most: as long
+    /// as the origin may take to answer it.
+    pub fn wait_limit_ms(&self) -> u64 {
+        let origin = self.lookup.ex.plan.origin_request.origin;
+        origin
+            .connect_timeout_ms
+            .saturating_add(origin.first_byte_timeout_ms)
+    }
+
+    /// Decides from the claim: fetch with the write; wait once for the
+    /// holder; after waiting once, fetch without storing.
+    pub fn claimed(self, claimed: Claimed) -> AfterClaim<'c> {
+        let Claim {
+            mut lookup,
+            storing,
+        } = self;
+        match claimed {
+            Claimed::Leader => AfterClaim::Fetch(Fetch::new(lookup.ex, lookup.key, storing)),
+            Claimed::Follower if lookup.waited => AfterClaim::Fetch(Fetch::new(
+                lookup.ex,
+                lookup.key,
+                Storing::Nothing(PassReason::EntryBusy),
+            )),
+            Claimed::Follower => {
+                lookup.waited = true;
+                AfterClaim::Wait(lookup)
+            }
+        }
+    }
+}
+
+/// A stale entry to refresh once the viewer is answered from it.
+#[derive(Debug, Clone)]
+pub struct Refresh<'c> {
+    ex: Exchange<'c>,
+    key: CacheKey,
+    head: StoredHead,
+}
+
+impl<'c> Refresh<'c> {
+    /// The key to refresh.
+    pub fn key(&self) -> &CacheKey {
+        &self.key
+    }
+
+    /// The refresh's fetch: conditional when the entry has validators. The
+    /// platform holds the write (or has just claimed it).
+    pub fn fetch(self) -> Fetch<'c> {
+        Fetch::new(self.ex, self.key, Storing::Revalidate(self.head))
+    }
+
+    /// The stored entry's metadata.
+    pub fn meta(&self) -> &EntryMeta {
+        &self.head.meta
+    }
+}

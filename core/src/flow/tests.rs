@@ -1,0 +1,212 @@
+//! The flow's branches, one table per step: what each observation of the
+//! platform leads to.
+
+use super::*;
+use crate::cache_status::CacheOutcome;
+use crate::entry::EntryMeta;
+use crate::headers::Headers;
+use crate::policy::OriginResponse;
+use crate::purge::PurgeVerdict;
+use crate::reason::{OriginFailure, PassReason};
+use crate::stored::StoredHead;
+use crate::test_support::demo_config;
+
+const NOW: u64 = 1_700_000_000;
+
+fn lookup<'c>(config: &'c Config, target: &str, now: u64) -> Lookup<'c> {
+    match start(config, &ViewerRequest::new("GET", target), now) {
+        Start::Lookup(lookup) => lookup,
+        _ => panic!("{target} is not looked up"),
+    }
+}
+
+/// A stored 200 for `/products/1`, fresh for `max-age` seconds from `NOW`.
+fn entry(config: &Config, max_age: u64) -> Entry {
+    let Start::Lookup(lookup) = start(config, &ViewerRequest::new("GET", "/products/1"), NOW)
+    else {
+        panic!("not looked up");
+    };
+    let AfterLookup::Fetch(fetch) = lookup.found(Found::Nothing, Write::Held) else {
+        panic!("no fetch");
+    };
+    let cc = format!("max-age={max_age}");
+    let list = [
+        ("cache-control", cc.as_bytes()),
+        ("etag", b"\"v1\"".as_slice()),
+    ];
+    let answer = Answer::Response(OriginResponse {
+        status: 200,
+        headers: Headers::new(&list),
+    });
+    match fetch.answered(answer) {
+        AfterOrigin::Store(store) => Entry::new(store.entry.head),
+        other => panic!("not stored: {other:?}"),
+    }
+}
+
+/// The step's name and, for a fetch, whether it stores.
+fn shape(step: &AfterLookup<'_>) -> String {
+    match step {
+        AfterLookup::Serve(serve) => format!("serve {:?}", serve.finish().outcome()),
+        AfterLookup::ServeStale(..) => "serve-stale+refresh".into(),
+        AfterLookup::Claim(_) => "claim".into(),
+        AfterLookup::Fetch(fetch) if fetch.stores() => "fetch+store".into(),
+        AfterLookup::Fetch(_) => "fetch".into(),
+    }
+}
+
+#[test]
+fn the_write_decides_who_fills_a_missing_entry() {
+    let config = demo_config();
+    let table = [
+        (Write::Held, "fetch+store"),
+        (Write::Busy, "fetch"),
+        (Write::OnRequest, "claim"),
+    ];
+    for (write, want) in table {
+        let step = lookup(&config, "/products/1", NOW).found(Found::Nothing, write);
+        assert_eq!(shape(&step), want, "{write:?}");
+    }
+}
+
+#[test]
+fn an_unreadable_cache_is_a_fetch_that_stores_nothing() {
+    let config = demo_config();
+    let step = lookup(&config, "/products/1", NOW).found(Found::Unavailable, Write::OnRequest);
+    let AfterLookup::Fetch(fetch) = step else {
+        panic!("{}", shape(&step));
+    };
+    let AfterOrigin::Forward { finish, write } = fetch.answered(Answer::Response(OriginResponse {
+        status: 200,
+        headers: Headers::default(),
+    })) else {
+        panic!("not forwarded");
+    };
+    assert_eq!(write, WriteEnd::Release);
+    assert_eq!(
+        finish.outcome(),
+        &CacheOutcome::Miss {
+            status: 200,
+            stored: Err(PassReason::CacheUnavailable)
+        }
+    );
+}
+
+#[test]
+fn purges_and_platform_staleness_make_an_entry_stale_or_absent() {
+    let config = demo_config();
+    let at = NOW + 10;
+    let table: [(PurgeVerdict, bool, &str); 4] = [
+        (
+            PurgeVerdict::Kept,
+            false,
+            "serve Hit { age: 10, remaining_ttl: 50 }",
+        ),
+        (PurgeVerdict::Hard, false, "fetch+store"),
+        (
+            PurgeVerdict::Soft {
+                at_ms: NOW * 1000 + 5_000,
+            },
+            false,
+            "fetch+store",
+        ),
+        (PurgeVerdict::Kept, true, "fetch+store"),
+    ];
+    for (purge, platform_stale, want) in table {
+        let mut found = entry(&config, 60);
+        found.purge = purge;
+        found.platform_stale = platform_stale;
+        let step = lookup(&config, "/products/1", at).found(Found::Entry(found), Write::Held);
+        assert_eq!(shape(&step), want, "{purge:?} {platform_stale}");
+    }
+}
+
+#[test]
+fn a_follower_waits_once_then_fetches_without_storing() {
+    let config = demo_config();
+    let AfterLookup::Claim(claim) =
+        lookup(&config, "/products/1", NOW).found(Found::Nothing, Write::OnRequest)
+    else {
+        panic!("no claim");
+    };
+    // The default connect timeout (10 s) and the demo origin's first-byte timeout (5 s).
+    assert_eq!(claim.wait_limit_ms(), 10_000 + 5_000);
+    let AfterClaim::Wait(again) = claim.claimed(Claimed::Follower) else {
+        panic!("no wait");
+    };
+    let AfterLookup::Claim(claim) = again.found(Found::Nothing, Write::OnRequest) else {
+        panic!("no second claim");
+    };
+    let AfterClaim::Fetch(fetch) = claim.claimed(Claimed::Follower) else {
+        panic!("waited twice");
+    };
+    assert!(!fetch.stores());
+}
+
+#[test]
+fn a_hit_for_pass_marker_sends_requests_straight_to_the_origin() {
+    let config = demo_config();
+    let marker = StoredHead::new(EntryMeta::hit_for_pass(NOW), &Headers::default(), false);
+    let step = lookup(&config, "/products/1", NOW + 1)
+        .found(Found::Entry(Entry::new(marker)), Write::Held);
+    let AfterLookup::Fetch(fetch) = step else {
+        panic!("{}", shape(&step));
+    };
+    assert!(!fetch.stores());
+}
+
+#[test]
+fn a_revalidation_asks_conditionally_and_a_failure_falls_back_to_stale_if_error() {
+    let config = demo_config();
+    // /media/* keeps a stale copy for a week on errors.
+    let Start::Lookup(first) = start(&config, &ViewerRequest::new("GET", "/media/a.mp3"), NOW)
+    else {
+        panic!("not looked up");
+    };
+    let AfterLookup::Fetch(fetch) = first.found(Found::Nothing, Write::Held) else {
+        panic!("no fetch");
+    };
+    let list = [("etag", b"\"m1\"".as_slice())];
+    let answer = Answer::Response(OriginResponse {
+        status: 200,
+        headers: Headers::new(&list),
+    });
+    let AfterOrigin::Store(store) = fetch.answered(answer) else {
+        panic!("not stored");
+    };
+    let later = NOW + 2_592_000 + 86_400 + 1;
+    let step = lookup(&config, "/media/a.mp3", later)
+        .found(Found::Entry(Entry::new(store.entry.head)), Write::Held);
+    let AfterLookup::Fetch(fetch) = step else {
+        panic!("{}", shape(&step));
+    };
+    assert_eq!(
+        fetch.request().header("if-none-match"),
+        Some(&b"\"m1\""[..])
+    );
+    let AfterOrigin::FromCache(serve) = fetch.answered(Answer::Failed(OriginFailure::Timeout))
+    else {
+        panic!("no stale copy");
+    };
+    assert_eq!(
+        serve.finish().decoration().x_cache,
+        "RefreshHit from edgecache"
+    );
+}
+
+#[test]
+fn rejections_name_the_raw_target_and_skip_the_body_for_head() {
+    let config = demo_config();
+    let Start::Respond(reply) = start(
+        &config,
+        &ViewerRequest::new("HEAD", "/media/x?a=1").body(true),
+        NOW,
+    ) else {
+        panic!("not rejected");
+    };
+    assert_eq!(reply.status, 403);
+    assert!(!reply.finish.send_body());
+    let line: serde_json::Value = serde_json::from_str(&reply.finish.log_line(403, None)).unwrap();
+    assert_eq!(line["path"], "/media/x?a=1");
+    assert_eq!(line["behavior"], "-");
+}

@@ -1,0 +1,525 @@
+//! The reference adapter: edgecache's whole request flow on an in-memory
+//! platform, native and synchronous. A `HashMap` is the cache, a number
+//! is the clock, a closure is the origin. It does what a platform adapter
+//! does — the I/O, and one `match` per step core returns — and nothing
+//! else, so it shows what a third platform needs to write.
+//!
+//! Two ways of handing out an entry's write are modelled, as the real
+//! platforms do: a transaction handed out with the lookup (Fastly's core
+//! cache) and a claim asked for after it (a Cloudflare isolate).
+
+#![allow(dead_code)]
+
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, HashSet};
+
+use edgecache_core::flow::{
+    self, AfterClaim, AfterLookup, AfterOrigin, AfterPass, Answer, BodyPart, Claimed, EdgeReply,
+    Entry, Fetch, Finish, Found, FromCache, Lookup, NewEntry, Start, Write, WriteEnd,
+};
+use edgecache_core::{
+    CDN_ONLY_HEADERS, Config, Headers, OriginFailure, OriginRequest, OriginResponse, PurgeLog,
+    StoredHead, ViewerRequest,
+};
+
+/// How the platform hands out an entry's write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Locking {
+    /// With the lookup: the request that must fill a missing or stale
+    /// entry holds it (Fastly).
+    Transaction,
+    /// On request, per key (a Cloudflare isolate).
+    Claim,
+}
+
+/// What the scripted origin answers.
+#[derive(Debug, Clone)]
+pub enum Scripted {
+    /// A response.
+    Response {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    },
+    /// No response.
+    Fail(OriginFailure),
+}
+
+/// A request the origin received.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, Vec<u8>)>,
+}
+
+impl Received {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .and_then(|(_, v)| std::str::from_utf8(v).ok())
+    }
+}
+
+/// A response the viewer got.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, Vec<u8>)>,
+    pub body: Vec<u8>,
+    /// The JSON log line of the request.
+    pub log: String,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .and_then(|(_, v)| std::str::from_utf8(v).ok())
+    }
+
+    /// `Hit`, `Miss`, `RefreshHit` or `Error`.
+    pub fn x_cache(&self) -> &str {
+        self.header("x-cache")
+            .and_then(|v| v.strip_suffix(" from edgecache"))
+            .unwrap_or("")
+    }
+
+    pub fn cache_status(&self) -> &str {
+        self.header("cache-status").unwrap_or("")
+    }
+}
+
+/// One stored object.
+#[derive(Debug, Clone)]
+struct Object {
+    head: StoredHead,
+    body: Vec<u8>,
+    /// Clock second after which the platform calls it stale.
+    stale_after: u64,
+    /// Clock second after which the platform drops it.
+    gone_after: u64,
+    /// When its response was asked of the origin, for the purge log.
+    fetched_ms: u64,
+    /// Its surrogate keys, for purges in place.
+    purge_keys: Vec<String>,
+}
+
+/// The in-memory platform.
+pub struct Platform {
+    config: Config,
+    locking: Locking,
+    now: Cell<u64>,
+    /// Per key hash, one object per variant.
+    cache: RefCell<HashMap<String, Vec<Object>>>,
+    /// Keys whose write a request holds.
+    writes: RefCell<HashSet<String>>,
+    purges: RefCell<PurgeLog>,
+    origin: Box<dyn Fn(&Received) -> Scripted>,
+    received: RefCell<Vec<Received>>,
+}
+
+impl Platform {
+    /// A platform running `config` in front of `origin`, its clock at
+    /// 1,700,000,000.
+    pub fn new(
+        config: &str,
+        locking: Locking,
+        origin: impl Fn(&Received) -> Scripted + 'static,
+    ) -> Platform {
+        Platform {
+            config: Config::from_json(config).unwrap_or_else(|e| panic!("{e}")),
+            locking,
+            now: Cell::new(1_700_000_000),
+            cache: RefCell::default(),
+            writes: RefCell::default(),
+            purges: RefCell::default(),
+            origin: Box::new(origin),
+            received: RefCell::default(),
+        }
+    }
+
+    pub fn advance(&self, seconds: u64) {
+        self.now.set(self.now.get() + seconds);
+    }
+
+    /// Every request the origin received.
+    pub fn received(&self) -> Vec<Received> {
+        self.received.borrow().clone()
+    }
+
+    /// How many requests the origin received.
+    pub fn origin_calls(&self) -> usize {
+        self.received.borrow().len()
+    }
+
+    /// Purges `keys` now: with transactions, in place (a soft purge makes
+    /// objects stale, as Fastly's does); with claims, in a purge log that
+    /// lookups consult (as a Cloudflare isolate's mirror).
+    pub fn purge(&self, keys: &[String], soft: bool) {
+        let now = self.now.get();
+        if self.locking == Locking::Claim {
+            self.purges
+                .borrow_mut()
+                .record(keys, soft, now * 1000 + 999);
+            return;
+        }
+        let named = |o: &Object| o.purge_keys.iter().any(|k| keys.contains(k));
+        for variants in self.cache.borrow_mut().values_mut() {
+            if soft {
+                variants
+                    .iter_mut()
+                    .filter(|o| named(o))
+                    .for_each(|o| o.stale_after = o.stale_after.min(now));
+            } else {
+                variants.retain(|o| !named(o));
+            }
+        }
+    }
+
+    /// Sends a viewer request through the flow.
+    pub fn send(&self, method: &str, target: &str, headers: &[(&str, &str)]) -> Reply {
+        let pairs: Vec<(&str, &[u8])> = headers.iter().map(|(n, v)| (*n, v.as_bytes())).collect();
+        let viewer = ViewerRequest::new(method, target)
+            .host("edge.example.com")
+            .headers(Headers::new(&pairs));
+        match flow::start(&self.config, &viewer, self.now.get()) {
+            Start::Respond(reply) => edge_reply(reply),
+            Start::Pass(pass) => {
+                let (scripted, asked) = self.ask(pass.request());
+                let pairs = asked.pairs();
+                match pass.answered(asked.answer(&pairs)) {
+                    AfterPass::Forward(finish) => forward(scripted, &finish),
+                    AfterPass::Respond(reply) => edge_reply(reply),
+                }
+            }
+            Start::Lookup(lookup) => self.cached(lookup),
+        }
+    }
+
+    pub fn get(&self, target: &str) -> Reply {
+        self.send("GET", target, &[])
+    }
+
+    /// Starts a request and stops where it is about to ask the origin
+    /// (holding whatever write it got), to interleave another one.
+    pub fn begin<'c>(&'c self, target: &str) -> Fetch<'c> {
+        let viewer = ViewerRequest::new("GET", target).host("edge.example.com");
+        let Start::Lookup(lookup) = flow::start(&self.config, &viewer, self.now.get()) else {
+            panic!("{target} is not looked up");
+        };
+        match self.after_lookup(lookup) {
+            Ok(fetch) => fetch,
+            Err(reply) => panic!("{target} was answered: {}", reply.cache_status()),
+        }
+    }
+
+    /// Finishes a request [`Platform::begin`] started.
+    pub fn finish(&self, fetch: Fetch<'_>) -> Reply {
+        self.fetch(fetch)
+    }
+
+    fn cached(&self, lookup: Lookup<'_>) -> Reply {
+        match self.after_lookup(lookup) {
+            Ok(fetch) => self.fetch(fetch),
+            Err(reply) => reply,
+        }
+    }
+
+    /// Looks up until core says what to fetch, or answers from the cache.
+    fn after_lookup<'c>(&'c self, mut lookup: Lookup<'c>) -> Result<Fetch<'c>, Reply> {
+        loop {
+            let key = lookup.key().hash_hex();
+            let (found, write) = self.look_up(&lookup);
+            match lookup.found(found, write) {
+                AfterLookup::Serve(serve) => {
+                    self.release(&key, write);
+                    return Err(self.serve(serve));
+                }
+                AfterLookup::ServeStale(serve, refresh) => {
+                    let reply = self.serve(serve);
+                    // Background work, done before the next request.
+                    if write == Write::Held || self.try_claim(&key) {
+                        self.fetch(refresh.fetch());
+                    }
+                    return Err(reply);
+                }
+                AfterLookup::Claim(claim) => {
+                    let claimed = if self.try_claim(&key) {
+                        Claimed::Leader
+                    } else {
+                        Claimed::Follower
+                    };
+                    match claim.claimed(claimed) {
+                        AfterClaim::Fetch(fetch) => return Ok(fetch),
+                        // Nothing runs meanwhile here: look up at once.
+                        AfterClaim::Wait(next) => lookup = next,
+                    }
+                }
+                AfterLookup::Fetch(fetch) => {
+                    if !fetch.stores() {
+                        self.release(&key, write);
+                    }
+                    return Ok(fetch);
+                }
+            }
+        }
+    }
+
+    /// What the cache holds for the lookup's key, and the write.
+    fn look_up(&self, lookup: &Lookup<'_>) -> (Found, Write) {
+        let key = lookup.key().hash_hex();
+        let now = self.now.get();
+        let object = self.cache.borrow().get(&key).and_then(|variants| {
+            variants
+                .iter()
+                .find(|o| o.gone_after > now && o.head.meta.vary.matches(lookup.plan()))
+                .cloned()
+        });
+        let write = match self.locking {
+            Locking::Claim => Write::OnRequest,
+            Locking::Transaction if object.as_ref().is_some_and(|o| o.stale_after > now) => {
+                Write::Busy
+            }
+            Locking::Transaction if self.try_claim(&key) => Write::Held,
+            Locking::Transaction => Write::Busy,
+        };
+        let Some(object) = object else {
+            return (Found::Nothing, write);
+        };
+        let mut keys = lookup.purge_keys();
+        keys.extend(object.head.meta.tags.iter().cloned());
+        let purge = self
+            .purges
+            .borrow()
+            .verdict(keys.iter().map(String::as_str), object.fetched_ms);
+        let entry = Entry {
+            head: object.head,
+            platform_stale: object.stale_after <= now,
+            purge,
+        };
+        (Found::Entry(entry), write)
+    }
+
+    fn try_claim(&self, key: &str) -> bool {
+        self.writes.borrow_mut().insert(key.to_string())
+    }
+
+    fn release(&self, key: &str, write: Write) {
+        if write == Write::Held {
+            self.writes.borrow_mut().remove(key);
+        }
+    }
+
+    /// Asks the origin, then does what core says with its answer.
+    fn fetch(&self, fetch: Fetch<'_>) -> Reply {
+        let key = fetch.key().hash_hex();
+        let fetched_ms = self.now.get() * 1000;
+        let (scripted, asked) = self.ask(&fetch.request());
+        let pairs = asked.pairs();
+        let step = fetch.answered(asked.answer(&pairs));
+        self.writes.borrow_mut().remove(&key);
+        match step {
+            AfterOrigin::Store(store) => {
+                let body = scripted.body();
+                self.write(&key, store.entry, body.clone(), fetched_ms);
+                self.serve_body(store.serve, &body)
+            }
+            AfterOrigin::Update(update) => {
+                let body = self.stored_body(&key, &update.entry.head);
+                self.write(&key, update.entry, body.clone(), fetched_ms);
+                self.serve_body(update.serve, &body)
+            }
+            AfterOrigin::Forward { finish, write } => {
+                if let WriteEnd::HitForPass(marker) = write {
+                    let entry = NewEntry {
+                        head: marker.head,
+                        fresh_for: marker.ttl,
+                        stale_for: 0,
+                        keep_for: marker.ttl,
+                        vary: Vec::new(),
+                        purge_keys: Vec::new(),
+                        length: Some(0),
+                    };
+                    self.write(&key, entry, Vec::new(), fetched_ms);
+                }
+                forward(scripted, &finish)
+            }
+            AfterOrigin::FromCache(serve) => self.serve(serve),
+            AfterOrigin::Respond(reply) => edge_reply(reply),
+        }
+    }
+
+    fn ask(&self, request: &OriginRequest<'_, '_>) -> (Scripted, Asked) {
+        let received = Received {
+            method: request.method.as_str().to_string(),
+            url: request.url.clone(),
+            headers: request
+                .headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_vec()))
+                .collect(),
+        };
+        let scripted = (self.origin)(&received);
+        self.received.borrow_mut().push(received);
+        let asked = match &scripted {
+            Scripted::Response {
+                status, headers, ..
+            } => Asked::Response(
+                *status,
+                headers
+                    .iter()
+                    .map(|(n, v)| (n.clone(), v.as_bytes().to_vec()))
+                    .collect(),
+            ),
+            Scripted::Fail(failure) => Asked::Failed(*failure),
+        };
+        (scripted, asked)
+    }
+
+    /// Stores an entry: one object per key and variant.
+    fn write(&self, key: &str, entry: NewEntry, body: Vec<u8>, fetched_ms: u64) {
+        let now = self.now.get();
+        let object = Object {
+            stale_after: now + entry.fresh_for,
+            gone_after: now + entry.keep_for.max(1),
+            head: entry.head,
+            body,
+            fetched_ms,
+            purge_keys: entry.purge_keys,
+        };
+        let mut cache = self.cache.borrow_mut();
+        let variants = cache.entry(key.to_string()).or_default();
+        variants.retain(|o| o.head.meta.vary != object.head.meta.vary);
+        variants.push(object);
+    }
+
+    fn stored_body(&self, key: &str, head: &StoredHead) -> Vec<u8> {
+        self.cache
+            .borrow()
+            .get(key)
+            .and_then(|variants| variants.iter().find(|o| o.head.meta.vary == head.meta.vary))
+            .map(|o| o.body.clone())
+            .unwrap_or_default()
+    }
+
+    /// Serves the stored body of the entry `serve` names.
+    fn serve(&self, serve: FromCache) -> Reply {
+        let key = serve
+            .finish()
+            .key()
+            .map(|k| k.hash_hex())
+            .unwrap_or_default();
+        let body = self.stored_body(&key, serve.head());
+        self.serve_body(serve, &body)
+    }
+
+    fn serve_body(&self, serve: FromCache, body: &[u8]) -> Reply {
+        let length = u64::try_from(body.len()).ok();
+        let reply = serve.reply(length);
+        let body = match reply.body {
+            BodyPart::Whole => body.to_vec(),
+            BodyPart::Range { start, end } => {
+                body[usize::try_from(start).unwrap()..=usize::try_from(end).unwrap()].to_vec()
+            }
+            BodyPart::Empty => Vec::new(),
+        };
+        respond(reply.status, reply.headers, body, serve.finish())
+    }
+}
+
+/// The origin's answer, owned, for core to read.
+enum Asked {
+    Response(u16, Vec<(String, Vec<u8>)>),
+    Failed(OriginFailure),
+}
+
+impl Asked {
+    fn pairs(&self) -> Vec<(&str, &[u8])> {
+        match self {
+            Asked::Response(_, headers) => headers
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_slice()))
+                .collect(),
+            Asked::Failed(_) => Vec::new(),
+        }
+    }
+
+    fn answer<'a>(&self, pairs: &'a [(&'a str, &'a [u8])]) -> Answer<'a> {
+        match self {
+            Asked::Response(status, _) => Answer::Response(OriginResponse {
+                status: *status,
+                headers: Headers::new(pairs),
+            }),
+            Asked::Failed(failure) => Answer::Failed(*failure),
+        }
+    }
+}
+
+impl Scripted {
+    fn body(&self) -> Vec<u8> {
+        match self {
+            Scripted::Response { body, .. } => body.clone(),
+            Scripted::Fail(_) => Vec::new(),
+        }
+    }
+}
+
+fn forward(scripted: Scripted, finish: &Finish) -> Reply {
+    let Scripted::Response {
+        status,
+        headers,
+        body,
+    } = scripted
+    else {
+        panic!("forwarding a failure");
+    };
+    let headers = headers
+        .into_iter()
+        .map(|(n, v)| (n, v.into_bytes()))
+        .collect();
+    respond(status, headers, body, finish)
+}
+
+fn edge_reply(reply: EdgeReply) -> Reply {
+    let headers = vec![(
+        "content-type".to_string(),
+        b"text/plain; charset=utf-8".to_vec(),
+    )];
+    respond(
+        reply.status,
+        headers,
+        reply.text.into_bytes(),
+        &reply.finish,
+    )
+}
+
+/// The response as the viewer gets it: decorated, without CDN-only
+/// headers, without a body for HEAD; and its log line.
+fn respond(
+    status: u16,
+    mut headers: Vec<(String, Vec<u8>)>,
+    body: Vec<u8>,
+    finish: &Finish,
+) -> Reply {
+    let decoration = finish.decoration();
+    let replaced = |name: &str| {
+        CDN_ONLY_HEADERS.contains(&name)
+            || ["x-cache", "cache-status"].contains(&name)
+            || (name == "age" && decoration.age.is_some())
+    };
+    headers.retain(|(name, _)| !replaced(&name.to_ascii_lowercase()));
+    headers.push(("x-cache".into(), decoration.x_cache.as_bytes().to_vec()));
+    headers.push(("cache-status".into(), decoration.cache_status.into_bytes()));
+    if let Some(age) = decoration.age {
+        headers.push(("age".into(), age.to_string().into_bytes()));
+    }
+    Reply {
+        status,
+        headers,
+        body: if finish.send_body() { body } else { Vec::new() },
+        log: finish.log_line(status, None),
+    }
+}
