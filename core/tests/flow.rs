@@ -3,6 +3,9 @@
 //! platform hands out an entry's write. The Viceroy and workerd suites
 //! run the same scenarios on the real runtimes.
 
+// Tests may panic.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod reference;
 
 use std::cell::RefCell;

@@ -39,17 +39,7 @@ pub struct Fetch<'c> {
     storing: Storing,
 }
 
-/// What the origin gave.
-#[derive(Debug, Clone, Copy)]
-pub enum Answer<'a> {
-    /// A final response's status and headers (its body stays with the
-    /// platform).
-    Response(OriginResponse<'a>),
-    /// No response: the platform's error, classified.
-    Failed(OriginFailure),
-}
-
-/// What to do after the origin answered a fetch.
+/// What to do after the origin answered a fetch with a response.
 #[derive(Debug)]
 pub enum AfterOrigin {
     /// Store the origin's response and serve it from what is stored. When
@@ -70,7 +60,15 @@ pub enum AfterOrigin {
     /// Serve the stored body as it is (stale-if-error, or a 304 whose
     /// refreshed response may not be kept); let go of the write.
     FromCache(FromCache),
-    /// The edge's own 502 or 504; let go of the write.
+}
+
+/// What to do when the origin gave no response; either way, let go of
+/// the write.
+#[derive(Debug)]
+pub enum AfterFailure {
+    /// Serve the stale entry's stored body (stale-if-error).
+    FromCache(FromCache),
+    /// The edge's own 502 or 504.
     Respond(EdgeReply),
 }
 
@@ -161,14 +159,19 @@ impl<'c> Fetch<'c> {
         !matches!(self.storing, Storing::Nothing(_))
     }
 
-    /// Decides from the origin's answer.
-    pub fn answered(self, answer: Answer<'_>) -> AfterOrigin {
-        let (status, headers) = match answer {
-            Answer::Failed(failure) => return self.failed(failure, None),
-            Answer::Response(response) => (response.status, response.headers),
-        };
-        if is_origin_failure(status) && self.stale_usable_on_error() {
-            return self.failed(OriginFailure::Unreachable, Some(status));
+    /// Decides from the origin's response: its status and headers (the
+    /// body stays with the platform).
+    pub fn answered(self, response: OriginResponse<'_>) -> AfterOrigin {
+        let (status, headers) = (response.status, response.headers);
+        if is_origin_failure(status)
+            && let Storing::Revalidate(stale) = &self.storing
+            && usable_on_error(&stale.meta, self.ex.now)
+        {
+            let reason = StaleReason::OriginError {
+                status: Some(status),
+            };
+            let outcome = CacheOutcome::stale(&stale.meta, self.ex.now, reason);
+            return AfterOrigin::FromCache(FromCache::new(&self.ex, stale.clone(), outcome));
         }
         let Fetch { ex, key, storing } = self;
         let reason = match storing {
@@ -215,28 +218,22 @@ impl<'c> Fetch<'c> {
         }
     }
 
-    fn stale_usable_on_error(&self) -> bool {
-        match &self.storing {
-            Storing::Revalidate(stale) => usable_on_error(&stale.meta, self.ex.now),
-            Storing::Fill | Storing::Nothing(_) => false,
-        }
-    }
-
-    /// The origin failed: the stale entry within its stale-if-error
-    /// window (RFC 5861 section 4), else the edge's 502 or 504.
-    fn failed(self, failure: OriginFailure, status: Option<u16>) -> AfterOrigin {
+    /// Decides when the origin gave no response: the stale entry within
+    /// its stale-if-error window (RFC 5861 section 4), else the edge's
+    /// 502 or 504.
+    pub fn failed(self, failure: OriginFailure) -> AfterFailure {
         let now = self.ex.now;
         match self.storing {
             Storing::Revalidate(stale) if usable_on_error(&stale.meta, now) => {
-                let reason = StaleReason::OriginError { status };
+                let reason = StaleReason::OriginError { status: None };
                 let outcome = CacheOutcome::stale(&stale.meta, now, reason);
-                AfterOrigin::FromCache(FromCache::new(&self.ex, stale, outcome))
+                AfterFailure::FromCache(FromCache::new(&self.ex, stale, outcome))
             }
             _ => {
                 let finish = self
                     .ex
                     .finish(CacheOutcome::unavailable(failure), Some(&self.key));
-                AfterOrigin::Respond(EdgeReply::unavailable(failure, finish))
+                AfterFailure::Respond(EdgeReply::unavailable(failure, finish))
             }
         }
     }

@@ -9,7 +9,7 @@ use crate::reason::PassReason;
 use crate::stored::StoredHead;
 
 use super::exchange::Exchange;
-use super::finish::Finish;
+use super::finish::{EdgeReply, Finish};
 
 /// Serve the body the platform holds for an entry, under `head`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,6 +127,19 @@ impl FromCache {
                 RangeAnswer::Partial { start, end, .. } => BodyPart::Range { start, end },
                 RangeAnswer::Unsatisfiable { .. } => BodyPart::Empty,
             },
+        }
+    }
+
+    /// The edge's 502 when the platform cannot read the stored body.
+    pub fn unreadable(self) -> EdgeReply {
+        let outcome = CacheOutcome::OriginUnavailable {
+            status: 502,
+            detail: "cache-read-error",
+        };
+        EdgeReply {
+            status: 502,
+            text: "edgecache: cached body unreadable\n".to_string(),
+            finish: self.finish.with_outcome(outcome),
         }
     }
 

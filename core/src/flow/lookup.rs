@@ -97,7 +97,7 @@ pub enum AfterLookup<'c> {
     /// Serve the stale entry, then refresh it in the background with the
     /// write: held, or claimed without waiting; when the claim fails,
     /// another request is refreshing it.
-    ServeStale(FromCache, Refresh<'c>),
+    ServeStale(FromCache, Box<Refresh<'c>>),
     /// Claim the write first, then report with [`Claim::claimed`].
     Claim(Claim<'c>),
     /// Go to the origin.
@@ -155,11 +155,11 @@ impl<'c> Lookup<'c> {
                 match write {
                     Write::Busy => AfterLookup::Serve(serve),
                     Write::Held | Write::OnRequest => {
-                        let refresh = Refresh {
+                        let refresh = Box::new(Refresh {
                             ex: self.ex,
                             key: self.key,
                             head,
-                        };
+                        });
                         AfterLookup::ServeStale(serve, refresh)
                     }
                 }

@@ -9,7 +9,7 @@
 //!
 //! ```text
 //! start ──► Start::Respond(EdgeReply)                       (rejection)
-//!       ├─► Start::Pass(Pass) ── origin ──► AfterPass       (bypass)
+//!       ├─► Start::Pass(Pass) ── origin ──► Finish or EdgeReply (bypass)
 //!       └─► Start::Lookup(Lookup)
 //!             lookup.found(Found, Write) ──► AfterLookup
 //!               ├─ Serve(FromCache)                          (fresh hit)
@@ -17,12 +17,14 @@
 //!               ├─ Claim(Claim) ── claimed ──► AfterClaim    (write handed out on request)
 //!               │                    ├─ Fetch(Fetch)
 //!               │                    └─ Wait(Lookup)         (collapse behind the holder)
-//!               └─ Fetch(Fetch) ── origin ──► AfterOrigin
-//!                    ├─ Store(Store)                         (fill; serve what is stored)
-//!                    ├─ Update(Update)                       (304: refresh the stored head)
-//!                    ├─ Forward { finish, write }            (not stored, and why)
-//!                    ├─ FromCache(FromCache)                 (stale-if-error, or a 304 not kept)
-//!                    └─ Respond(EdgeReply)                   (the edge's 502 or 504)
+//!               └─ Fetch(Fetch) ── response ──► AfterOrigin
+//!                    │   ├─ Store(Store)                     (fill; serve what is stored)
+//!                    │   ├─ Update(Update)                   (304: refresh the stored head)
+//!                    │   ├─ Forward { finish, write }        (not stored, and why)
+//!                    │   └─ FromCache(FromCache)             (stale-if-error, or a 304 not kept)
+//!                    └── no response ──► AfterFailure
+//!                        ├─ FromCache(FromCache)             (stale-if-error)
+//!                        └─ Respond(EdgeReply)               (the edge's 502 or 504)
 //! ```
 //!
 //! Every terminal step carries a [`Finish`]: the [`CacheOutcome`] that
@@ -32,7 +34,7 @@
 //! [`CacheOutcome`]: crate::CacheOutcome
 //!
 //! ```
-//! use edgecache_core::flow::{self, Answer, AfterLookup, AfterOrigin, Found, Start, Write};
+//! use edgecache_core::flow::{self, AfterLookup, AfterOrigin, Found, Start, Write};
 //! use edgecache_core::{Config, Headers, OriginResponse, ViewerRequest};
 //! let config = Config::from_json(r#"{"origins": {"api": {"domain": "api.example.com"}},
 //!   "cache_policies": {"p": {"default_ttl": 60}}, "origin_request_policies": {"o": {}},
@@ -42,8 +44,8 @@
 //! let AfterLookup::Fetch(fetch) = lookup.found(Found::Nothing, Write::Held) else { panic!() };
 //! assert_eq!(fetch.request().url, "https://api.example.com/a");
 //! let list = [("content-length", b"2".as_slice())];
-//! let answer = Answer::Response(OriginResponse { status: 200, headers: Headers::new(&list) });
-//! let AfterOrigin::Store(store) = fetch.answered(answer) else { panic!() };
+//! let response = OriginResponse { status: 200, headers: Headers::new(&list) };
+//! let AfterOrigin::Store(store) = fetch.answered(response) else { panic!() };
 //! assert_eq!(store.entry.fresh_for, 60);
 //! assert_eq!(store.serve.finish().decoration().x_cache, "Miss from edgecache");
 //! ```
@@ -55,11 +57,11 @@ mod from_cache;
 mod lookup;
 mod pass;
 
-pub use fetch::{AfterOrigin, Answer, Fetch, Marker, NewEntry, Store, Update, WriteEnd};
+pub use fetch::{AfterFailure, AfterOrigin, Fetch, Marker, NewEntry, Store, Update, WriteEnd};
 pub use finish::{EdgeReply, Finish};
 pub use from_cache::{BodyPart, FromCache, StoredReply};
 pub use lookup::{AfterClaim, AfterLookup, Claim, Claimed, Entry, Found, Lookup, Refresh, Write};
-pub use pass::{AfterPass, Pass};
+pub use pass::Pass;
 
 use crate::config::Config;
 use crate::request::{Disposition, RequestDecision, ViewerRequest, decide_request};

@@ -2,11 +2,10 @@
 //! the origin's answer back as it is.
 
 use crate::cache_status::CacheOutcome;
-use crate::reason::PassReason;
+use crate::reason::{OriginFailure, PassReason};
 use crate::request::OriginRequest;
 
 use super::exchange::Exchange;
-use super::fetch::Answer;
 use super::finish::{EdgeReply, Finish};
 
 /// Send [`Pass::request`] with the viewer's body, then report with
@@ -15,15 +14,6 @@ use super::finish::{EdgeReply, Finish};
 pub struct Pass<'c> {
     ex: Exchange<'c>,
     reason: PassReason,
-}
-
-/// What to do after the origin answered a pass.
-#[derive(Debug)]
-pub enum AfterPass {
-    /// Forward the origin's response as received.
-    Forward(Finish),
-    /// The edge's own 502 or 504.
-    Respond(EdgeReply),
 }
 
 impl<'c> Pass<'c> {
@@ -41,20 +31,18 @@ impl<'c> Pass<'c> {
         &self.ex.plan.origin_request
     }
 
-    /// Decides from the origin's answer.
-    pub fn answered(self, answer: Answer<'_>) -> AfterPass {
-        match answer {
-            Answer::Response(response) => {
-                let outcome = CacheOutcome::Pass {
-                    status: response.status,
-                    reason: self.reason,
-                };
-                AfterPass::Forward(self.ex.finish(outcome, None))
-            }
-            Answer::Failed(failure) => {
-                let finish = self.ex.finish(CacheOutcome::unavailable(failure), None);
-                AfterPass::Respond(EdgeReply::unavailable(failure, finish))
-            }
-        }
+    /// The origin answered with `status`: forward its response as received.
+    pub fn answered(self, status: u16) -> Finish {
+        let outcome = CacheOutcome::Pass {
+            status,
+            reason: self.reason,
+        };
+        self.ex.finish(outcome, None)
+    }
+
+    /// The origin gave no response: the edge's 502 or 504.
+    pub fn failed(self, failure: OriginFailure) -> EdgeReply {
+        let finish = self.ex.finish(CacheOutcome::unavailable(failure), None);
+        EdgeReply::unavailable(failure, finish)
     }
 }

@@ -34,10 +34,10 @@ fn entry(config: &Config, max_age: u64) -> Entry {
         ("cache-control", cc.as_bytes()),
         ("etag", b"\"v1\"".as_slice()),
     ];
-    let answer = Answer::Response(OriginResponse {
+    let answer = OriginResponse {
         status: 200,
         headers: Headers::new(&list),
-    });
+    };
     match fetch.answered(answer) {
         AfterOrigin::Store(store) => Entry::new(store.entry.head),
         other => panic!("not stored: {other:?}"),
@@ -76,10 +76,10 @@ fn an_unreadable_cache_is_a_fetch_that_stores_nothing() {
     let AfterLookup::Fetch(fetch) = step else {
         panic!("{}", shape(&step));
     };
-    let AfterOrigin::Forward { finish, write } = fetch.answered(Answer::Response(OriginResponse {
+    let AfterOrigin::Forward { finish, write } = fetch.answered(OriginResponse {
         status: 200,
         headers: Headers::default(),
-    })) else {
+    }) else {
         panic!("not forwarded");
     };
     assert_eq!(write, WriteEnd::Release);
@@ -167,10 +167,10 @@ fn a_revalidation_asks_conditionally_and_a_failure_falls_back_to_stale_if_error(
         panic!("no fetch");
     };
     let list = [("etag", b"\"m1\"".as_slice())];
-    let answer = Answer::Response(OriginResponse {
+    let answer = OriginResponse {
         status: 200,
         headers: Headers::new(&list),
-    });
+    };
     let AfterOrigin::Store(store) = fetch.answered(answer) else {
         panic!("not stored");
     };
@@ -184,8 +184,7 @@ fn a_revalidation_asks_conditionally_and_a_failure_falls_back_to_stale_if_error(
         fetch.request().header("if-none-match"),
         Some(&b"\"m1\""[..])
     );
-    let AfterOrigin::FromCache(serve) = fetch.answered(Answer::Failed(OriginFailure::Timeout))
-    else {
+    let AfterFailure::FromCache(serve) = fetch.failed(OriginFailure::Timeout) else {
         panic!("no stale copy");
     };
     assert_eq!(

@@ -8,14 +8,15 @@
 //! platforms do: a transaction handed out with the lookup (Fastly's core
 //! cache) and a claim asked for after it (a Cloudflare isolate).
 
-#![allow(dead_code)]
+// Each test binary uses a part of it; tests may panic.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 
 use edgecache_core::flow::{
-    self, AfterClaim, AfterLookup, AfterOrigin, AfterPass, Answer, BodyPart, Claimed, EdgeReply,
-    Entry, Fetch, Finish, Found, FromCache, Lookup, NewEntry, Start, Write, WriteEnd,
+    self, AfterClaim, AfterFailure, AfterLookup, AfterOrigin, BodyPart, Claimed, EdgeReply, Entry,
+    Fetch, Finish, Found, FromCache, Lookup, NewEntry, Start, Write, WriteEnd,
 };
 use edgecache_core::{
     CDN_ONLY_HEADERS, Config, Headers, OriginFailure, OriginRequest, OriginResponse, PurgeLog,
@@ -24,7 +25,7 @@ use edgecache_core::{
 
 /// How the platform hands out an entry's write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Locking {
+pub(crate) enum Locking {
     /// With the lookup: the request that must fill a missing or stale
     /// entry holds it (Fastly).
     Transaction,
@@ -34,7 +35,7 @@ pub enum Locking {
 
 /// What the scripted origin answers.
 #[derive(Debug, Clone)]
-pub enum Scripted {
+pub(crate) enum Scripted {
     /// A response.
     Response {
         status: u16,
@@ -47,14 +48,14 @@ pub enum Scripted {
 
 /// A request the origin received.
 #[derive(Debug, Clone)]
-pub struct Received {
-    pub method: String,
-    pub url: String,
-    pub headers: Vec<(String, Vec<u8>)>,
+pub(crate) struct Received {
+    pub(crate) method: String,
+    pub(crate) url: String,
+    pub(crate) headers: Vec<(String, Vec<u8>)>,
 }
 
 impl Received {
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -64,16 +65,16 @@ impl Received {
 
 /// A response the viewer got.
 #[derive(Debug, Clone)]
-pub struct Reply {
-    pub status: u16,
-    pub headers: Vec<(String, Vec<u8>)>,
-    pub body: Vec<u8>,
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(String, Vec<u8>)>,
+    pub(crate) body: Vec<u8>,
     /// The JSON log line of the request.
-    pub log: String,
+    pub(crate) log: String,
 }
 
 impl Reply {
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -81,13 +82,13 @@ impl Reply {
     }
 
     /// `Hit`, `Miss`, `RefreshHit` or `Error`.
-    pub fn x_cache(&self) -> &str {
+    pub(crate) fn x_cache(&self) -> &str {
         self.header("x-cache")
             .and_then(|v| v.strip_suffix(" from edgecache"))
             .unwrap_or("")
     }
 
-    pub fn cache_status(&self) -> &str {
+    pub(crate) fn cache_status(&self) -> &str {
         self.header("cache-status").unwrap_or("")
     }
 }
@@ -108,7 +109,7 @@ struct Object {
 }
 
 /// The in-memory platform.
-pub struct Platform {
+pub(crate) struct Platform {
     config: Config,
     locking: Locking,
     now: Cell<u64>,
@@ -124,7 +125,7 @@ pub struct Platform {
 impl Platform {
     /// A platform running `config` in front of `origin`, its clock at
     /// 1,700,000,000.
-    pub fn new(
+    pub(crate) fn new(
         config: &str,
         locking: Locking,
         origin: impl Fn(&Received) -> Scripted + 'static,
@@ -141,24 +142,24 @@ impl Platform {
         }
     }
 
-    pub fn advance(&self, seconds: u64) {
+    pub(crate) fn advance(&self, seconds: u64) {
         self.now.set(self.now.get() + seconds);
     }
 
     /// Every request the origin received.
-    pub fn received(&self) -> Vec<Received> {
+    pub(crate) fn received(&self) -> Vec<Received> {
         self.received.borrow().clone()
     }
 
     /// How many requests the origin received.
-    pub fn origin_calls(&self) -> usize {
+    pub(crate) fn origin_calls(&self) -> usize {
         self.received.borrow().len()
     }
 
     /// Purges `keys` now: with transactions, in place (a soft purge makes
     /// objects stale, as Fastly's does); with claims, in a purge log that
     /// lookups consult (as a Cloudflare isolate's mirror).
-    pub fn purge(&self, keys: &[String], soft: bool) {
+    pub(crate) fn purge(&self, keys: &[String], soft: bool) {
         let now = self.now.get();
         if self.locking == Locking::Claim {
             self.purges
@@ -180,32 +181,32 @@ impl Platform {
     }
 
     /// Sends a viewer request through the flow.
-    pub fn send(&self, method: &str, target: &str, headers: &[(&str, &str)]) -> Reply {
+    pub(crate) fn send(&self, method: &str, target: &str, headers: &[(&str, &str)]) -> Reply {
         let pairs: Vec<(&str, &[u8])> = headers.iter().map(|(n, v)| (*n, v.as_bytes())).collect();
         let viewer = ViewerRequest::new(method, target)
             .host("edge.example.com")
             .headers(Headers::new(&pairs));
         match flow::start(&self.config, &viewer, self.now.get()) {
             Start::Respond(reply) => edge_reply(reply),
-            Start::Pass(pass) => {
-                let (scripted, asked) = self.ask(pass.request());
-                let pairs = asked.pairs();
-                match pass.answered(asked.answer(&pairs)) {
-                    AfterPass::Forward(finish) => forward(scripted, &finish),
-                    AfterPass::Respond(reply) => edge_reply(reply),
-                }
-            }
+            Start::Pass(pass) => match self.ask(pass.request()) {
+                Scripted::Response {
+                    status,
+                    headers,
+                    body,
+                } => forward(status, headers, body, &pass.answered(status)),
+                Scripted::Fail(failure) => edge_reply(pass.failed(failure)),
+            },
             Start::Lookup(lookup) => self.cached(lookup),
         }
     }
 
-    pub fn get(&self, target: &str) -> Reply {
+    pub(crate) fn get(&self, target: &str) -> Reply {
         self.send("GET", target, &[])
     }
 
     /// Starts a request and stops where it is about to ask the origin
     /// (holding whatever write it got), to interleave another one.
-    pub fn begin<'c>(&'c self, target: &str) -> Fetch<'c> {
+    pub(crate) fn begin<'c>(&'c self, target: &str) -> Fetch<'c> {
         let viewer = ViewerRequest::new("GET", target).host("edge.example.com");
         let Start::Lookup(lookup) = flow::start(&self.config, &viewer, self.now.get()) else {
             panic!("{target} is not looked up");
@@ -217,7 +218,7 @@ impl Platform {
     }
 
     /// Finishes a request [`Platform::begin`] started.
-    pub fn finish(&self, fetch: Fetch<'_>) -> Reply {
+    pub(crate) fn finish(&self, fetch: Fetch<'_>) -> Reply {
         self.fetch(fetch)
     }
 
@@ -317,13 +318,33 @@ impl Platform {
     fn fetch(&self, fetch: Fetch<'_>) -> Reply {
         let key = fetch.key().hash_hex();
         let fetched_ms = self.now.get() * 1000;
-        let (scripted, asked) = self.ask(&fetch.request());
-        let pairs = asked.pairs();
-        let step = fetch.answered(asked.answer(&pairs));
+        let scripted = self.ask(&fetch.request());
+        let (status, headers, body) = match scripted {
+            Scripted::Response {
+                status,
+                headers,
+                body,
+            } => (status, headers, body),
+            Scripted::Fail(failure) => {
+                self.writes.borrow_mut().remove(&key);
+                return match fetch.failed(failure) {
+                    AfterFailure::FromCache(serve) => self.serve(serve),
+                    AfterFailure::Respond(reply) => edge_reply(reply),
+                };
+            }
+        };
+        let pairs: Vec<(&str, &[u8])> = headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_bytes()))
+            .collect();
+        let response = OriginResponse {
+            status,
+            headers: Headers::new(&pairs),
+        };
+        let step = fetch.answered(response);
         self.writes.borrow_mut().remove(&key);
         match step {
             AfterOrigin::Store(store) => {
-                let body = scripted.body();
                 self.write(&key, store.entry, body.clone(), fetched_ms);
                 self.serve_body(store.serve, &body)
             }
@@ -345,14 +366,13 @@ impl Platform {
                     };
                     self.write(&key, entry, Vec::new(), fetched_ms);
                 }
-                forward(scripted, &finish)
+                forward(status, headers, body, &finish)
             }
             AfterOrigin::FromCache(serve) => self.serve(serve),
-            AfterOrigin::Respond(reply) => edge_reply(reply),
         }
     }
 
-    fn ask(&self, request: &OriginRequest<'_, '_>) -> (Scripted, Asked) {
+    fn ask(&self, request: &OriginRequest<'_, '_>) -> Scripted {
         let received = Received {
             method: request.method.as_str().to_string(),
             url: request.url.clone(),
@@ -364,19 +384,7 @@ impl Platform {
         };
         let scripted = (self.origin)(&received);
         self.received.borrow_mut().push(received);
-        let asked = match &scripted {
-            Scripted::Response {
-                status, headers, ..
-            } => Asked::Response(
-                *status,
-                headers
-                    .iter()
-                    .map(|(n, v)| (n.clone(), v.as_bytes().to_vec()))
-                    .collect(),
-            ),
-            Scripted::Fail(failure) => Asked::Failed(*failure),
-        };
-        (scripted, asked)
+        scripted
     }
 
     /// Stores an entry: one object per key and variant.
@@ -430,52 +438,7 @@ impl Platform {
     }
 }
 
-/// The origin's answer, owned, for core to read.
-enum Asked {
-    Response(u16, Vec<(String, Vec<u8>)>),
-    Failed(OriginFailure),
-}
-
-impl Asked {
-    fn pairs(&self) -> Vec<(&str, &[u8])> {
-        match self {
-            Asked::Response(_, headers) => headers
-                .iter()
-                .map(|(n, v)| (n.as_str(), v.as_slice()))
-                .collect(),
-            Asked::Failed(_) => Vec::new(),
-        }
-    }
-
-    fn answer<'a>(&self, pairs: &'a [(&'a str, &'a [u8])]) -> Answer<'a> {
-        match self {
-            Asked::Response(status, _) => Answer::Response(OriginResponse {
-                status: *status,
-                headers: Headers::new(pairs),
-            }),
-            Asked::Failed(failure) => Answer::Failed(*failure),
-        }
-    }
-}
-
-impl Scripted {
-    fn body(&self) -> Vec<u8> {
-        match self {
-            Scripted::Response { body, .. } => body.clone(),
-            Scripted::Fail(_) => Vec::new(),
-        }
-    }
-}
-
-fn forward(scripted: Scripted, finish: &Finish) -> Reply {
-    let Scripted::Response {
-        status,
-        headers,
-        body,
-    } = scripted
-    else {
-        panic!("forwarding a failure");
-    };
+fn forward(status: u16, headers: Vec<(String, String)>, body: Vec<u8>, finish: &Finish) -> Reply {
     let headers = headers
         .into_iter()
         .map(|(n, v)| (n, v.into_bytes()))

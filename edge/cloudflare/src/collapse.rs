@@ -32,7 +32,7 @@ thread_local! {
 }
 
 /// Who fetches a key.
-pub enum Claim {
+pub(crate) enum Claim {
     /// This request does; the others wait until the leader is dropped.
     Leader(Leader),
     /// Another request does: [`wait`] for it.
@@ -41,19 +41,19 @@ pub enum Claim {
 
 /// The right to fetch a key. Dropping it lets the waiting requests go on,
 /// so hold it until the entry is stored (or known not to be).
-pub struct Leader {
+pub(crate) struct Leader {
     key: String,
     claim: u64,
 }
 
 /// A request waiting for the leader with this claim number.
-pub struct Follower {
+pub(crate) struct Follower {
     key: String,
     claim: u64,
 }
 
 /// Claims `key` for this request, or joins the request that holds it.
-pub fn claim(key: &str) -> Claim {
+pub(crate) fn claim(key: &str) -> Claim {
     match try_lead(key) {
         Some(leader) => Claim::Leader(leader),
         None => Claim::Follower(Follower {
@@ -66,7 +66,7 @@ pub fn claim(key: &str) -> Claim {
 /// Claims `key` only when nobody holds it (or the holder is long gone):
 /// for work that is skipped, not waited for, when another request is
 /// doing it (a background refresh).
-pub fn try_lead(key: &str) -> Option<Leader> {
+pub(crate) fn try_lead(key: &str) -> Option<Leader> {
     let now = worker::js_sys::Date::now();
     IN_FLIGHT.with(|in_flight| {
         let mut in_flight = in_flight.borrow_mut();
@@ -90,7 +90,7 @@ fn current(key: &str) -> Option<u64> {
 
 /// Waits until the leader is done, or about `limit` passes: a leader whose
 /// request was cancelled mid-way must not hold the others forever.
-pub async fn wait(follower: Follower, limit: Duration) {
+pub(crate) async fn wait(follower: Follower, limit: Duration) {
     let mut waited = Duration::ZERO;
     while current(&follower.key) == Some(follower.claim) && waited < limit {
         Delay::from(POLL).await;

@@ -19,7 +19,7 @@ use crate::respond;
 /// bypass the cache) and returns the origin's response. The platform's
 /// own HTTP cache is bypassed (`cache: "no-store"`): core decides what is
 /// cached, through the Cache API.
-pub async fn send(
+pub(crate) async fn send(
     request: &OriginRequest<'_, '_>,
     body: Option<JsValue>,
 ) -> Result<Response, OriginFailure> {

@@ -18,8 +18,8 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use edgecache_core::{
-    CacheKey, Config, MAX_PURGE_BODY, PurgeChange, PurgeDelta, PurgeLog, PurgeMark, PurgeResponse,
-    PurgeVerdict, RequestPlan, entry_purge_keys, plan_purge, purge_gate,
+    Config, MAX_PURGE_BODY, PurgeChange, PurgeDelta, PurgeLog, PurgeMark, PurgeResponse,
+    PurgeVerdict, plan_purge, purge_gate,
 };
 use futures_util::future::LocalBoxFuture;
 use serde::{Deserialize, Serialize};
@@ -30,13 +30,13 @@ use crate::cache::now_ms;
 use crate::respond;
 
 /// The Durable Object binding of the purge log.
-pub const BINDING: &str = "PURGE_LOG";
+pub(crate) const BINDING: &str = "PURGE_LOG";
 /// The one object that keeps the log.
 const OBJECT_NAME: &str = "edgecache-purge-log";
 /// The secret that holds the bearer token.
-pub const TOKEN_SECRET: &str = "PURGE_TOKEN";
+pub(crate) const TOKEN_SECRET: &str = "PURGE_TOKEN";
 /// How stale an isolate's mirror may be before it asks the object again.
-pub const SYNC_EVERY_MS: f64 = 1000.0;
+pub(crate) const SYNC_EVERY_MS: f64 = 1000.0;
 /// The object's storage: one entry per purge key.
 const MARK_PREFIX: &str = "m:";
 /// The Durable Object storage API takes at most 128 keys per call.
@@ -61,7 +61,7 @@ thread_local! {
 /// was (the first request of an isolate waits), else in the background
 /// once it is [`SYNC_EVERY_MS`] old; the future returned is for
 /// `ctx.wait_until`.
-pub async fn prepare(env: &Env) -> Option<LocalBoxFuture<'static, ()>> {
+pub(crate) async fn prepare(env: &Env) -> Option<LocalBoxFuture<'static, ()>> {
     let (synced, syncing) = MIRROR.with_borrow(|m| (m.synced_ms, m.syncing));
     match synced {
         None => {
@@ -92,24 +92,20 @@ async fn sync(env: &Env) {
     });
 }
 
-/// What the mirror says of an entry stored for `plan` under `key`, with
-/// the origin's `tags`, fetched at `fetched_ms`.
-pub fn verdict(
-    plan: &RequestPlan<'_, '_>,
-    key: &CacheKey,
-    tags: &[String],
-    fetched_ms: u64,
-) -> PurgeVerdict {
-    if MIRROR.with_borrow(|m| m.log.is_empty()) {
-        return PurgeVerdict::Kept;
-    }
-    let keys = entry_purge_keys(plan, key);
-    let all = keys.iter().chain(tags).map(String::as_str);
-    MIRROR.with_borrow(|m| m.log.verdict(all, fetched_ms))
+/// What the mirror says of an entry with these purge keys (its own and
+/// the origin's tags), fetched at `fetched_ms`.
+pub(crate) fn verdict(keys: &[String], fetched_ms: u64) -> PurgeVerdict {
+    MIRROR.with_borrow(|m| {
+        if m.log.is_empty() {
+            PurgeVerdict::Kept
+        } else {
+            m.log.verdict(keys.iter().map(String::as_str), fetched_ms)
+        }
+    })
 }
 
 /// Answers a request to the invalidation API.
-pub async fn handle(config: &Config, mut request: Request, env: &Env) -> Response {
+pub(crate) async fn handle(config: &Config, mut request: Request, env: &Env) -> Response {
     let answer = answer(config, &mut request, env).await;
     worker::console_log!("{}", answer.log);
     let pairs = answer.headers.iter().map(|(n, v)| (*n, v.as_bytes()));
@@ -197,7 +193,7 @@ async fn call(
 /// the marks changed since `seq`; `POST /record/<seq>` records a purge
 /// (stamped with the object's clock) and gives the same.
 #[durable_object(fetch)]
-pub struct PurgeLogObject {
+pub(crate) struct PurgeLogObject {
     state: State,
     log: RefCell<Option<PurgeLog>>,
 }

@@ -1,18 +1,117 @@
-//! Building viewer responses, and converting header values between the
-//! Workers API (JavaScript strings) and core (bytes).
+//! Viewer responses: built from core's steps, decorated with core's
+//! headers, logged with core's line; and converting header values
+//! between the Workers API (JavaScript strings) and core (bytes).
 //!
 //! Header values are byte strings: the runtime maps each byte to one
 //! character U+0000..U+00FF (Latin-1), so the conversion is lossless both
 //! ways.
 
-use edgecache_core::{CDN_ONLY_HEADERS, CacheKey, CacheOutcome, HeaderPair};
-use worker::{Headers, Response, ResponseBody};
+use edgecache_core::flow::{EdgeReply, Finish, StoredReply};
+use edgecache_core::{CDN_ONLY_HEADERS, HeaderPair};
+use futures_util::future::LocalBoxFuture;
+use worker::{Context, Headers, Response, ResponseBody};
 
 /// Header pairs owned, as read from the runtime.
-pub type OwnedHeaders = Vec<(String, Vec<u8>)>;
+pub(crate) type OwnedHeaders = Vec<(String, Vec<u8>)>;
+
+/// A response, what happened, how long the origin took, and the writes
+/// to finish once it is sent.
+pub(crate) struct Served {
+    response: Response,
+    finish: Finish,
+    origin_ms: Option<u64>,
+    after: Vec<LocalBoxFuture<'static, ()>>,
+}
+
+impl Served {
+    /// Work to do once the viewer has the response (`ctx.wait_until`).
+    pub(crate) fn after(&mut self, work: impl Future<Output = ()> + 'static) {
+        self.after.push(Box::pin(work));
+    }
+
+    /// The response to return, decorated (without a body for HEAD); logs
+    /// the request's line and hands the work left to the runtime.
+    pub(crate) fn send(self, ctx: &Context) -> Response {
+        let Served {
+            mut response,
+            finish,
+            origin_ms,
+            after,
+        } = self;
+        if !finish.send_body() {
+            let (builder, body) = response.into_parts();
+            discard(body);
+            response = builder.body(ResponseBody::Empty);
+        }
+        let decoration = finish.decoration();
+        let headers = response.headers_mut();
+        for name in CDN_ONLY_HEADERS {
+            let _ = headers.delete(name);
+        }
+        let _ = headers.set("x-cache", decoration.x_cache);
+        let _ = headers.set("cache-status", &decoration.cache_status);
+        if let Some(age) = decoration.age {
+            let _ = headers.set("age", &age.to_string());
+        }
+        let line = finish.log_line(response.status_code(), origin_ms);
+        worker::console_log!("{line}");
+        for work in after {
+            ctx.wait_until(work);
+        }
+        response
+    }
+
+    /// For work nobody reads the response of (a background refresh):
+    /// lets the body go, and finishes the writes.
+    pub(crate) async fn finish_background(self) {
+        discard(self.response.into_parts().1);
+        for work in self.after {
+            work.await;
+        }
+    }
+}
+
+/// A response as it is.
+pub(crate) fn forward(response: Response, finish: Finish, origin_ms: Option<u64>) -> Served {
+    Served {
+        response,
+        finish,
+        origin_ms,
+        after: Vec::new(),
+    }
+}
+
+/// A response from another platform call (`fetch`), rebuilt so that its
+/// headers can be changed.
+pub(crate) fn rebuilt(response: Response) -> Response {
+    let status = response.status_code();
+    let headers = to_headers(pairs(&owned(response.headers())));
+    build(status, headers, response.into_parts().1)
+}
+
+/// A response from a stored head and body.
+pub(crate) fn stored(
+    reply: StoredReply,
+    body: ResponseBody,
+    finish: Finish,
+    origin_ms: Option<u64>,
+) -> Served {
+    let headers = to_headers(
+        reply
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_slice())),
+    );
+    forward(build(reply.status, headers, body), finish, origin_ms)
+}
+
+/// The edge's own short plain-text answer.
+pub(crate) fn edge(reply: EdgeReply, origin_ms: Option<u64>) -> Served {
+    forward(plain(reply.status, &reply.text), reply.finish, origin_ms)
+}
 
 /// The bytes of a header value read from the runtime.
-pub fn value_bytes(value: &str) -> Vec<u8> {
+pub(crate) fn value_bytes(value: &str) -> Vec<u8> {
     value
         .chars()
         .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
@@ -20,12 +119,12 @@ pub fn value_bytes(value: &str) -> Vec<u8> {
 }
 
 /// A header value for the runtime, from bytes.
-pub fn value_string(bytes: &[u8]) -> String {
+pub(crate) fn value_string(bytes: &[u8]) -> String {
     bytes.iter().map(|&b| char::from(b)).collect()
 }
 
 /// Every header of `headers`, names lower-cased by the runtime.
-pub fn owned(headers: &Headers) -> OwnedHeaders {
+pub(crate) fn owned(headers: &Headers) -> OwnedHeaders {
     headers
         .entries()
         .map(|(name, value)| (name, value_bytes(&value)))
@@ -33,7 +132,7 @@ pub fn owned(headers: &Headers) -> OwnedHeaders {
 }
 
 /// Borrowed pairs of `owned`, as core reads them.
-pub fn pairs(owned: &OwnedHeaders) -> Vec<HeaderPair<'_>> {
+pub(crate) fn pairs(owned: &OwnedHeaders) -> Vec<HeaderPair<'_>> {
     owned
         .iter()
         .map(|(name, value)| (name.as_str(), value.as_slice()))
@@ -42,7 +141,7 @@ pub fn pairs(owned: &OwnedHeaders) -> Vec<HeaderPair<'_>> {
 
 /// Runtime headers from pairs. A pair the runtime refuses (a name that is
 /// not a token) is dropped, never a reason to fail the request.
-pub fn to_headers<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> Headers {
+pub(crate) fn to_headers<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> Headers {
     let headers = Headers::new();
     for (name, value) in pairs {
         let _ = headers.append(name, &value_string(value));
@@ -50,14 +149,11 @@ pub fn to_headers<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> H
     headers
 }
 
-/// Statuses whose responses never carry a body (the runtime refuses one).
-pub fn is_null_body_status(status: u16) -> bool {
-    matches!(status, 101 | 204 | 205 | 304)
-}
-
-/// A response with `status`, `headers` and `body`.
-pub fn build(status: u16, headers: Headers, body: ResponseBody) -> Response {
-    let body = if is_null_body_status(status) {
+/// A response with `status`, `headers` and `body`. The runtime refuses a
+/// body on 101, 204, 205 and 304 (the Fetch standard's null body
+/// statuses): those go without.
+pub(crate) fn build(status: u16, headers: Headers, body: ResponseBody) -> Response {
+    let body = if matches!(status, 101 | 204 | 205 | 304) {
         ResponseBody::Empty
     } else {
         body
@@ -70,33 +166,18 @@ pub fn build(status: u16, headers: Headers, body: ResponseBody) -> Response {
 
 /// Cancels a body nobody will read, so that the other branch of a teed
 /// body (the cache's) does not keep a copy of it in memory.
-pub fn discard(body: ResponseBody) {
+pub(crate) fn discard(body: ResponseBody) {
     if let ResponseBody::Stream(stream) = body {
         let _ = stream.cancel();
     }
 }
 
-/// A short plain-text answer from the edge itself.
-pub fn plain(status: u16, text: &str) -> Response {
+/// A plain-text response.
+pub(crate) fn plain(status: u16, text: &str) -> Response {
     let headers = to_headers([("content-type", b"text/plain; charset=utf-8".as_slice())]);
     build(
         status,
         headers,
-        ResponseBody::Body(format!("{text}\n").into_bytes()),
+        ResponseBody::Body(text.as_bytes().to_vec()),
     )
-}
-
-/// Adds `X-Cache`, `Cache-Status` and `Age`, and removes the headers meant
-/// for the CDN only (`Surrogate-Key`, `Cache-Tag`, `Surrogate-Control`).
-pub fn decorate(response: &mut Response, outcome: &CacheOutcome, key: Option<&CacheKey>) {
-    let decoration = outcome.headers(key);
-    let headers = response.headers_mut();
-    for name in CDN_ONLY_HEADERS {
-        let _ = headers.delete(name);
-    }
-    let _ = headers.set("x-cache", decoration.x_cache);
-    let _ = headers.set("cache-status", &decoration.cache_status);
-    if let Some(age) = decoration.age {
-        let _ = headers.set("age", &age.to_string());
-    }
 }

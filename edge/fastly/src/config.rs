@@ -9,14 +9,14 @@ use edgecache_core::Config;
 use fastly::ConfigStore;
 
 /// The Config Store and key the configuration is read from.
-pub const STORE: &str = "edgecache";
-pub const KEY: &str = "config";
+pub(crate) const STORE: &str = "edgecache";
+pub(crate) const KEY: &str = "config";
 
 const EMBEDDED: &str = include_str!("../../../config/demo.json");
 
 /// The configuration to use for this request. Fails only when the
 /// embedded configuration is invalid too, which the core tests rule out.
-pub fn load() -> Result<Config, edgecache_core::Error> {
+pub(crate) fn load() -> Result<Config, edgecache_core::Error> {
     if let Some(json) = from_store() {
         match Config::from_json(&json) {
             Ok(config) => return Ok(config),

@@ -10,7 +10,10 @@ use fastly::{Body, Request, Response};
 /// Sends `request` (with `body`, for requests that bypass the cache) and
 /// returns the origin's response. The platform's own HTTP cache is passed:
 /// core decides what is cached, through the core cache API.
-pub fn send(request: &OriginRequest<'_, '_>, body: Option<Body>) -> Result<Response, Failure> {
+pub(crate) fn send(
+    request: &OriginRequest<'_, '_>,
+    body: Option<Body>,
+) -> Result<Response, Failure> {
     let mut out = Request::new(request.method.as_str(), request.url.as_str());
     for (name, value) in &request.headers {
         out.append_header(name.as_ref(), value.as_ref());

@@ -1,29 +1,26 @@
 //! The invalidation API on Fastly: every entry is inserted with its purge
-//! keys as surrogate keys (core's [`entry_purge_keys`] and the origin's
-//! tags), and a purge is `purge_surrogate_key` or
+//! keys as surrogate keys (core's `flow::NewEntry::purge_keys`: its own and
+//! the origin's tags), and a purge is `purge_surrogate_key` or
 //! `soft_purge_surrogate_key` of the keys core names. Core makes every
 //! check and writes every answer.
 
 use std::io::Read;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use edgecache_core::{
-    CacheKey, Config, MAX_PURGE_BODY, PurgeResponse, RequestPlan, entry_purge_keys, plan_purge,
-    purge_gate,
-};
+use edgecache_core::{Config, MAX_PURGE_BODY, PurgeResponse, plan_purge, purge_gate};
 use fastly::http::purge::{purge_surrogate_key, soft_purge_surrogate_key};
 use fastly::secret_store::SecretStore;
 use fastly::{Request, Response};
 
 /// The secret store and key the bearer token is read from.
-pub const SECRET_STORE: &str = "edgecache_secrets";
-pub const TOKEN_KEY: &str = "purge_token";
+pub(crate) const SECRET_STORE: &str = "edgecache_secrets";
+pub(crate) const TOKEN_KEY: &str = "purge_token";
 
 /// What the summary says of propagation on Fastly.
 const PROPAGATION: &str = "done in this POP when answered; Fastly spreads a surrogate-key purge to every POP, typically within 150 ms";
 
 /// Answers a request to the invalidation API.
-pub fn handle(config: &Config, request: &mut Request) -> Response {
+pub(crate) fn handle(config: &Config, request: &mut Request) -> Response {
     let answer = answer(config, request);
     log::info!("{}", answer.log);
     let mut response = Response::from_status(answer.status).with_body(answer.body);
@@ -84,11 +81,4 @@ fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
-/// The surrogate keys of an entry: its purge keys and the origin's tags.
-pub fn surrogate_keys(plan: &RequestPlan<'_, '_>, key: &CacheKey, tags: &[String]) -> Vec<String> {
-    let mut keys = entry_purge_keys(plan, key);
-    keys.extend(tags.iter().cloned());
-    keys
 }
