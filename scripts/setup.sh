@@ -4,14 +4,12 @@
 # Only the Rust, npm, Python and Debian registries are reachable here.
 set -euo pipefail
 
-have_target() { rustup target list --installed | grep -qx "$1"; }
-have_component() { rustup component list --installed | grep -q "^$1"; }
+command -v rustup >/dev/null || { echo "setup: rustup not found; install Rust with rustup first" >&2; exit 1; }
 
-command -v cargo >/dev/null || { echo "setup: cargo not found; install Rust with rustup first" >&2; exit 1; }
-
-for target in wasm32-wasip1 wasm32-unknown-unknown; do
-  have_target "$target" || rustup target add "$target"
-done
-for component in rustfmt clippy; do
-  have_component "$component" || rustup component add "$component"
-done
+# rust-toolchain.toml pins the toolchain, its components (rustfmt, clippy)
+# and the two wasm targets. With no argument, `rustup toolchain install`
+# installs that toolchain, or adds whatever of it is missing; when all is
+# there it returns at once, without the network. Explicit, because
+# rustup's install on first use can be turned off (RUSTUP_AUTO_INSTALL=0).
+cd "$(dirname "$0")/.."
+rustup toolchain install --no-self-update

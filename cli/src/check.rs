@@ -13,8 +13,11 @@ use crate::hints::hint;
 /// The verdict on one configuration file.
 #[derive(Debug, Serialize)]
 pub struct Report {
+    /// The file as named on the command line.
     pub file: String,
+    /// Whether the configuration passed validation: no problems.
     pub valid: bool,
+    /// Every problem found, in the order validation reports them.
     pub problems: Vec<Problem>,
     /// With `--print`: the configuration with every default filled in.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -26,8 +29,12 @@ pub struct Report {
 /// One problem: where, what, and what the field expects.
 #[derive(Debug, Serialize)]
 pub struct Problem {
+    /// The JSON path of the field at fault (`behaviors[0].cache_policy`),
+    /// or `$` for the document.
     pub path: String,
+    /// What is wrong, as core worded it.
     pub message: String,
+    /// What the field expects, with an example, when there is a hint for it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<&'static str>,
 }

@@ -11,6 +11,8 @@ pub struct Error {
 }
 
 impl Error {
+    /// An error printed to the user as `message` says it: what is wrong,
+    /// and in which file or argument.
     pub fn new(message: impl Into<String>) -> Self {
         Error {
             message: message.into(),

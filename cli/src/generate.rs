@@ -35,9 +35,13 @@ pub enum Format {
 /// What to generate.
 #[derive(Debug, Clone)]
 pub struct Workload {
+    /// How many log lines to write.
     pub requests: u64,
+    /// The random seed: the same seed gives the same log.
     pub seed: u64,
+    /// How many days the timestamps span, from 2026-11-01T00:00:00Z.
     pub days: u64,
+    /// The log format to write.
     pub format: Format,
 }
 

@@ -39,8 +39,13 @@ const MALFORMED_EXAMPLES: usize = 5;
 /// The simulation's settings.
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// The cache's bound, evicting the least recently used beyond it;
+    /// `None`: unbounded.
     pub capacity: Option<Capacity>,
+    /// What the origin answers, per behavior (`--assume`).
     pub assume: Assumptions,
+    /// The log format, or [`Format::Auto`] to recognize it from each
+    /// file's first line.
     pub format: Format,
     /// The Host of requests whose log line has none.
     pub host: String,

@@ -6,6 +6,9 @@
 //! with `EDGECACHE_UPDATE_GOLDEN=1 cargo test -p edgecache-cli` and review
 //! the diff.
 
+// Tests may panic: a failed unwrap or expect is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -10,9 +10,14 @@ use crate::headers::Headers;
 /// The normalized encodings a viewer accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AcceptEncoding {
+    /// Both brotli and gzip: `br,gzip` in the key and to the origin.
     BrotliGzip,
+    /// gzip, and not brotli (refused or not enabled): `gzip`.
     Gzip,
+    /// brotli, and not gzip (refused or not enabled): `br`.
     Brotli,
+    /// Neither of the enabled codings: nothing in the key, `identity` to
+    /// the origin.
     Identity,
 }
 

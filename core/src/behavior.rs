@@ -9,7 +9,7 @@
 use crate::config::{Behavior, Config};
 
 /// CloudFront's limit on a path pattern's length.
-pub const MAX_PATTERN_LEN: usize = 255;
+pub(crate) const MAX_PATTERN_LEN: usize = 255;
 
 /// A compiled path pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,7 +24,9 @@ pub struct PathPattern {
 /// Why a path pattern was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PatternError {
+    /// The pattern is the empty string.
     Empty,
+    /// The pattern's length in bytes, over CloudFront's limit of 255.
     TooLong(usize),
     /// A character CloudFront does not allow in patterns.
     BadCharacter(char),

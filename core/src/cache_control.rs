@@ -9,12 +9,15 @@ use std::fmt;
 use crate::headers::Headers;
 
 /// RFC 9111 section 1.2.2: a delta-seconds too large to represent is taken as 2^31.
-pub const DELTA_SECONDS_CAP: u64 = 2_147_483_648;
+pub(crate) const DELTA_SECONDS_CAP: u64 = 2_147_483_648;
 
 /// One directive: lower-cased name and unquoted value, if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Directive {
+    /// The directive's name, lower-cased (`max-age`, `no-cache`).
     pub name: String,
+    /// The value after `=`, unquoted (`60` for `max-age=60`, `set-cookie`
+    /// for `private="set-cookie"`); `None` without `=`.
     pub value: Option<String>,
 }
 

@@ -26,18 +26,31 @@ pub enum StaleReason {
     /// Within stale-while-revalidate; a refresh is under way.
     WhileRevalidate,
     /// The origin failed (status or timeout); within stale-if-error.
-    OriginError { status: Option<u16> },
+    OriginError {
+        /// The origin's failing status (500, 502, 503 or 504), or `None`
+        /// when it gave no response (connection error or timeout).
+        status: Option<u16>,
+    },
 }
 
 /// What happened to a request, for the response headers and the log line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CacheOutcome {
     /// Served fresh from the cache.
-    Hit { age: Seconds, remaining_ttl: i64 },
+    Hit {
+        /// The age of the response served, in seconds (the `Age` header).
+        age: Seconds,
+        /// Seconds of freshness left (RFC 9211 `ttl`), positive on a hit.
+        remaining_ttl: i64,
+    },
     /// Served stale from the cache.
     Stale {
+        /// The age of the response served, in seconds (the `Age` header).
         age: Seconds,
+        /// Seconds of freshness left (RFC 9211 `ttl`), negative once
+        /// stale: minus how long the copy has been stale.
         remaining_ttl: i64,
+        /// Which stale window allowed it.
         reason: StaleReason,
     },
     /// Revalidated with the origin (304) and served from the cache.
@@ -60,10 +73,21 @@ pub enum CacheOutcome {
         stored: Result<(i64, TtlSource), PassReason>,
     },
     /// Sent to the origin without consulting the cache.
-    Pass { status: u16, reason: PassReason },
+    Pass {
+        /// The origin's status.
+        status: u16,
+        /// Why the cache was bypassed.
+        reason: PassReason,
+    },
     /// The origin could not be reached or did not answer in time, and no
     /// stale copy could stand in: the edge answered 502 or 504.
-    OriginUnavailable { status: u16, detail: &'static str },
+    OriginUnavailable {
+        /// The edge's own status: 504 for a timeout, 502 otherwise.
+        status: u16,
+        /// The `Cache-Status` detail: `origin-timeout` or
+        /// `origin-unreachable`.
+        detail: &'static str,
+    },
     /// Answered by the edge without the origin.
     Rejected(Rejection),
 }
@@ -71,7 +95,12 @@ pub enum CacheOutcome {
 /// The headers to add to a response.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decoration {
+    /// The `X-Cache` value, in CloudFront's words (`Hit from edgecache`,
+    /// `RefreshHit from edgecache`, `Miss from edgecache`, `Error from
+    /// edgecache`).
     pub x_cache: &'static str,
+    /// The `Cache-Status` value (RFC 9211): the cache's name and its
+    /// parameters, such as `edgecache; fwd=miss; fwd-status=200; stored`.
     pub cache_status: String,
     /// `Age`, on responses served from the cache; `None`: leave the
     /// origin's as it is.

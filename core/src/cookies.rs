@@ -4,14 +4,16 @@ use crate::headers::Headers;
 
 /// One viewer cookie, as sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Cookie<'a> {
-    pub name: &'a str,
-    pub value: &'a str,
+pub(crate) struct Cookie<'a> {
+    /// The name, white space trimmed; never empty.
+    pub(crate) name: &'a str,
+    /// The value after the first `=`, white space trimmed, quotes kept.
+    pub(crate) value: &'a str,
 }
 
 /// Every cookie of every `Cookie` line, in order. Pairs without `=` and
 /// lines that are not UTF-8 are skipped.
-pub fn cookies<'a>(headers: &Headers<'a>) -> impl Iterator<Item = Cookie<'a>> + 'a {
+pub(crate) fn cookies<'a>(headers: &Headers<'a>) -> impl Iterator<Item = Cookie<'a>> + 'a {
     headers
         .get_all("cookie")
         .filter_map(|line| std::str::from_utf8(line).ok())

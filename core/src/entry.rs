@@ -26,15 +26,25 @@ pub struct EntryMeta {
     pub initial_age: Seconds,
     /// Freshness lifetime.
     pub ttl: Seconds,
+    /// Seconds after the TTL during which a stale copy may be served while
+    /// one request refreshes it (RFC 5861 section 3).
     pub stale_while_revalidate: Seconds,
+    /// Seconds after the TTL during which a stale copy may be served when
+    /// the origin fails (RFC 5861 section 4).
     pub stale_if_error: Seconds,
+    /// The stored response's status code; 0 for a hit-for-pass marker.
     pub status: u16,
+    /// The stored response's `ETag` and `Last-Modified`, for revalidating
+    /// it once stale.
     #[serde(default)]
     pub validators: Validators,
     /// May answer requests that carry `Authorization`.
     pub shareable_with_credentials: bool,
+    /// The request header values the stored response was selected by
+    /// (RFC 9111 section 4.1); a request with others is a miss.
     #[serde(default)]
     pub vary: VaryRule,
+    /// The response's purge tags (Surrogate-Key, Cache-Tag).
     #[serde(default)]
     pub tags: Vec<String>,
     /// A hit-for-pass marker, not a response: requests for the key go to
@@ -117,6 +127,8 @@ impl EntryMeta {
             .clamp(-SF_INTEGER_MAX, SF_INTEGER_MAX)
     }
 
+    /// The metadata as compact JSON, for the platform's per-object
+    /// metadata; [`EntryMeta::from_bytes`] reads it back.
     pub fn to_bytes(&self) -> Vec<u8> {
         // A struct of plain fields always serializes.
         serde_json::to_vec(self).unwrap_or_default()

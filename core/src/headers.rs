@@ -22,6 +22,8 @@ pub struct Headers<'a> {
 }
 
 impl<'a> Headers<'a> {
+    /// A view of `list`, as the platform gave it: names in any case,
+    /// repeated names as separate lines.
     pub fn new(list: &'a [HeaderPair<'a>]) -> Self {
         Headers { list }
     }
@@ -71,7 +73,7 @@ impl<'a> Headers<'a> {
 #[cfg(test)]
 pub(crate) mod test_support {
     /// Builds a header list from `name: value` literals, for tests.
-    pub fn header_list<'a>(lines: &[&'a str]) -> Vec<(&'a str, &'a [u8])> {
+    pub(crate) fn header_list<'a>(lines: &[&'a str]) -> Vec<(&'a str, &'a [u8])> {
         lines
             .iter()
             .map(|line| {

@@ -103,7 +103,7 @@ pub(crate) struct KeyBuilder {
 impl KeyBuilder {
     /// Starts a key: the method when it is keyed (OPTIONS), the host when
     /// keyed, and the normalized path.
-    pub fn new(method_prefix: Option<&str>, host: Option<&str>, path: &str) -> Self {
+    pub(crate) fn new(method_prefix: Option<&str>, host: Option<&str>, path: &str) -> Self {
         let mut text = String::with_capacity(path.len() + 64);
         if let Some(method) = method_prefix {
             text.push_str(method);
@@ -129,13 +129,13 @@ impl KeyBuilder {
     }
 
     /// Appends one keyed query parameter (already normalized).
-    pub fn query_param(&mut self, param: &str, first: bool) {
+    pub(crate) fn query_param(&mut self, param: &str, first: bool) {
         self.text.push(if first { '?' } else { '&' });
         self.text.push_str(param);
     }
 
     /// Appends a keyed header; `name` lower-cased, `value` raw.
-    pub fn header(&mut self, name: &str, value: &[u8]) {
+    pub(crate) fn header(&mut self, name: &str, value: &[u8]) {
         self.end_resource();
         self.text.push_str(" h:");
         self.text.push_str(name);
@@ -148,7 +148,7 @@ impl KeyBuilder {
     }
 
     /// Appends a keyed cookie.
-    pub fn cookie(&mut self, name: &str, value: &str) {
+    pub(crate) fn cookie(&mut self, name: &str, value: &str) {
         self.end_resource();
         self.text.push_str(" c:");
         push_escaped(&mut self.text, name.as_bytes(), &COOKIE_NAME_CHARS);
@@ -159,13 +159,15 @@ impl KeyBuilder {
     }
 
     /// Appends the normalized Accept-Encoding.
-    pub fn accept_encoding(&mut self, value: &str) {
+    pub(crate) fn accept_encoding(&mut self, value: &str) {
         self.end_resource();
         self.text.push_str(" ae=");
         self.text.push_str(value);
     }
 
-    pub fn finish(self) -> CacheKey {
+    /// The finished key, remembering where its path and keyed query end
+    /// (for [`CacheKey::resource`]).
+    pub(crate) fn finish(self) -> CacheKey {
         let end = self.resource_end.unwrap_or(self.text.len());
         let offset = |at: usize| u32::try_from(at).unwrap_or(u32::MAX);
         CacheKey {

@@ -11,13 +11,21 @@ use crate::key::CacheKey;
 /// What one request did.
 #[derive(Debug, Clone, Copy)]
 pub struct LogLine<'a> {
+    /// The request method as the viewer sent it.
     pub method: &'a str,
+    /// The request path: the normalized one once a behavior was chosen,
+    /// otherwise the target as received.
     pub path: &'a str,
     /// The behavior's path pattern, `-` for a request answered before one
     /// was chosen.
     pub behavior: &'a str,
+    /// The cache key looked up, logged as its SHA-256 hash (`key_hash`) so
+    /// that no cookie or credential value reaches the log; `None` when the
+    /// cache was not consulted.
     pub key: Option<&'a CacheKey>,
+    /// What happened, logged as its `X-Cache` and `Cache-Status` values.
     pub outcome: &'a CacheOutcome,
+    /// The status sent to the viewer.
     pub status: u16,
     /// Milliseconds the origin took, when it was asked.
     pub origin_ms: Option<u64>,

@@ -25,27 +25,39 @@ use crate::ttl::{OriginLifetime, edge_ttl, error_ttl};
 use crate::vary::VaryRule;
 
 /// How long a stale object with validators is kept for revalidation.
-pub const REVALIDATION_RETENTION: Seconds = 86_400;
+pub(crate) const REVALIDATION_RETENTION: Seconds = 86_400;
 
 /// An origin response's status and headers.
 #[derive(Debug, Clone, Copy)]
 pub struct OriginResponse<'a> {
+    /// The status code the origin answered with (e.g. 200, 404).
     pub status: u16,
+    /// The origin's response headers, as received.
     pub headers: Headers<'a>,
 }
 
 /// What to do with an origin response.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ResponseDecision {
+    /// Store the response, for the TTL and with the windows, tags and
+    /// Vary rule the decision gives, and serve it.
     Store(StoreDecision),
+    /// Serve the response to this request only and store nothing, for
+    /// this reason.
     Pass(PassReason),
 }
 
 /// Where a stored response's TTL came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TtlSource {
+    /// `Cache-Control: s-maxage`, clamped to the policy's min and max TTL
+    /// (RFC 9111 section 5.2.2.10; it takes precedence over `max-age`).
     SMaxAge,
+    /// `Cache-Control: max-age`, clamped to the policy's min and max TTL
+    /// (RFC 9111 section 5.2.2.1).
     MaxAge,
+    /// `Expires` minus `Date`, clamped to the policy's min and max TTL
+    /// (RFC 9111 section 5.3).
     Expires,
     /// The origin stated no lifetime: the policy's default TTL.
     DefaultTtl,
@@ -58,6 +70,8 @@ pub enum TtlSource {
 }
 
 impl TtlSource {
+    /// The stable short name, shown as the `detail` of `Cache-Status` on a
+    /// stored miss (`max-age`, `default-ttl`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
             TtlSource::SMaxAge => "s-maxage",
@@ -74,13 +88,19 @@ impl TtlSource {
 /// Validators to revalidate a stored response with (RFC 9110 section 8.8).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Validators {
+    /// The response's `ETag`, quotes and any `W/` prefix included,
+    /// sent back as `If-None-Match`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub etag: Option<String>,
+    /// The response's `Last-Modified` HTTP date, as received, sent back as
+    /// `If-Modified-Since`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_modified: Option<String>,
 }
 
 impl Validators {
+    /// The `ETag` and `Last-Modified` of a response's headers (the first
+    /// line of each, trimmed).
     pub fn of(headers: &Headers<'_>) -> Validators {
         Validators {
             etag: headers.get_str("etag").map(str::to_string),
@@ -88,6 +108,8 @@ impl Validators {
         }
     }
 
+    /// Whether there is neither validator, so that a stale copy cannot be
+    /// revalidated with a conditional request, only fetched again.
     pub fn is_empty(&self) -> bool {
         self.etag.is_none() && self.last_modified.is_none()
     }
@@ -106,10 +128,14 @@ pub struct StoreDecision {
     pub stale_while_revalidate: Seconds,
     /// After the TTL, how long a stale copy may be served when the origin fails.
     pub stale_if_error: Seconds,
+    /// Which rule set [`StoreDecision::ttl`], for `Cache-Status`.
     pub source: TtlSource,
     /// Purge tags (Surrogate-Key, Cache-Tag).
     pub tags: Vec<String>,
+    /// The request header values the stored response was selected by
+    /// (its `Vary`, RFC 9111 section 4.1), for matching later requests.
     pub vary: VaryRule,
+    /// The response's validators, for revalidating it once stale.
     pub validators: Validators,
     /// Remove `Set-Cookie` from the stored copy (min-TTL override only).
     pub strip_set_cookie: bool,
@@ -246,9 +272,11 @@ fn unexpired(headers: &Headers<'_>, vary: VaryRule, cc: &CacheControl) -> StoreD
     }
 }
 
-/// An error status, by CloudFront's error caching rules (section 1.3 of
-/// the reference), except that an error is not stored when the origin
-/// said `no-cache`, nor when the request carried inputs the key ignores.
+/// An error status, by CloudFront's error caching rules (CloudFront
+/// Developer Guide, "Control how long CloudFront caches errors" and "HTTP
+/// 4xx and 5xx status codes that CloudFront caches"), except that an error
+/// is not stored when the origin said `no-cache`, nor when the request
+/// carried inputs the key ignores.
 fn error_entry(
     config: &Config,
     plan: &RequestPlan<'_, '_>,

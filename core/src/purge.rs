@@ -32,6 +32,7 @@ pub const MAX_PURGE_PATH_LEN: usize = 4096;
 /// A checked purge request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PurgeRequest {
+    /// What each entry of `paths` names, normalized, in request order.
     pub paths: Vec<PurgeTarget>,
     /// Tags as the origin sent them (`Surrogate-Key`, `Cache-Tag`).
     pub tags: Vec<String>,
@@ -48,7 +49,12 @@ pub enum PurgeTarget {
     Path(String),
     /// The variants of one key: this normalized path with this query (as
     /// sent; the behavior's cache policy decides which parameters count).
-    Key { path: String, query: String },
+    Key {
+        /// The normalized path, without the `?`.
+        path: String,
+        /// The query as sent, without the `?`.
+        query: String,
+    },
     /// Every normalized path that starts with this.
     Prefix(String),
 }

@@ -47,15 +47,15 @@ const NAME_CHARS: ByteSet = crate::percent::byte_set!(|b| is_query_char(b) && b 
 
 /// One parameter of a normalized query.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Param<'a> {
+pub(crate) struct Param<'a> {
     /// The whole parameter as normalized (`name=value` or `name`).
-    pub text: &'a str,
+    pub(crate) text: &'a str,
     /// Up to the first `=`.
-    pub name: &'a str,
+    pub(crate) name: &'a str,
 }
 
 /// The parameters of a normalized query, in order.
-pub fn params(normalized: &str) -> impl Iterator<Item = Param<'_>> {
+pub(crate) fn params(normalized: &str) -> impl Iterator<Item = Param<'_>> {
     normalized
         .split('&')
         .filter(|p| !p.is_empty())

@@ -13,9 +13,19 @@ pub enum RangeAnswer {
     /// The whole object, 200.
     Full,
     /// Bytes `start..=end`, 206 with `Content-Range: bytes start-end/length`.
-    Partial { start: u64, end: u64, length: u64 },
+    Partial {
+        /// Offset of the first byte sent, counted from 0.
+        start: u64,
+        /// Offset of the last byte sent, inclusive; below `length`.
+        end: u64,
+        /// The whole object's length in bytes.
+        length: u64,
+    },
     /// 416 with `Content-Range: bytes */length`.
-    Unsatisfiable { length: u64 },
+    Unsatisfiable {
+        /// The whole object's length in bytes.
+        length: u64,
+    },
 }
 
 impl RangeAnswer {

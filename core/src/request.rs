@@ -23,11 +23,14 @@ pub const MAX_TARGET_LEN: usize = 8192;
 /// The scheme the viewer connected with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scheme {
+    /// Plain HTTP (default port 80).
     Http,
+    /// HTTP over TLS (default port 443).
     Https,
 }
 
 impl Scheme {
+    /// The URL scheme, lower case: `http` or `https`.
     pub fn as_str(self) -> &'static str {
         match self {
             Scheme::Http => "http",
@@ -39,12 +42,17 @@ impl Scheme {
 /// A viewer request, as the adapter received it.
 #[derive(Debug, Clone, Copy)]
 pub struct ViewerRequest<'r> {
+    /// The request method as sent (case-sensitive, RFC 9110 section 9.1):
+    /// `GET` is a method the configuration may allow, `get` is not.
     pub method: &'r str,
+    /// The scheme the viewer connected with; the origin gets the same under
+    /// a `match-viewer` origin protocol policy.
     pub scheme: Scheme,
     /// The Host the viewer asked for.
     pub host: &'r str,
     /// Path and query as received (origin form: `/path?query`).
     pub target: &'r str,
+    /// The request's header lines, as received.
     pub headers: Headers<'r>,
     /// Whether the request has a body (Content-Length > 0 or chunked).
     pub has_body: bool,
@@ -151,15 +159,22 @@ pub enum Disposition {
 /// A request the edge will serve through the cache or the origin.
 #[derive(Debug, Clone)]
 pub struct RequestPlan<'c, 'r> {
+    /// The cache behavior whose path pattern matched the normalized path
+    /// (the first that matches, else the default behavior).
     pub behavior: &'c Behavior,
+    /// The behavior's cache policy: TTLs, stale windows and what the key
+    /// holds.
     pub cache_policy: &'c CachePolicy,
+    /// The viewer's method, one the behavior allows.
     pub method: Method,
     /// The normalized path: what the behavior matched and the origin gets.
     pub path: String,
+    /// Whether the cache is used, under which key, or why not.
     pub disposition: Disposition,
     /// The viewer sent `Authorization`: a stored response may only be
     /// used if it explicitly allows it (RFC 9111 section 3.5).
     pub credentials: bool,
+    /// What to send the origin on a miss or a pass.
     pub origin_request: OriginRequest<'c, 'r>,
     /// What reaches the origin, for Vary: a response can only vary on a
     /// header the origin could have received.
@@ -173,6 +188,7 @@ pub struct RequestPlan<'c, 'r> {
 /// The request to send to the origin on a miss or a pass.
 #[derive(Debug, Clone)]
 pub struct OriginRequest<'c, 'r> {
+    /// The behavior's origin: where the request goes, with its timeouts.
     pub origin: &'c Origin,
     /// GET for a HEAD that fills the cache.
     pub method: Method,

@@ -13,20 +13,30 @@ use crate::stored::StoredHead;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Serving {
     /// Fresh: serve it.
-    Fresh { age: Seconds },
+    Fresh {
+        /// The entry's current age in seconds, for the `Age` header.
+        age: Seconds,
+    },
     /// Stale within its stale-while-revalidate window: serve it now, and
     /// let one request refresh it in the background (conditionally, with
     /// these validators, when there are any).
     StaleWhileRevalidate {
+        /// The entry's current age in seconds, for the `Age` header.
         age: Seconds,
+        /// The entry's validators, for the background refresh.
         validators: Validators,
     },
     /// Stale: ask the origin first, conditionally when there are
     /// validators. `stale_if_error` says whether this copy may still be
     /// served if the origin fails or times out.
     Revalidate {
+        /// The entry's current age in seconds, for the `Age` header.
         age: Seconds,
+        /// The entry's validators; empty, the origin is asked
+        /// unconditionally.
         validators: Validators,
+        /// Whether the entry is still within its stale-if-error window
+        /// (RFC 5861 section 4).
         stale_if_error: bool,
     },
     /// The entry cannot answer this request at all: fetch from the origin
@@ -134,7 +144,10 @@ pub enum Revalidation {
     /// section 4.3.4, and a new TTL) with the decision's windows, tags and
     /// Vary, and serve from it.
     Refresh {
+        /// The head to store: the merged headers and the new metadata.
         head: Box<StoredHead>,
+        /// The new TTL, stale windows, tags and Vary of the refreshed
+        /// response.
         decision: StoreDecision,
     },
     /// The updated response may no longer be stored, for this reason: the

@@ -32,6 +32,7 @@ const HEADER_VALUE_CHARS: ByteSet = byte_set!(|b| b.is_ascii_graphic() || b == b
 /// A stored response's head.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredHead {
+    /// The caching metadata, the stored status among it.
     pub meta: EntryMeta,
     /// Names as received; values percent-escaped where not printable.
     headers: Vec<(String, String)>,
@@ -67,6 +68,7 @@ impl StoredHead {
             .collect()
     }
 
+    /// The head as compact JSON; [`StoredHead::from_bytes`] reads it back.
     pub fn to_bytes(&self) -> Vec<u8> {
         // Plain fields always serialize.
         serde_json::to_vec(self).unwrap_or_default()

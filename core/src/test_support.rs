@@ -4,16 +4,16 @@ use crate::config::Config;
 use crate::headers::Headers;
 use crate::request::{RequestDecision, RequestPlan, Scheme, ViewerRequest, decide_request};
 
-pub use crate::headers::test_support::header_list;
+pub(crate) use crate::headers::test_support::header_list;
 
 /// The demo configuration shipped in `config/demo.json`.
-pub fn demo_config() -> Config {
+pub(crate) fn demo_config() -> Config {
     Config::from_json(include_str!("../../config/demo.json")).expect("demo config is valid")
 }
 
 /// A minimal valid configuration with the given cache policy, origin
 /// request policy and origin bodies (JSON object texts).
-pub fn config_with(cache_policy: &str, origin_request_policy: &str, origin: &str) -> Config {
+pub(crate) fn config_with(cache_policy: &str, origin_request_policy: &str, origin: &str) -> Config {
     let json = format!(
         r#"{{
             "origins": {{"api": {origin}}},
@@ -28,7 +28,7 @@ pub fn config_with(cache_policy: &str, origin_request_policy: &str, origin: &str
 }
 
 /// A viewer request with `name: value` header lines.
-pub fn viewer<'a>(
+pub(crate) fn viewer<'a>(
     method: &'a str,
     target: &'a str,
     headers: &'a [(&'a str, &'a [u8])],
@@ -45,7 +45,10 @@ pub fn viewer<'a>(
 }
 
 /// The plan for a request that the configuration forwards.
-pub fn plan<'c: 'r, 'r>(config: &'c Config, request: &ViewerRequest<'r>) -> RequestPlan<'c, 'r> {
+pub(crate) fn plan<'c: 'r, 'r>(
+    config: &'c Config,
+    request: &ViewerRequest<'r>,
+) -> RequestPlan<'c, 'r> {
     match decide_request(config, request) {
         RequestDecision::Forward(plan) => plan,
         RequestDecision::Reject(r) => panic!("rejected: {r}"),

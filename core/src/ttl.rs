@@ -2,8 +2,7 @@
 //! origin's freshness information and the cache policy's min/default/max.
 //!
 //! Reference: CloudFront developer guide, "Managing how long content stays
-//! in the cache (expiration)" and "Caching error responses" (see
-//! `shared/reference/cdn-semantics.md` sections 1.1 and 1.3).
+//! in the cache (expiration)" and "Caching error responses".
 
 use crate::cache_control::CacheControl;
 use crate::config::{Seconds, TtlLimits};
@@ -13,7 +12,9 @@ use crate::headers::Headers;
 /// CloudFront's (and RFC 9111 section 4.2.1's) order of precedence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OriginLifetime {
+    /// `Cache-Control: s-maxage`, the lifetime for shared caches: it wins.
     SMaxAge(Seconds),
+    /// `Cache-Control: max-age`, when there is no `s-maxage`.
     MaxAge(Seconds),
     /// `Expires` minus `Date` (or minus now when `Date` is missing or
     /// invalid); an invalid `Expires` is already expired.
@@ -58,7 +59,7 @@ pub(crate) fn http_date(text: &str) -> Option<u64> {
         .map(|d| d.as_secs())
 }
 
-/// The edge TTL of a successful response (CloudFront section 1.1):
+/// The edge TTL of a successful response (CloudFront's expiration rules):
 /// a stated lifetime is clamped into `[min, max]`; with none, the default
 /// TTL applies (raised to the minimum).
 ///
@@ -75,7 +76,7 @@ pub fn edge_ttl(limits: TtlLimits, lifetime: OriginLifetime) -> Seconds {
     }
 }
 
-/// How CloudFront treats an error status (section 1.3).
+/// How CloudFront treats an error status ("Caching error responses").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCaching {
     /// Cached even without Cache-Control: 404, 414, 500, 501, 502, 503, 504.
@@ -88,6 +89,8 @@ pub enum ErrorCaching {
 }
 
 impl ErrorCaching {
+    /// CloudFront's treatment of `status`; every status not listed, 2xx
+    /// and 3xx included, is [`ErrorCaching::Never`].
     pub fn of(status: u16) -> ErrorCaching {
         match status {
             404 | 414 | 500 | 501 | 502 | 503 | 504 => ErrorCaching::Always,
@@ -125,7 +128,7 @@ mod tests {
         )
     }
 
-    /// CloudFront developer guide, expiration table (reference section 1.1),
+    /// CloudFront developer guide, expiration table,
     /// one row per cell: (origin headers, min, default, max, edge TTL).
     #[test]
     fn follows_cloudfronts_ttl_table() {
@@ -214,7 +217,7 @@ mod tests {
         assert_eq!(past, OriginLifetime::Expires(0));
     }
 
-    /// CloudFront "Caching error responses" (reference section 1.3):
+    /// CloudFront "Caching error responses":
     /// (status, Cache-Control, error caching min TTL, TTL or not cached).
     #[test]
     fn follows_cloudfronts_error_caching_table() {

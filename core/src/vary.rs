@@ -21,6 +21,9 @@ use crate::request::RequestPlan;
 /// the escaped value the origin received (`None`: absent).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VaryRule {
+    /// Each selecting header, sorted by name: the lower-cased name and the
+    /// escaped value the origin received (lines joined by a space), or
+    /// `None` when the request did not send it.
     pub headers: Vec<(String, Option<String>)>,
 }
 
@@ -54,7 +57,6 @@ impl VaryRule {
             .all(|(name, value)| sent_value(plan, name) == *value)
     }
 
-    /// The header names (Fastly joins them with spaces into a `vary_rule`).
     /// The rule this request would be stored under for a response that
     /// varies on `names`: each name with the value this request sends the
     /// origin. Platforms that keep each variant under its own key (the
@@ -83,10 +85,13 @@ impl VaryRule {
         sha256_hex(&[b"edgecache-variant-v1\n", &text])
     }
 
+    /// The header names, lower-cased and sorted (Fastly joins them with
+    /// spaces into a `vary_rule`).
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.headers.iter().map(|(n, _)| n.as_str())
     }
 
+    /// Whether no header selects the response: every request matches it.
     pub fn is_empty(&self) -> bool {
         self.headers.is_empty()
     }

@@ -1,5 +1,8 @@
 //! Property tests for the invariants core promises.
 
+// Tests may panic: a failed unwrap or expect is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use edgecache_core::{
     Config, Disposition, Headers, OriginResponse, RequestDecision, ResponseDecision, Scheme,
     TtlSource, ViewerRequest, decide_request, decide_response, normalize_path, normalize_query,

@@ -18,11 +18,15 @@ use crate::Error;
 /// One rule, as shown in the report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Rule {
+    /// The behavior's path pattern as configured, or `*` for the default.
     pub pattern: String,
+    /// The `Cache-Control` value the origin answers with, as given.
     pub cache_control: String,
     /// Hundredths of a percent (10000 = every resource).
     #[serde(skip)]
     basis_points: u32,
+    /// The share of the behavior's resources that answer so, in percent
+    /// (100 without a share).
     pub share_percent: f64,
 }
 

@@ -56,14 +56,14 @@ pub(crate) struct LineParser {
 }
 
 impl LineParser {
-    pub fn new(format: Format) -> Self {
+    pub(crate) fn new(format: Format) -> Self {
         LineParser {
             format,
             fields: None,
         }
     }
 
-    pub fn parse<'a>(&mut self, line: &'a str) -> Parsed<'a> {
+    pub(crate) fn parse<'a>(&mut self, line: &'a str) -> Parsed<'a> {
         if line.trim().is_empty() {
             return Parsed::Skip;
         }

@@ -16,7 +16,10 @@ use crate::Error;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Capacity {
+    /// At most this many objects, whatever their size.
     Objects(u64),
+    /// At most this many bytes of response bodies, each object weighing
+    /// the bytes its log line records.
     Bytes(u64),
 }
 
@@ -129,7 +132,7 @@ pub(crate) struct Cache {
 }
 
 impl Cache {
-    pub fn new(capacity: Option<Capacity>) -> Self {
+    pub(crate) fn new(capacity: Option<Capacity>) -> Self {
         Cache {
             capacity,
             index: HashMap::default(),
@@ -142,12 +145,12 @@ impl Cache {
         }
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.index.len()
     }
 
     /// Looks `key` up at `now`; a hit counts as a use.
-    pub fn lookup(&mut self, key: u64, now: i64) -> Found {
+    pub(crate) fn lookup(&mut self, key: u64, now: i64) -> Found {
         let Some(&slot) = self.index.get(&key) else {
             return Found::Miss;
         };
@@ -164,7 +167,7 @@ impl Cache {
 
     /// Stores (or replaces) `key`, evicting the least recently used
     /// entries beyond the capacity.
-    pub fn insert(&mut self, key: u64, life: Lifetime) {
+    pub(crate) fn insert(&mut self, key: u64, life: Lifetime) {
         self.remove(key);
         let life = Lifetime {
             weight: self.weight_of(life.weight),
@@ -203,7 +206,7 @@ impl Cache {
     }
 
     /// Forgets `key`: a refetch was not storable.
-    pub fn remove(&mut self, key: u64) {
+    pub(crate) fn remove(&mut self, key: u64) {
         if let Some(slot) = self.index.remove(&key) {
             self.unlink(slot);
             self.weight -= self.nodes[slot as usize].life.weight;

@@ -12,7 +12,7 @@ pub(crate) struct Progress {
 }
 
 impl Progress {
-    pub fn new(wanted: bool, total_bytes: u64) -> Self {
+    pub(crate) fn new(wanted: bool, total_bytes: u64) -> Self {
         let now = Instant::now();
         Progress {
             enabled: wanted && std::io::stderr().is_terminal(),
@@ -23,7 +23,7 @@ impl Progress {
     }
 
     /// Redraws, if it is time: `done_bytes` of the files' bytes are read.
-    pub fn tick(&mut self, lines: u64, done_bytes: u64, file: &str) {
+    pub(crate) fn tick(&mut self, lines: u64, done_bytes: u64, file: &str) {
         if !self.enabled || self.drawn.elapsed() < Duration::from_millis(200) {
             return;
         }
@@ -43,7 +43,7 @@ impl Progress {
     }
 
     /// Clears the bar.
-    pub fn finish(&self) {
+    pub(crate) fn finish(&self) {
         if self.enabled {
             let _ = write!(std::io::stderr(), "\r\x1b[K");
         }

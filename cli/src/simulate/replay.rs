@@ -29,7 +29,7 @@ pub(crate) struct Replay<'c> {
 }
 
 impl<'c> Replay<'c> {
-    pub fn new(
+    pub(crate) fn new(
         config: &'c Config,
         assume: &'c Assumptions,
         capacity: Option<Capacity>,
@@ -50,7 +50,7 @@ impl<'c> Replay<'c> {
     }
 
     /// Objects held, and evictions, by the configured-key model.
-    pub fn cache_figures(&self) -> (usize, u64, usize, u64) {
+    pub(crate) fn cache_figures(&self) -> (usize, u64, usize, u64) {
         (
             self.keyed.len(),
             self.keyed.evictions,
@@ -59,7 +59,7 @@ impl<'c> Replay<'c> {
         )
     }
 
-    pub fn record(&mut self, record: &Record<'_>) {
+    pub(crate) fn record(&mut self, record: &Record<'_>) {
         let mut target = std::mem::take(&mut self.target);
         target.clear();
         target.push_str(record.path);

@@ -12,6 +12,7 @@ use super::model::Capacity;
 /// Counters for one behavior (or all of them).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {
+    /// Requests replayed: every log line read as a request.
     pub requests: u64,
     /// Served fresh from the cache.
     pub hits: u64,
@@ -29,6 +30,7 @@ pub struct Counts {
     pub origin_requests: u64,
     /// The same replay with the raw URL (host, path and query as received) as key.
     pub raw_hits: u64,
+    /// Requests that reached the origin in the raw-URL replay.
     pub raw_origin_requests: u64,
 }
 
@@ -51,6 +53,7 @@ impl Counts {
         ratio(self.hits + self.stale_hits, self.requests)
     }
 
+    /// Served from the cache in the raw-URL replay, of all requests.
     pub fn raw_hit_ratio(&self) -> f64 {
         ratio(self.raw_hits, self.requests)
     }
@@ -60,6 +63,7 @@ impl Counts {
         self.requests - self.origin_requests.min(self.requests)
     }
 
+    /// Requests the origin did not see in the raw-URL replay.
     pub fn raw_saved(&self) -> u64 {
         self.requests - self.raw_origin_requests.min(self.requests)
     }
@@ -109,17 +113,25 @@ impl Timeline {
 /// One malformed line, for the report.
 #[derive(Debug, Clone, Serialize)]
 pub struct Malformed {
+    /// The file, as named on the command line.
     pub file: String,
+    /// The line number in that file, from 1.
     pub line: u64,
+    /// Why the line was not read as a request.
     pub reason: &'static str,
 }
 
 /// One behavior's row.
 #[derive(Debug, Clone, Serialize)]
 pub struct BehaviorReport {
+    /// The behavior's path pattern, `*` for the default, `all` for the total.
     pub pattern: String,
+    /// What became of the behavior's requests.
     pub counts: Counts,
+    /// Served from the cache (fresh or stale), of all requests, 0 to 1.
     pub hit_ratio: f64,
+    /// The same with the raw URL as key, 0 to 1: what the configured key
+    /// gains over it.
     pub raw_url_hit_ratio: f64,
     /// Why requests passed or answers were not stored, with counts.
     pub reasons: BTreeMap<&'static str, u64>,
@@ -128,23 +140,38 @@ pub struct BehaviorReport {
 /// The whole report.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// The log files replayed, in order, as named on the command line.
     pub files: Vec<String>,
+    /// Lines read, every file together.
     pub lines: u64,
+    /// Lines read as requests: not blank, not a directive, not malformed.
     pub records: u64,
+    /// Lines that could not be read as requests.
     pub malformed_lines: u64,
     /// The first few malformed lines.
     pub malformed_examples: Vec<Malformed>,
+    /// Wall-clock seconds the replay took.
     pub seconds: f64,
+    /// Lines read per second of wall-clock time.
     pub lines_per_second: f64,
+    /// The cache model's bound; `None`: unbounded.
     pub capacity: Option<Capacity>,
+    /// The `--assume` rules, in behavior order.
     pub assumptions: Vec<Rule>,
+    /// One row per behavior, in matching order, the default last.
     pub behaviors: Vec<BehaviorReport>,
+    /// Every behavior together.
     pub total: BehaviorReport,
     /// Objects in the configured-key model at the end, and evictions.
     pub objects: usize,
+    /// Entries the configured-key model evicted to stay within capacity.
     pub evictions: u64,
+    /// Objects in the raw-URL model at the end.
     pub raw_url_objects: usize,
+    /// Entries the raw-URL model evicted to stay within capacity.
     pub raw_url_evictions: u64,
+    /// Requests and cache-served requests per minute per behavior, for the
+    /// `--svg` chart (not in the JSON).
     #[serde(skip)]
     pub timeline: Timeline,
 }

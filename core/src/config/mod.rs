@@ -9,10 +9,10 @@ mod validate;
 
 use crate::behavior::PathPattern;
 use crate::error::Error;
-pub use schema::{
-    AcceptEncodingNormalization, DEFAULT_INVALIDATION_PATH, HostHeader, Method, ProtocolPolicy,
-    QueryCanonicalization, RawConfig, Seconds,
+pub(crate) use schema::{
+    AcceptEncodingNormalization, HostHeader, ProtocolPolicy, QueryCanonicalization, RawConfig,
 };
+pub use schema::{DEFAULT_INVALIDATION_PATH, Method, Seconds};
 pub(crate) use validate::is_token;
 
 /// CloudFront's default error caching minimum TTL.
@@ -126,44 +126,84 @@ impl Config {
 /// A validated origin.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin {
+    /// The origin's name in the configuration's `origins`.
     pub name: String,
     /// Lower-cased host name or IP literal.
     pub domain: String,
+    /// Whether the edge reaches the origin over HTTPS, HTTP, or the
+    /// viewer's scheme (CloudFront's origin protocol policy).
     pub protocol: ProtocolPolicy,
+    /// The TCP port for HTTP connections to the origin (default 80).
     pub http_port: u16,
+    /// The TCP port for HTTPS connections to the origin (default 443).
     pub https_port: u16,
     /// Origin path prefix: empty, or starting with `/` and not ending with one.
     pub path: String,
     /// Custom headers, names lower-cased, in name order.
     pub custom_headers: Vec<(String, String)>,
+    /// The Host header the origin receives: its own domain, the viewer's
+    /// Host (which then goes into the cache key), or a fixed value.
     pub host_header: HostHeader,
+    /// How long opening the connection to the origin may take, in
+    /// milliseconds (default 10000).
     pub connect_timeout_ms: u64,
+    /// How long the origin may take to send its response headers, in
+    /// milliseconds (default 30000); after it the edge answers 504, or
+    /// serves a stale copy within stale-if-error.
     pub first_byte_timeout_ms: u64,
+    /// The longest pause allowed between two chunks of the response body,
+    /// in milliseconds (default 10000); Workers cannot enforce it.
     pub between_bytes_timeout_ms: u64,
 }
 
 /// The three TTLs of a cache policy, with CloudFront's defaults applied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TtlLimits {
+    /// The shortest time a response is kept, in seconds, even when the
+    /// origin asks for less (CloudFront's MinTTL, default 0).
     pub min: Seconds,
+    /// The time a response is kept when the origin states no lifetime
+    /// (no `s-maxage`, `max-age` or `Expires`), in seconds (CloudFront's
+    /// DefaultTTL: 86400, or `min` when that is larger).
     pub default: Seconds,
+    /// The longest time a response is kept, in seconds, even when the
+    /// origin asks for more (CloudFront's MaxTTL: 31536000, or `default`
+    /// when that is larger).
     pub max: Seconds,
 }
 
 /// A validated cache policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CachePolicy {
+    /// The policy's name in the configuration's `cache_policies`.
     pub name: String,
+    /// How long a response may be kept, with CloudFront's defaults applied.
     pub ttl: TtlLimits,
+    /// Query parameters in the key (and so forwarded), names
+    /// percent-encoded as the normalized query writes them.
     pub query_strings: NameSet,
     /// Header names in the key, lower-cased and sorted.
     pub headers: Vec<String>,
+    /// Cookies in the key (and so forwarded), names as written.
     pub cookies: NameSet,
+    /// Which of gzip and brotli the normalized `Accept-Encoding` keeps
+    /// (CloudFront's `EnableAcceptEncodingGzip`/`EnableAcceptEncodingBrotli`).
     pub accept_encoding: AcceptEncodingNormalization,
+    /// Sorting and de-duplication of keyed query parameters, which
+    /// CloudFront lacks; both off by default.
     pub canonicalize_query: QueryCanonicalization,
+    /// Whether the viewer's Host is in the key, as configured; an origin
+    /// that receives the viewer's Host puts it in the key regardless.
     pub include_host: bool,
+    /// CloudFront's quirk, opt-in: with `min_ttl` above 0, `no-cache`,
+    /// `no-store`, `private` and `Set-Cookie` responses are stored for
+    /// `min_ttl` (Set-Cookie stripped from the stored copy).
     pub cloudfront_min_ttl_override: bool,
+    /// Seconds a stale response may be served while one request refreshes
+    /// it, when the origin states no `stale-while-revalidate` (RFC 5861).
     pub stale_while_revalidate: Seconds,
+    /// Seconds a stale response may be served when the origin fails, when
+    /// the origin states no `stale-if-error` (RFC 5861).
     pub stale_if_error: Seconds,
 }
 
@@ -182,10 +222,14 @@ impl CachePolicy {
 /// A validated origin request policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OriginRequestPolicy {
+    /// The policy's name in the configuration's `origin_request_policies`.
     pub name: String,
+    /// Query parameters forwarded to the origin without being keyed.
     pub query_strings: NameSet,
-    /// Header names lower-cased.
+    /// Viewer headers forwarded to the origin without being keyed, names
+    /// lower-cased (`all_viewer` is [`NameSet::All`]).
     pub headers: NameSet,
+    /// Cookies forwarded to the origin without being keyed.
     pub cookies: NameSet,
 }
 
@@ -198,9 +242,13 @@ pub struct OriginRequestPolicy {
 /// a whitelist matches exactly, an exclusion list in any case).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NameSet {
+    /// No name: `"behavior": "none"`.
     None,
+    /// Only the names listed: `"whitelist"`.
     Only(Vec<String>),
+    /// Every name but those listed: `"all_except"`.
     AllExcept(Vec<String>),
+    /// Every name: `"all"`, or `"all_viewer"` for forwarded headers.
     All,
 }
 
@@ -236,14 +284,17 @@ impl NameSet {
 pub struct MethodSet(u8);
 
 impl MethodSet {
+    /// The set of the methods listed (repeats count once).
     pub fn from_methods(methods: &[Method]) -> Self {
         MethodSet(methods.iter().fold(0, |bits, m| bits | Self::bit(*m)))
     }
 
+    /// Whether `method` is in the set.
     pub fn contains(self, method: Method) -> bool {
         self.0 & Self::bit(method) != 0
     }
 
+    /// Whether every method in this set is also in `other`.
     pub fn is_subset_of(self, other: MethodSet) -> bool {
         self.0 & !other.0 == 0
     }
@@ -258,10 +309,19 @@ impl MethodSet {
 pub struct Behavior {
     /// `None` for the default behavior.
     pub pattern: Option<PathPattern>,
+    /// The origin requests go to, as an index into [`Config::origins`];
+    /// [`Config::origin`] resolves it.
     pub origin: usize,
+    /// The cache policy, as an index that [`Config::cache_policy`] resolves.
     pub cache_policy: usize,
+    /// The origin request policy, if any, as an index that
+    /// [`Config::origin_request_policy`] resolves.
     pub origin_request_policy: Option<usize>,
+    /// The methods answered: others get 403 at the edge, as in CloudFront
+    /// (`[GET, HEAD]`, `[GET, HEAD, OPTIONS]` or all seven).
     pub allowed_methods: MethodSet,
+    /// The methods whose responses may be cached; other allowed methods
+    /// bypass the cache (`[GET, HEAD]` or `[GET, HEAD, OPTIONS]`).
     pub cached_methods: MethodSet,
 }
 

@@ -71,10 +71,13 @@ fn default_invalidation_path() -> String {
 pub struct RawOrigin {
     /// Host name (or IP literal) of the origin, without scheme or path.
     pub domain: String,
+    /// Which scheme the edge uses to reach the origin (default HTTPS only).
     #[serde(default)]
     pub protocol: ProtocolPolicy,
+    /// The TCP port for HTTP connections to the origin (default 80).
     #[serde(default = "default_http_port")]
     pub http_port: u16,
+    /// The TCP port for HTTPS connections to the origin (default 443).
     #[serde(default = "default_https_port")]
     pub https_port: u16,
     /// Prefix put before the request path (CloudFront's "origin path").
@@ -86,10 +89,16 @@ pub struct RawOrigin {
     /// The Host header the origin receives.
     #[serde(default)]
     pub host_header: HostHeader,
+    /// How long opening the connection may take, in milliseconds
+    /// (default 10000).
     #[serde(default = "default_connect_timeout")]
     pub connect_timeout_ms: u64,
+    /// How long the origin may take to send its response headers, in
+    /// milliseconds (default 30000).
     #[serde(default = "default_first_byte_timeout")]
     pub first_byte_timeout_ms: u64,
+    /// The longest pause allowed between two chunks of the response body,
+    /// in milliseconds (default 10000); Workers cannot enforce it.
     #[serde(default = "default_between_bytes_timeout")]
     pub between_bytes_timeout_ms: u64,
 }
@@ -98,9 +107,12 @@ pub struct RawOrigin {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProtocolPolicy {
+    /// Always HTTPS, whatever the viewer used (`https-only`, the default).
     #[default]
     HttpsOnly,
+    /// Always plain HTTP (`http-only`).
     HttpOnly,
+    /// The scheme the viewer connected with (`match-viewer`).
     MatchViewer,
 }
 
@@ -121,6 +133,8 @@ pub enum HostHeader {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCachePolicy {
+    /// The shortest time a response is kept, in seconds, even when the
+    /// origin asks for less (CloudFront's MinTTL, default 0).
     #[serde(default)]
     pub min_ttl: Seconds,
     /// Defaults to 86400, or to `min_ttl` when that is larger (CloudFront).
@@ -129,13 +143,17 @@ pub struct RawCachePolicy {
     /// Defaults to 31536000, or to `default_ttl` when that is larger (CloudFront).
     #[serde(default)]
     pub max_ttl: Option<Seconds>,
+    /// Query parameters in the key, and so forwarded (default none).
     #[serde(default)]
     pub query_strings: NameFilter,
     /// Viewer headers whose values are part of the key (names case-insensitive).
     #[serde(default)]
     pub headers: Vec<String>,
+    /// Cookies in the key, and so forwarded (default none).
     #[serde(default)]
     pub cookies: NameFilter,
+    /// Which compressed encodings the normalized `Accept-Encoding` keeps
+    /// (default both gzip and brotli).
     #[serde(default)]
     pub accept_encoding: AcceptEncodingNormalization,
     /// Opt-in query canonicalization, which CloudFront lacks.
@@ -167,10 +185,14 @@ pub struct RawCachePolicy {
     deny_unknown_fields
 )]
 pub enum NameFilter {
+    /// No name (`"behavior": "none"`, the default).
     #[default]
     None,
+    /// Only the names listed (`"whitelist"`).
     Whitelist(Vec<String>),
+    /// Every name but those listed (`"all_except"`).
     AllExcept(Vec<String>),
+    /// Every name (`"all"`).
     All,
 }
 
@@ -178,8 +200,10 @@ pub enum NameFilter {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AcceptEncodingNormalization {
+    /// Keep `gzip` from the viewer's `Accept-Encoding` (default true).
     #[serde(default = "yes")]
     pub gzip: bool,
+    /// Keep `br` from the viewer's `Accept-Encoding` (default true).
     #[serde(default = "yes")]
     pub brotli: bool,
 }
@@ -209,10 +233,13 @@ pub struct QueryCanonicalization {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawOriginRequestPolicy {
+    /// Query parameters forwarded without being keyed (default none).
     #[serde(default)]
     pub query_strings: NameFilter,
+    /// Viewer headers forwarded without being keyed (default none).
     #[serde(default)]
     pub headers: HeaderForwarding,
+    /// Cookies forwarded without being keyed (default none).
     #[serde(default)]
     pub cookies: NameFilter,
 }
@@ -226,10 +253,17 @@ pub struct RawOriginRequestPolicy {
     deny_unknown_fields
 )]
 pub enum HeaderForwarding {
+    /// No header (`"behavior": "none"`, the default).
     #[default]
     None,
+    /// Only the headers named (`"whitelist"`, names case-insensitive).
     Whitelist(Vec<String>),
+    /// Every viewer header but those named, and but those known to poison
+    /// caches such as `X-Forwarded-Host` (`"all_except"`).
     AllExcept(Vec<String>),
+    /// Every viewer header (`"all_viewer"`, CloudFront's `allViewer`) but
+    /// those known to poison caches, such as `X-Forwarded-Host`, and those
+    /// the edge sets or answers itself.
     AllViewer,
 }
 
@@ -237,12 +271,19 @@ pub enum HeaderForwarding {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Method {
+    /// `GET`, in every behavior's allowed and cached methods.
     Get,
+    /// `HEAD`: GET without the body, sharing GET's cache key.
     Head,
+    /// `OPTIONS` (CORS preflights), keyed apart from GET when cached.
     Options,
+    /// `PUT`: never cached; when allowed, it bypasses the cache.
     Put,
+    /// `POST`: never cached; when allowed, it bypasses the cache.
     Post,
+    /// `PATCH` (RFC 5789): never cached; when allowed, it bypasses the cache.
     Patch,
+    /// `DELETE`: never cached; when allowed, it bypasses the cache.
     Delete,
 }
 
@@ -283,14 +324,23 @@ impl Method {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawBehavior {
+    /// CloudFront's path pattern (`*` any run of characters, `?` one),
+    /// matched against the normalized path; absent on the default behavior.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path_pattern: Option<String>,
+    /// The name of the origin matching requests go to.
     pub origin: String,
+    /// The name of the cache policy: key and TTLs.
     pub cache_policy: String,
+    /// The name of the origin request policy, if any: what else is forwarded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin_request_policy: Option<String>,
+    /// The methods answered, others getting 403: `[GET, HEAD]` (the
+    /// default), `[GET, HEAD, OPTIONS]` or all seven, as in CloudFront.
     #[serde(default = "default_methods")]
     pub allowed_methods: Vec<Method>,
+    /// The allowed methods whose responses may be cached: `[GET, HEAD]`
+    /// (the default) or `[GET, HEAD, OPTIONS]`.
     #[serde(default = "default_methods")]
     pub cached_methods: Vec<Method>,
 }

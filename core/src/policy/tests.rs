@@ -520,8 +520,8 @@ fn records_age_tags_validators_and_vary() {
     );
 }
 
-/// Review finding: `no-cache` does not make a status storable that RFC
-/// 9111 section 3 would not store.
+/// `no-cache` does not make a status storable that RFC 9111 section 3
+/// would not store: a 401, 403, 201 or 302 with a validator still passes.
 #[test]
 fn no_cache_does_not_make_uncacheable_statuses_storable() {
     let etag = "ETag: \"a\"";
@@ -579,8 +579,9 @@ fn no_cache_does_not_make_uncacheable_statuses_storable() {
     ]);
 }
 
-/// Review finding: `?Keyword=flu&junk=<8 KB>` provoking a 414 or 500 must
-/// not take the clean `?Keyword=flu` entry down for the error TTL.
+/// Guards against cache poisoning by unkeyed inputs: a 414 or 500 provoked
+/// by `?Keyword=flu&junk=<8 KB>` must not take the clean `?Keyword=flu`
+/// entry down for the error TTL.
 #[test]
 fn does_not_store_errors_provoked_by_unkeyed_inputs() {
     let config = demo_config();

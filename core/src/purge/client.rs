@@ -35,6 +35,8 @@ impl PurgeCall {
     /// The method of the call.
     pub const METHOD: &'static str = "POST";
 
+    /// An empty call: no path, no tag, not `all`, not soft. A call must
+    /// name something before [`PurgeCall::body`] accepts it.
     pub fn new() -> PurgeCall {
         PurgeCall::default()
     }

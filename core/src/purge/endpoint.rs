@@ -20,9 +20,15 @@ use crate::purge::{MAX_PURGE_BODY, PurgeError, authorized, parse_purge};
 /// one log line that records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PurgeResponse {
+    /// The HTTP status: 202 accepted, 4xx refused, 503 failed.
     pub status: u16,
+    /// Response headers, names lower-case: `content-type` (JSON) and
+    /// `cache-control: no-store`, plus `allow` on 405 and
+    /// `www-authenticate` on 401.
     pub headers: Vec<(&'static str, String)>,
+    /// The JSON body: the summary, or the error and its problems.
     pub body: String,
+    /// The JSON log line (`"event": "purge"`) to write for this call.
     pub log: String,
 }
 
@@ -114,7 +120,10 @@ pub fn plan_purge(config: &Config, body: &[u8], now_ms: u64) -> Result<PurgePlan
 pub struct PurgePlan {
     /// Names this purge in the response and the log.
     pub id: String,
+    /// Mark entries stale instead of removing them (served stale while
+    /// they revalidate).
     pub soft: bool,
+    /// Purge everything this function cached ([`PURGE_ALL_KEY`]).
     pub all: bool,
     targets: Vec<Planned>,
     tags: Vec<String>,

@@ -46,7 +46,10 @@ pub enum PurgeVerdict {
     /// No purge since it was fetched.
     Kept,
     /// Soft-purged: stale since `at_ms`, still usable while revalidating.
-    Soft { at_ms: u64 },
+    Soft {
+        /// The earliest soft purge since the fetch, Unix milliseconds.
+        at_ms: u64,
+    },
     /// Purged: a miss.
     Hard,
 }
@@ -54,15 +57,19 @@ pub enum PurgeVerdict {
 /// The marks changed since a sequence number, for a mirror to apply.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PurgeDelta {
+    /// The sequence number of the source log's latest change: the mirror's
+    /// sequence number once the delta is applied.
     pub seq: u64,
     /// The mirror's marks are to be replaced, not updated.
     pub reset: bool,
+    /// Each changed purge key with its mark, oldest change first.
     pub marks: Vec<(String, PurgeMark)>,
 }
 
 /// What one change did, for the keeper of the log to persist.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PurgeChange {
+    /// Each purge key whose mark changed, with its new mark (to write).
     pub changed: Vec<(String, PurgeMark)>,
     /// Folded into [`PURGE_ALL_KEY`]: no longer stored on their own.
     pub removed: Vec<String>,
@@ -93,6 +100,7 @@ impl PurgeLog {
         self.marks.len()
     }
 
+    /// Whether no purge key is remembered (no key was ever purged).
     pub fn is_empty(&self) -> bool {
         self.marks.is_empty()
     }

@@ -445,8 +445,9 @@ fn sets_x_forwarded_for_from_the_client_address() {
     );
 }
 
-/// Review finding: a viewer's conditional or range headers must not reach
-/// the origin on a fill or revalidation, even under `all_viewer`.
+/// A viewer's conditional or range headers must not reach the origin on a
+/// fill or revalidation, even under `all_viewer`: a fill must fetch the
+/// whole, current response, to store it for every viewer.
 #[test]
 fn conditional_headers_reach_the_origin_only_when_bypassing() {
     let config = config_with(
@@ -504,8 +505,8 @@ fn passes_a_cached_method_that_carries_a_body() {
     assert_eq!(plan.disposition, Disposition::Pass(PassReason::RequestBody));
 }
 
-/// Review finding: two lines are not one comma-joined line to an origin
-/// that reads the first.
+/// Two `X-Tenant` lines key apart from one comma-joined line: to an
+/// origin that reads only the first line they are different requests.
 #[test]
 fn keys_each_header_line_on_its_own() {
     let config = config_with(

@@ -261,8 +261,9 @@ fn recognizes_origin_failures() {
     }
 }
 
-/// Review finding: RFC 9111 section 4.1, a header absent when the response
-/// was stored only matches a request where it is absent too.
+/// RFC 9111 section 4.1: a header absent when the response was stored
+/// only matches a request where it is absent too, so an anonymous page
+/// varying on `Cookie` is not served to a signed-in viewer.
 #[test]
 fn vary_on_an_absent_cookie_does_not_match_a_present_one() {
     let config = crate::test_support::config_with(
@@ -295,7 +296,8 @@ fn vary_on_an_absent_cookie_does_not_match_a_present_one() {
     );
 }
 
-/// Review finding: after a 304, the age starts again from the 304's.
+/// RFC 9111 section 4.3.4: after a 304, the stored `Age` and `Date` are
+/// dropped and the age starts again from the 304's.
 #[test]
 fn a_304_resets_the_stored_age_and_date() {
     let stored = header_list(&[
