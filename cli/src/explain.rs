@@ -7,10 +7,10 @@
 
 use std::fmt::Write as _;
 
+use edgecache_core::purge::{entry_purge_keys, is_purge_request};
 use edgecache_core::{
     CacheOutcome, Config, Disposition, Headers, OriginResponse, RequestDecision, ResponseDecision,
-    Scheme, ViewerRequest, decide_request, decide_response, entry_purge_keys, is_purge_request,
-    normalize_path, select_behavior,
+    Scheme, ViewerRequest, decide_request, decide_response, normalize_path, select_behavior,
 };
 use serde::Serialize;
 

@@ -11,8 +11,8 @@ use crate::cache_control::DELTA_SECONDS_CAP;
 use crate::config::Seconds;
 use crate::entry::EntryMeta;
 use crate::key::CacheKey;
-use crate::policy::TtlSource;
 use crate::reason::{OriginFailure, PassReason, Rejection};
+use crate::response::TtlSource;
 
 /// The cache's name in `Cache-Status` and `X-Cache`.
 pub const CACHE_NAME: &str = "edgecache";

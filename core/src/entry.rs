@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Seconds;
 use crate::error::Error;
-use crate::policy::{StoreDecision, Validators};
+use crate::response::{StoreDecision, Validators};
 use crate::vary::VaryRule;
 
 /// How long a hit-for-pass marker lasts (Varnish's `uncacheable_ttl`).

@@ -2,19 +2,25 @@
 //! platform-neutral and pure.
 //!
 //! No I/O, no clock (callers pass `now` as Unix seconds), no platform
-//! types: the Fastly and Cloudflare adapters convert their requests and
-//! responses into [`ViewerRequest`] and [`Headers`], ask core, and map the
-//! decisions onto their own cache APIs.
+//! types: an adapter converts its platform's request into a
+//! [`ViewerRequest`] and runs the request flow of [`flow`], a sans-IO
+//! state machine: [`flow::start`], then one step per platform operation
+//! (look up, claim the write, ask the origin, store), each step an enum
+//! the adapter `match`es on, each terminal step carrying the
+//! [`CacheOutcome`] for the response headers and the log line.
 //!
-//! The flow of one request:
-//! 1. [`Config::from_json`] once, at start-up;
-//! 2. [`decide_request`]: behavior, [`Disposition`] (look up a
-//!    [`CacheKey`], or pass and why), the [`OriginRequest`];
-//! 3. on a hit, [`decide_serving`] for the stored [`EntryMeta`]: fresh,
-//!    stale-while-revalidate, or revalidate;
-//! 4. on a miss, [`decide_response`] for the origin's answer: store (TTL,
-//!    stale windows, tags, Vary) or pass and why;
-//! 5. [`CacheOutcome::headers`] for `X-Cache`, `Age` and `Cache-Status`.
+//! The decisions the flow is made of stand alone too, for tools that
+//! explain or simulate them:
+//! - [`Config::from_json`]: the configuration, validated with every
+//!   error's JSON path;
+//! - [`decide_request`]: behavior, [`Disposition`] (look up a
+//!   [`CacheKey`], or pass and why), the [`OriginRequest`];
+//! - [`decide_serving`]: how a stored [`EntryMeta`] serves at `now`
+//!   (fresh, stale-while-revalidate, revalidate);
+//! - [`decide_response`]: store an origin's answer (TTL, stale windows,
+//!   tags, Vary) or pass it and why;
+//! - [`CacheOutcome::headers`]: `X-Cache`, `Age` and `Cache-Status`;
+//! - [`purge`]: the invalidation API and the purge keys entries carry.
 
 mod accept_encoding;
 mod behavior;
@@ -31,13 +37,14 @@ mod key;
 mod log_line;
 mod path;
 mod percent;
-mod policy;
-mod purge;
+pub mod purge;
 mod query;
 mod range;
 mod reason;
 mod request;
+mod response;
 mod serve;
+mod status;
 mod stored;
 mod tags;
 #[cfg(test)]
@@ -61,15 +68,6 @@ pub use headers::{HeaderPair, Headers};
 pub use key::{CacheKey, SHOWN_HEADERS};
 pub use log_line::{LogLine, config_rejected};
 pub use path::{PathError, normalize_path};
-pub use policy::{
-    OriginResponse, ResponseDecision, StoreDecision, TtlSource, Validators, decide_response,
-};
-pub use purge::{
-    MAX_PURGE_BODY, MAX_PURGE_DIRS, MAX_PURGE_MARKS, MAX_PURGE_PATH_LEN, MAX_PURGE_PATHS,
-    MAX_PURGE_TAGS, PURGE_ALL_KEY, PurgeCall, PurgeChange, PurgeDelta, PurgeError, PurgeLog,
-    PurgeMark, PurgePlan, PurgeRequest, PurgeResponse, PurgeTarget, PurgeVerdict, authorized,
-    entry_purge_keys, is_purge_request, parse_purge, plan_purge, purge_gate, target_purge_keys,
-};
 pub use query::normalize_query;
 pub use range::RangeAnswer;
 pub use reason::{OriginFailure, PassReason, Rejection};
@@ -77,10 +75,14 @@ pub use request::{
     Disposition, MAX_TARGET_LEN, OriginRequest, RequestDecision, RequestPlan, Scheme,
     ViewerRequest, decide_request, has_body,
 };
+pub use response::{
+    OriginResponse, ResponseDecision, StoreDecision, TtlSource, Validators, decide_response,
+};
 pub use serve::{
     Revalidation, Serving, conditional_headers, decide_revalidated, decide_serving,
     is_origin_failure, merge_not_modified, revalidate, usable_on_error,
 };
+pub use status::{has_no_content, is_final_status};
 pub use stored::{HOP_BY_HOP_HEADERS, StoredHead};
 pub use tags::{MAX_TAG_LEN, MAX_TAGS, response_tags};
 pub use ttl::{ErrorCaching, OriginLifetime, edge_ttl, error_ttl};

@@ -114,7 +114,7 @@ struct Body {
 /// Reads and checks a purge request body.
 ///
 /// ```
-/// use edgecache_core::{parse_purge, PurgeTarget};
+/// use edgecache_core::purge::{parse_purge, PurgeTarget};
 /// let request = parse_purge(br#"{"paths": ["/media/*", "/products/42"], "soft": true}"#).unwrap();
 /// assert_eq!(request.paths[0], PurgeTarget::Prefix("/media/".into()));
 /// assert_eq!(request.paths[1], PurgeTarget::Path("/products/42".into()));
@@ -226,7 +226,7 @@ fn check_tag(tag: &str) -> Result<(), String> {
 /// nothing.
 ///
 /// ```
-/// use edgecache_core::authorized;
+/// use edgecache_core::purge::authorized;
 /// assert!(authorized(Some(b"Bearer demo-purge-token"), b"demo-purge-token"));
 /// assert!(!authorized(Some(b"Bearer demo-purge-tokeN"), b"demo-purge-token"));
 /// assert!(!authorized(None, b"demo-purge-token"));

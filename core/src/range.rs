@@ -5,7 +5,7 @@
 //! unknown length get the whole object (a 200), as CloudFront does.
 
 use crate::headers::Headers;
-use crate::policy::Validators;
+use crate::response::Validators;
 
 /// How to answer a request from a stored object of a known length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

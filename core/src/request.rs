@@ -12,9 +12,9 @@ use crate::forward::Forwarding;
 use crate::headers::Headers;
 use crate::key::{CacheKey, KeyBuilder};
 use crate::path::normalize_path;
-use crate::policy::Validators;
 use crate::query::normalize_query;
 use crate::reason::{PassReason, Rejection};
+use crate::response::Validators;
 use crate::serve::conditional_headers;
 
 /// CloudFront's maximum URL length.
@@ -244,13 +244,12 @@ impl<'c, 'r> OriginRequest<'c, 'r> {
     /// from the cache, never from the viewer.
     ///
     /// ```
-    /// # use edgecache_core::{decide_request, Config, Headers, RequestDecision, Scheme, Validators, ViewerRequest};
+    /// # use edgecache_core::{decide_request, Config, RequestDecision, Validators, ViewerRequest};
     /// # let config = Config::from_json(r#"{"origins": {"api": {"domain": "api.example.com"}},
     /// #   "cache_policies": {"p": {}}, "origin_request_policies": {"o": {}},
     /// #   "default_behavior": {"origin": "api", "cache_policy": "p", "origin_request_policy": "o"}}"#).unwrap();
-    /// # let viewer = ViewerRequest { method: "GET", scheme: Scheme::Https, host: "e.example.com",
-    /// #   target: "/a", headers: Headers::default(), has_body: false, client_ip: None };
-    /// # let RequestDecision::Forward(plan) = decide_request(&config, &viewer) else { panic!() };
+    /// let viewer = ViewerRequest::new("GET", "/a");
+    /// let RequestDecision::Forward(plan) = decide_request(&config, &viewer) else { panic!() };
     /// let validators = Validators { etag: Some("\"v1\"".into()), last_modified: None };
     /// let conditional = plan.origin_request.revalidating(&validators);
     /// assert_eq!(conditional.header("if-none-match"), Some(&b"\"v1\""[..]));
@@ -278,18 +277,14 @@ impl<'c, 'r> OriginRequest<'c, 'r> {
 /// Decides how to serve a viewer request.
 ///
 /// ```
-/// use edgecache_core::{decide_request, Config, Disposition, Headers, RequestDecision, Scheme, ViewerRequest};
+/// use edgecache_core::{decide_request, Config, Disposition, RequestDecision, ViewerRequest};
 /// let config = Config::from_json(r#"{
 ///   "origins": {"api": {"domain": "api.example.com"}},
 ///   "cache_policies": {"search": {"query_strings": {"behavior": "whitelist", "names": ["Keyword"]}}},
 ///   "origin_request_policies": {"all-query": {"query_strings": {"behavior": "all"}}},
 ///   "default_behavior": {"origin": "api", "cache_policy": "search", "origin_request_policy": "all-query"}
 /// }"#).unwrap();
-/// let request = ViewerRequest {
-///     method: "GET", scheme: Scheme::Https, host: "edge.example.com",
-///     target: "/search?utm_source=x&Keyword=flu", headers: Headers::default(),
-///     has_body: false, client_ip: None,
-/// };
+/// let request = ViewerRequest::new("GET", "/search?utm_source=x&Keyword=flu");
 /// let RequestDecision::Forward(plan) = decide_request(&config, &request) else { panic!() };
 /// let Disposition::Lookup(key) = &plan.disposition else { panic!() };
 /// assert_eq!(key.as_str(), "/search?Keyword=flu");

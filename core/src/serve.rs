@@ -4,9 +4,11 @@
 use crate::config::{Config, Seconds};
 use crate::entry::EntryMeta;
 use crate::headers::{HeaderPair, Headers};
-use crate::policy::{OriginResponse, ResponseDecision, StoreDecision, Validators, decide_response};
 use crate::reason::PassReason;
 use crate::request::RequestPlan;
+use crate::response::{
+    OriginResponse, ResponseDecision, StoreDecision, Validators, decide_response,
+};
 use crate::stored::StoredHead;
 
 /// How a stored entry may serve a request.

@@ -110,7 +110,7 @@ impl StoredHead {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::StoreDecision;
+    use crate::response::StoreDecision;
 
     fn meta() -> EntryMeta {
         let decision = StoreDecision {
@@ -118,7 +118,7 @@ mod tests {
             initial_age: 0,
             stale_while_revalidate: 0,
             stale_if_error: 0,
-            source: crate::policy::TtlSource::MaxAge,
+            source: crate::response::TtlSource::MaxAge,
             tags: vec!["t".into()],
             vary: Default::default(),
             validators: Default::default(),

@@ -2,7 +2,7 @@
 
 use crate::config::Config;
 use crate::headers::Headers;
-use crate::request::{RequestDecision, RequestPlan, Scheme, ViewerRequest, decide_request};
+use crate::request::{RequestDecision, RequestPlan, ViewerRequest, decide_request};
 
 pub(crate) use crate::headers::test_support::header_list;
 
@@ -33,15 +33,9 @@ pub(crate) fn viewer<'a>(
     target: &'a str,
     headers: &'a [(&'a str, &'a [u8])],
 ) -> ViewerRequest<'a> {
-    ViewerRequest {
-        method,
-        scheme: Scheme::Https,
-        host: "edge.example.com",
-        target,
-        headers: Headers::new(headers),
-        has_body: false,
-        client_ip: None,
-    }
+    ViewerRequest::new(method, target)
+        .host("edge.example.com")
+        .headers(Headers::new(headers))
 }
 
 /// The plan for a request that the configuration forwards.

@@ -3,10 +3,10 @@
 // Tests may panic: a failed unwrap or expect is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use edgecache_core::purge::parse_purge;
 use edgecache_core::{
     Config, Disposition, Headers, OriginResponse, RequestDecision, ResponseDecision, Scheme,
     TtlSource, ViewerRequest, decide_request, decide_response, normalize_path, normalize_query,
-    parse_purge,
 };
 use proptest::prelude::*;
 

@@ -6,10 +6,10 @@ use crate::config::Seconds;
 use crate::entry::{EntryMeta, HIT_FOR_PASS_TTL};
 use crate::headers::Headers;
 use crate::key::CacheKey;
-use crate::policy::{OriginResponse, ResponseDecision, StoreDecision, decide_response};
 use crate::purge::entry_purge_keys;
 use crate::reason::{OriginFailure, PassReason};
 use crate::request::OriginRequest;
+use crate::response::{OriginResponse, ResponseDecision, StoreDecision, decide_response};
 use crate::serve::{Revalidation, is_origin_failure, revalidate, usable_on_error};
 use crate::stored::StoredHead;
 

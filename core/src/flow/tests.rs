@@ -5,9 +5,9 @@ use super::*;
 use crate::cache_status::CacheOutcome;
 use crate::entry::EntryMeta;
 use crate::headers::Headers;
-use crate::policy::OriginResponse;
 use crate::purge::PurgeVerdict;
 use crate::reason::{OriginFailure, PassReason};
+use crate::response::OriginResponse;
 use crate::stored::StoredHead;
 use crate::test_support::demo_config;
 

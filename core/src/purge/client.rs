@@ -9,7 +9,7 @@ use crate::purge::{PurgeError, parse_purge};
 /// it, so a backend learns of a bad path before it sends anything.
 ///
 /// ```
-/// use edgecache_core::PurgeCall;
+/// use edgecache_core::purge::PurgeCall;
 /// let call = PurgeCall::new()
 ///     .path("/products/42")
 ///     .path("/search/pcp?Keyword=flu&Zipcode=10001")

@@ -42,8 +42,8 @@ pub struct PurgeResponse {
 ///     "cache_policies": {"default": {}},
 ///     "default_behavior": {"origin": "api", "cache_policy": "default"}
 /// }"#).unwrap();
-/// assert!(edgecache_core::is_purge_request(&config, "/.edgecache/purge?x=1"));
-/// assert!(!edgecache_core::is_purge_request(&config, "/products/1"));
+/// assert!(edgecache_core::purge::is_purge_request(&config, "/.edgecache/purge?x=1"));
+/// assert!(!edgecache_core::purge::is_purge_request(&config, "/products/1"));
 /// ```
 pub fn is_purge_request(config: &Config, target: &str) -> bool {
     let path = target.split_once('?').map_or(target, |(path, _)| path);

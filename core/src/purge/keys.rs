@@ -14,11 +14,10 @@
 //! directory (`/media/*`): more is purged, never less.
 
 use crate::config::Config;
-use crate::headers::Headers;
 use crate::key::{CacheKey, sha256_hex};
 use crate::purge::PurgeTarget;
 use crate::request::decide_request;
-use crate::request::{Disposition, RequestDecision, RequestPlan, Scheme, ViewerRequest};
+use crate::request::{Disposition, RequestDecision, RequestPlan, ViewerRequest};
 
 /// The key every entry carries: purging it purges everything.
 pub const PURGE_ALL_KEY: &str = "ec-all";
@@ -56,15 +55,7 @@ pub fn target_purge_keys(config: &Config, target: &PurgeTarget) -> (String, Opti
 /// such a request is not cached, every variant of the path.
 fn key_of(config: &Config, path: &str, query: &str) -> String {
     let target = format!("{path}?{query}");
-    let request = ViewerRequest {
-        method: "GET",
-        scheme: Scheme::Https,
-        host: "",
-        target: &target,
-        headers: Headers::default(),
-        has_body: false,
-        client_ip: None,
-    };
+    let request = ViewerRequest::new("GET", &target);
     match decide_request(config, &request) {
         RequestDecision::Forward(RequestPlan {
             disposition: Disposition::Lookup(key),

@@ -108,7 +108,7 @@ impl PurgeLog {
     /// Records a purge of `keys` at `at_ms`.
     ///
     /// ```
-    /// use edgecache_core::{PurgeLog, PurgeVerdict};
+    /// use edgecache_core::purge::{PurgeLog, PurgeVerdict};
     /// let mut log = PurgeLog::default();
     /// log.record(&["product-42".to_string()], false, 2_000);
     /// assert_eq!(log.verdict(["ec-all", "product-42"], 1_000), PurgeVerdict::Hard);

@@ -1,5 +1,5 @@
 use super::*;
-use crate::policy::StoreDecision;
+use crate::response::StoreDecision;
 use crate::test_support::{demo_config, header_list, plan, viewer};
 
 const STORED_AT: u64 = 1_700_000_000;

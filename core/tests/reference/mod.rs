@@ -18,9 +18,10 @@ use edgecache_core::flow::{
     self, AfterClaim, AfterFailure, AfterLookup, AfterOrigin, BodyPart, Claimed, EdgeReply, Entry,
     Fetch, Finish, Found, FromCache, Lookup, NewEntry, Start, Write, WriteEnd,
 };
+use edgecache_core::purge::PurgeLog;
 use edgecache_core::{
-    CDN_ONLY_HEADERS, Config, Headers, OriginFailure, OriginRequest, OriginResponse, PurgeLog,
-    StoredHead, ViewerRequest,
+    CDN_ONLY_HEADERS, Config, Headers, OriginFailure, OriginRequest, OriginResponse, StoredHead,
+    ViewerRequest,
 };
 
 /// How the platform hands out an entry's write.

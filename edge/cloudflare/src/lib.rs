@@ -36,7 +36,7 @@ async fn handle(request: Request, env: &Env, ctx: &Context) -> Response {
     };
     let url = request.inner().url();
     let (viewer_origin, target) = split_url(&url);
-    if edgecache_core::is_purge_request(config, target) {
+    if edgecache_core::purge::is_purge_request(config, target) {
         return purge::handle(config, request, env).await;
     }
     let owned = respond::owned(request.headers());

@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use edgecache_core::{OriginFailure, OriginRequest};
+use edgecache_core::{OriginFailure, OriginRequest, is_final_status};
 use futures_util::future::{Either, select};
 use worker::wasm_bindgen::JsValue;
 use worker::{AbortController, CacheMode, Delay, Fetch, Method, Request, RequestInit, Response};
@@ -45,7 +45,7 @@ pub(crate) async fn send(
     match select(sent, limit).await {
         // A status a Workers Response cannot carry (outside 200-599) is
         // no answer: building the viewer's response would throw.
-        Either::Left((Ok(response), _)) if !(200..=599).contains(&response.status_code()) => {
+        Either::Left((Ok(response), _)) if !is_final_status(response.status_code()) => {
             worker::console_warn!(
                 "edgecache: origin {} answered status {}",
                 request.origin.name,

@@ -17,9 +17,10 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use edgecache_core::{
-    Config, MAX_PURGE_BODY, PurgeChange, PurgeDelta, PurgeLog, PurgeMark, PurgeResponse,
-    PurgeVerdict, plan_purge, purge_gate,
+use edgecache_core::Config;
+use edgecache_core::purge::{
+    MAX_PURGE_BODY, PurgeChange, PurgeDelta, PurgeLog, PurgeMark, PurgeResponse, PurgeVerdict,
+    plan_purge, purge_gate,
 };
 use futures_util::future::LocalBoxFuture;
 use serde::{Deserialize, Serialize};

@@ -149,11 +149,10 @@ pub(crate) fn to_headers<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a [u8])
     headers
 }
 
-/// A response with `status`, `headers` and `body`. The runtime refuses a
-/// body on 101, 204, 205 and 304 (the Fetch standard's null body
-/// statuses): those go without.
+/// A response with `status`, `headers` and `body`; without the body when
+/// the status forbids one (the runtime would refuse it).
 pub(crate) fn build(status: u16, headers: Headers, body: ResponseBody) -> Response {
-    let body = if matches!(status, 101 | 204 | 205 | 304) {
+    let body = if edgecache_core::has_no_content(status) {
         ResponseBody::Empty
     } else {
         body

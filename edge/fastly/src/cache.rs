@@ -9,7 +9,8 @@ use edgecache_core::flow::{
     AfterClaim, AfterFailure, AfterLookup, AfterOrigin, BodyPart, Claimed, Entry, Fetch, Found,
     FromCache, Lookup, Marker, NewEntry, Refresh, Write, WriteEnd,
 };
-use edgecache_core::{OriginResponse, PurgeVerdict, StoredHead};
+use edgecache_core::purge::PurgeVerdict;
+use edgecache_core::{OriginResponse, StoredHead};
 use fastly::cache::core::{Found as Stored, Transaction};
 use fastly::http::HeaderName;
 use fastly::{Body, Response};

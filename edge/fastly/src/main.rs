@@ -35,7 +35,7 @@ fn main() {
         }
     };
     let target = target_of(&request);
-    if edgecache_core::is_purge_request(&config, &target) {
+    if edgecache_core::purge::is_purge_request(&config, &target) {
         purge::handle(&config, &mut request).send_to_client();
         return;
     }

@@ -7,7 +7,8 @@
 use std::io::Read;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use edgecache_core::{Config, MAX_PURGE_BODY, PurgeResponse, plan_purge, purge_gate};
+use edgecache_core::Config;
+use edgecache_core::purge::{MAX_PURGE_BODY, PurgeResponse, plan_purge, purge_gate};
 use fastly::http::purge::{purge_surrogate_key, soft_purge_surrogate_key};
 use fastly::secret_store::SecretStore;
 use fastly::{Request, Response};
