@@ -1,5 +1,5 @@
 //! `edgecache generate`: a synthetic access log shaped like the case
-//! studies, so the simulator, the benchmarks and the README can show their
+//! studies, so the simulator, the benchmarks and docs/cli.md can show their
 //! figures without a private log.
 //!
 //! The mix, for `config/demo.json`'s behaviors:

@@ -464,9 +464,9 @@ fn reports_every_error_at_once() {
     );
 }
 
-/// The example in README.md, word for word.
+/// The example in docs/configuration.md ("Validation"), word for word.
 #[test]
-fn readme_error_example_is_what_users_see() {
+fn the_documented_error_example_is_what_users_see() {
     let json = r#"{
         "origins": {"api": {"domain": "https://a.example"}},
         "cache_policies": {"p": {"min_ttl": 10, "default_ttl": 1}, "q": {}},

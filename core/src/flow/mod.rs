@@ -50,6 +50,7 @@
 //! assert_eq!(store.serve.finish().decoration().x_cache, "Miss from edgecache");
 //! ```
 
+mod claims;
 mod exchange;
 mod fetch;
 mod finish;
@@ -57,6 +58,7 @@ mod from_cache;
 mod lookup;
 mod pass;
 
+pub use claims::{Claims, TAKEOVER_AFTER_MS, Ticket};
 pub use fetch::{AfterFailure, AfterOrigin, Fetch, Marker, NewEntry, Store, Update, WriteEnd};
 pub use finish::{EdgeReply, Finish};
 pub use from_cache::{BodyPart, FromCache, StoredReply};

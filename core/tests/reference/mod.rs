@@ -12,11 +12,11 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use edgecache_core::flow::{
-    self, AfterClaim, AfterFailure, AfterLookup, AfterOrigin, BodyPart, Claimed, EdgeReply, Entry,
-    Fetch, Finish, Found, FromCache, Lookup, NewEntry, Start, Write, WriteEnd,
+    self, AfterClaim, AfterFailure, AfterLookup, AfterOrigin, BodyPart, Claimed, Claims, EdgeReply,
+    Entry, Fetch, Finish, Found, FromCache, Lookup, NewEntry, Start, Ticket, Write, WriteEnd,
 };
 use edgecache_core::purge::PurgeLog;
 use edgecache_core::{
@@ -116,8 +116,9 @@ pub(crate) struct Platform {
     now: Cell<u64>,
     /// Per key hash, one object per variant.
     cache: RefCell<HashMap<String, Vec<Object>>>,
-    /// Keys whose write a request holds.
-    writes: RefCell<HashSet<String>>,
+    /// Who fills which entry (core's claims), and the tickets held.
+    claims: RefCell<Claims>,
+    tickets: RefCell<HashMap<String, Ticket>>,
     purges: RefCell<PurgeLog>,
     origin: Box<dyn Fn(&Received) -> Scripted>,
     received: RefCell<Vec<Received>>,
@@ -136,7 +137,8 @@ impl Platform {
             locking,
             now: Cell::new(1_700_000_000),
             cache: RefCell::default(),
-            writes: RefCell::default(),
+            claims: RefCell::default(),
+            tickets: RefCell::default(),
             purges: RefCell::default(),
             origin: Box::new(origin),
             received: RefCell::default(),
@@ -306,12 +308,21 @@ impl Platform {
     }
 
     fn try_claim(&self, key: &str) -> bool {
-        self.writes.borrow_mut().insert(key.to_string())
+        let claimed = self.claims.borrow_mut().claim(key, self.now.get() * 1000);
+        claimed
+            .map(|ticket| self.tickets.borrow_mut().insert(key.to_string(), ticket))
+            .is_ok()
     }
 
     fn release(&self, key: &str, write: Write) {
         if write == Write::Held {
-            self.writes.borrow_mut().remove(key);
+            self.let_go(key);
+        }
+    }
+
+    fn let_go(&self, key: &str) {
+        if let Some(ticket) = self.tickets.borrow_mut().remove(key) {
+            self.claims.borrow_mut().release(&ticket);
         }
     }
 
@@ -327,7 +338,7 @@ impl Platform {
                 body,
             } => (status, headers, body),
             Scripted::Fail(failure) => {
-                self.writes.borrow_mut().remove(&key);
+                self.let_go(&key);
                 return match fetch.failed(failure) {
                     AfterFailure::FromCache(serve) => self.serve(serve),
                     AfterFailure::Respond(reply) => edge_reply(reply),
@@ -343,7 +354,7 @@ impl Platform {
             headers: Headers::new(&pairs),
         };
         let step = fetch.answered(response);
-        self.writes.borrow_mut().remove(&key);
+        self.let_go(&key);
         match step {
             AfterOrigin::Store(store) => {
                 self.write(&key, store.entry, body.clone(), fetched_ms);

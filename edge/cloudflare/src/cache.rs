@@ -14,6 +14,8 @@
 //! variant id, and the key's URL holds an index naming the headers it
 //! varies on, so one key keeps one entry per variant.
 
+use std::time::Duration;
+
 use edgecache_core::flow::{
     AfterClaim, AfterFailure, AfterLookup, AfterOrigin, BodyPart, Claimed, Entry, Fetch, Found,
     FromCache, Lookup, Marker, NewEntry, Refresh, Write, WriteEnd,
@@ -22,7 +24,7 @@ use edgecache_core::{Headers, OriginResponse, StoredHead, VaryRule};
 use futures_util::future::LocalBoxFuture;
 use worker::{Cache, Response, ResponseBody};
 
-use crate::collapse::{self, Claim, Leader};
+use crate::collapse::{self, Leader};
 use crate::origin;
 use crate::purge;
 use crate::respond::{self, Served};
@@ -95,7 +97,7 @@ pub(crate) async fn serve(mut lookup: Lookup<'static>, place: Place) -> Served {
             AfterLookup::ServeStale(serve, refresh) => {
                 let mut served = from_cache(serve, read.body, None).await;
                 // One refresh per entry at a time; the others serve stale.
-                if let Some(leader) = collapse::try_lead(&read.url) {
+                if let Ok(leader) = collapse::claim(&read.url) {
                     served.after(refresh_later(refresh, leader, place, read.url));
                 }
                 return served;
@@ -104,15 +106,15 @@ pub(crate) async fn serve(mut lookup: Lookup<'static>, place: Place) -> Served {
             AfterLookup::Claim(claim) => claim,
         };
         let limit = claim.wait_limit_ms();
-        let (claimed, leader, follower) = match collapse::claim(&read.url) {
-            Claim::Leader(leader) => (Claimed::Leader, Some(leader), None),
-            Claim::Follower(follower) => (Claimed::Follower, None, Some(follower)),
+        let (claimed, leader, holder) = match collapse::claim(&read.url) {
+            Ok(leader) => (Claimed::Leader, Some(leader), None),
+            Err(holder) => (Claimed::Follower, None, Some(holder)),
         };
         match claim.claimed(claimed) {
             AfterClaim::Fetch(fetch) => return fetch_with(fetch, leader, read.body, place).await,
             AfterClaim::Wait(again) => {
-                if let Some(follower) = follower {
-                    collapse::wait(follower, std::time::Duration::from_millis(limit)).await;
+                if let Some(holder) = holder {
+                    collapse::wait(holder, Duration::from_millis(limit)).await;
                 }
                 lookup = again;
             }
