@@ -1,7 +1,7 @@
 //! The end of every flow: what happened, for the response headers and the
 //! log line.
 
-use crate::cache_status::{CacheOutcome, Decoration};
+use crate::cache_status::{CDN_ONLY_HEADERS, CacheOutcome, Decoration};
 use crate::config::Method;
 use crate::key::CacheKey;
 use crate::log_line::LogLine;
@@ -49,10 +49,37 @@ impl Finish {
         self.key.as_ref()
     }
 
-    /// `X-Cache`, `Cache-Status` (with the key, redacted) and `Age`, to
-    /// set on the response; the adapter also removes [`crate::CDN_ONLY_HEADERS`].
+    /// `X-Cache`, `Cache-Status` (with the key, redacted) and `Age`.
     pub fn decoration(&self) -> Decoration {
         self.outcome.headers(self.key.as_ref())
+    }
+
+    /// The changes to make to the response's headers, in order: each name
+    /// with the value to set, or `None` to remove it (the headers meant
+    /// for the CDN only, [`crate::CDN_ONLY_HEADERS`]). `Age` is set only on
+    /// answers from the cache; otherwise the origin's stays.
+    ///
+    /// ```
+    /// # use edgecache_core::flow::{self, Start};
+    /// # use edgecache_core::{Config, ViewerRequest};
+    /// # let config = Config::from_json(r#"{"origins": {"a": {"domain": "a.example"}},
+    /// #   "cache_policies": {"p": {}}, "origin_request_policies": {"o": {}},
+    /// #   "default_behavior": {"origin": "a", "cache_policy": "p", "origin_request_policy": "o"}}"#).unwrap();
+    /// let Start::Respond(reply) = flow::start(&config, &ViewerRequest::new("TRACE", "/"), 0) else { panic!() };
+    /// let edits = reply.finish.header_edits();
+    /// assert!(edits.contains(&("surrogate-key", None)));
+    /// assert!(edits.contains(&("x-cache", Some("Error from edgecache".to_string()))));
+    /// ```
+    pub fn header_edits(&self) -> Vec<(&'static str, Option<String>)> {
+        let decoration = self.decoration();
+        let mut edits: Vec<(&'static str, Option<String>)> =
+            CDN_ONLY_HEADERS.iter().map(|name| (*name, None)).collect();
+        edits.push(("x-cache", Some(decoration.x_cache.to_string())));
+        edits.push(("cache-status", Some(decoration.cache_status)));
+        if let Some(age) = decoration.age {
+            edits.push(("age", Some(age.to_string())));
+        }
+        edits
     }
 
     /// Whether the response carries its body: not for HEAD, which a

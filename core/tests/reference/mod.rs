@@ -20,8 +20,7 @@ use edgecache_core::flow::{
 };
 use edgecache_core::purge::PurgeLog;
 use edgecache_core::{
-    CDN_ONLY_HEADERS, Config, Headers, OriginFailure, OriginRequest, OriginResponse, StoredHead,
-    ViewerRequest,
+    Config, Headers, OriginFailure, OriginRequest, OriginResponse, StoredHead, ViewerRequest,
 };
 
 /// How the platform hands out an entry's write.
@@ -479,17 +478,11 @@ fn respond(
     body: Vec<u8>,
     finish: &Finish,
 ) -> Reply {
-    let decoration = finish.decoration();
-    let replaced = |name: &str| {
-        CDN_ONLY_HEADERS.contains(&name)
-            || ["x-cache", "cache-status"].contains(&name)
-            || (name == "age" && decoration.age.is_some())
-    };
-    headers.retain(|(name, _)| !replaced(&name.to_ascii_lowercase()));
-    headers.push(("x-cache".into(), decoration.x_cache.as_bytes().to_vec()));
-    headers.push(("cache-status".into(), decoration.cache_status.into_bytes()));
-    if let Some(age) = decoration.age {
-        headers.push(("age".into(), age.to_string().into_bytes()));
+    for (name, value) in finish.header_edits() {
+        headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        if let Some(value) = value {
+            headers.push((name.to_string(), value.into_bytes()));
+        }
     }
     Reply {
         status,

@@ -6,8 +6,8 @@
 //! character U+0000..U+00FF (Latin-1), so the conversion is lossless both
 //! ways.
 
+use edgecache_core::HeaderPair;
 use edgecache_core::flow::{EdgeReply, Finish, StoredReply};
-use edgecache_core::{CDN_ONLY_HEADERS, HeaderPair};
 use futures_util::future::LocalBoxFuture;
 use worker::{Context, Headers, Response, ResponseBody};
 
@@ -43,15 +43,12 @@ impl Served {
             discard(body);
             response = builder.body(ResponseBody::Empty);
         }
-        let decoration = finish.decoration();
         let headers = response.headers_mut();
-        for name in CDN_ONLY_HEADERS {
-            let _ = headers.delete(name);
-        }
-        let _ = headers.set("x-cache", decoration.x_cache);
-        let _ = headers.set("cache-status", &decoration.cache_status);
-        if let Some(age) = decoration.age {
-            let _ = headers.set("age", &age.to_string());
+        for (name, value) in finish.header_edits() {
+            let _ = match value {
+                Some(value) => headers.set(name, &value),
+                None => headers.delete(name),
+            };
         }
         let line = finish.log_line(response.status_code(), origin_ms);
         worker::console_log!("{line}");

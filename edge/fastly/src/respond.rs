@@ -3,8 +3,8 @@
 
 use std::time::Instant;
 
+use edgecache_core::HeaderPair;
 use edgecache_core::flow::{EdgeReply, Finish, StoredReply};
-use edgecache_core::{CDN_ONLY_HEADERS, HeaderPair};
 use fastly::{Body, Response};
 
 /// A response, what happened, and how long the origin took.
@@ -26,14 +26,11 @@ impl Served {
         if !finish.send_body() {
             let _ = response.take_body();
         }
-        let decoration = finish.decoration();
-        for name in CDN_ONLY_HEADERS {
-            response.remove_header(name);
-        }
-        response.set_header("x-cache", decoration.x_cache);
-        response.set_header("cache-status", decoration.cache_status.as_str());
-        if let Some(age) = decoration.age {
-            response.set_header("age", age.to_string());
+        for (name, value) in finish.header_edits() {
+            match value {
+                Some(value) => response.set_header(name, value),
+                None => drop(response.remove_header(name)),
+            }
         }
         let status = response.get_status().as_u16();
         log::info!("{}", finish.log_line(status, origin_ms));
