@@ -53,7 +53,7 @@ fn main() {
     // Every Fastly request has a body handle: only the framing tells.
     let viewer = ViewerRequest::new(request.get_method_str(), &target)
         .scheme(scheme)
-        .host(request.get_header_str("host").unwrap_or_default())
+        .host(headers.get_str("host").unwrap_or_default())
         .headers(headers)
         .body(has_body(&headers, false))
         .client_ip(client_ip.as_deref());

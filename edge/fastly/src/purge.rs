@@ -35,7 +35,8 @@ fn answer(config: &Config, request: &mut Request) -> PurgeResponse {
     let token = token();
     let authorization = request.get_header("authorization").map(|v| v.as_bytes());
     let declared = request
-        .get_header_str("content-length")
+        .get_header("content-length")
+        .and_then(|l| l.to_str().ok())
         .and_then(|l| l.trim().parse().ok());
     let method = request.get_method_str();
     if let Err(refused) = purge_gate(method, authorization, token.as_deref(), declared) {
