@@ -281,7 +281,7 @@ pub fn explain(config: &Config, input: &Input) -> Result<Explanation, Error> {
         },
         key: lookup_key(&plan.disposition).map(|k| k.redacted()),
         key_hash: lookup_key(&plan.disposition).map(|k| k.hash_hex()),
-        unkeyed_inputs: plan.unkeyed_inputs,
+        unkeyed_inputs: plan.unkeyed.any,
     });
     let request = &plan.origin_request;
     shown.origin_request = Some(ShownOriginRequest {

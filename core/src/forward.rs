@@ -16,6 +16,7 @@ use crate::headers::Headers;
 use crate::key::KeyBuilder;
 use crate::query::{Param, params};
 use crate::request::ViewerRequest;
+use crate::unkeyed::Unkeyed;
 
 /// What the key and the origin request are built from: the policies of
 /// the behavior, and what the edge decided about the request.
@@ -58,8 +59,20 @@ pub(crate) const PASS_HEADERS: [&str; 4] = [
 /// forwarding one without keying it lets one viewer poison the entry every
 /// viewer gets (the set Cloudflare keys by default, and the
 /// `X-Forwarded-*` family CloudFront strips).
-pub(crate) const POISONING_HEADERS: [&str; 15] = [
+pub(crate) const POISONING_HEADERS: [&str; 26] = [
     "x-forwarded-host",
+    "x-forwarded-uri",
+    "x-forwarded-path",
+    "x-forwarded-protocol",
+    "x-original-uri",
+    "x-url-scheme",
+    "front-end-https",
+    "x-http-host-override",
+    // Next.js: a flight (RSC) answer, or a prefetch, for the same URL.
+    "rsc",
+    "next-router-state-tree",
+    "next-router-prefetch",
+    "x-middleware-prefetch",
     "x-forwarded-server",
     "x-forwarded-scheme",
     "x-forwarded-proto",
@@ -75,6 +88,24 @@ pub(crate) const POISONING_HEADERS: [&str; 15] = [
     "x-method-override",
     "forwarded",
 ];
+
+/// Request headers that carry a credential: forwarded without being
+/// keyed, they make an answer possibly that viewer's own.
+pub(crate) const CREDENTIAL_HEADERS: [&str; 7] = [
+    "authorization",
+    "x-api-key",
+    "x-auth-token",
+    "x-access-token",
+    "x-amz-security-token",
+    "x-csrf-token",
+    "x-xsrf-token",
+];
+
+fn is_credential(name: &str) -> bool {
+    CREDENTIAL_HEADERS
+        .iter()
+        .any(|c| name.eq_ignore_ascii_case(c))
+}
 
 /// Never forwarded from the viewer: set by the edge, or hop-by-hop.
 /// (`accept-encoding` is the edge's only while it normalizes it.)
@@ -102,8 +133,12 @@ impl<'c> Forwarding<'c> {
     }
 
     /// Writes keyed parameters into the key; returns the forwarded query.
-    /// Sets `unkeyed` when a parameter reaches the origin without being keyed.
-    pub(crate) fn query(&self, query: &str, key: &mut KeyBuilder, unkeyed: &mut bool) -> String {
+    /// Notes in `unkeyed` each parameter that reaches the origin without
+    /// being keyed. A parameter whose name is an alias of a keyed one
+    /// (`keyword`, `Keyword[]`, `Practice.Id` for `Practice_Id`: names
+    /// that frameworks read as the keyed name) is not forwarded: the
+    /// origin could answer for it what the key says is another request.
+    pub(crate) fn query(&self, query: &str, key: &mut KeyBuilder, unkeyed: &mut Unkeyed) -> String {
         let canonical = self.policy.canonicalize_query;
         let mut seen = Seen::default();
         let mut keyed: Vec<Param<'_>> = Vec::new();
@@ -119,9 +154,13 @@ impl<'c> Forwarding<'c> {
                     .is_some_and(|p| p.query_strings.forwards(param.name));
             if is_keyed {
                 keyed.push(param);
+            } else if self.policy.query_strings.aliases(param.name) {
+                continue;
             }
             if is_forwarded {
-                *unkeyed |= !is_keyed;
+                if !is_keyed {
+                    unkeyed.input(param.value().as_bytes());
+                }
                 if !forwarded.is_empty() {
                     forwarded.push('&');
                 }
@@ -140,13 +179,15 @@ impl<'c> Forwarding<'c> {
     }
 
     /// Writes keyed headers, cookies and encoding into the key; returns
-    /// every header the origin receives. Sets `unkeyed` when a viewer
-    /// header or cookie reaches the origin without being keyed.
+    /// every header the origin receives. Notes in `unkeyed` each viewer
+    /// header, cookie or `X-Forwarded-For` chain that reaches the origin
+    /// without being keyed, and the viewer's address, which an answer
+    /// must not echo to other viewers either.
     pub(crate) fn origin_headers<'r>(
         &self,
         request: &ViewerRequest<'r>,
         key: &mut KeyBuilder,
-        unkeyed: &mut bool,
+        unkeyed: &mut Unkeyed,
     ) -> Vec<(Cow<'r, str>, Cow<'r, [u8]>)>
     where
         'c: 'r,
@@ -166,7 +207,12 @@ impl<'c> Forwarding<'c> {
         }
         for (name, value) in headers.iter() {
             if self.forwards_viewer_header(name) {
-                *unkeyed |= !self.keys_header(name);
+                if self.keys_header(name) {
+                } else if is_credential(name) {
+                    unkeyed.credential(value);
+                } else {
+                    unkeyed.input(value);
+                }
                 out.push((Cow::Borrowed(name), Cow::Borrowed(value)));
             }
         }
@@ -181,10 +227,12 @@ impl<'c> Forwarding<'c> {
             ));
         }
         if let Some(ip) = request.client_ip {
-            out.push((
-                Cow::Borrowed("x-forwarded-for"),
-                forwarded_for(&headers, self.orp, ip),
-            ));
+            let chain = forwarded_for(&headers, self.orp, ip);
+            if chain.len() > ip.len() {
+                unkeyed.input(&chain[..chain.len() - ip.len()]);
+            }
+            unkeyed.watch(ip.as_bytes());
+            out.push((Cow::Borrowed("x-forwarded-for"), chain));
         }
         for (name, value) in &self.origin.custom_headers {
             out.push((
@@ -259,7 +307,7 @@ impl<'c> Forwarding<'c> {
         headers: &Headers<'r>,
         key: &mut KeyBuilder,
         out: &mut Vec<(Cow<'r, str>, Cow<'r, [u8]>)>,
-        unkeyed: &mut bool,
+        unkeyed: &mut Unkeyed,
     ) {
         let keyed_set = &self.policy.cookies;
         let forwarded_set = self.orp.map(|p| &p.cookies);
@@ -274,7 +322,9 @@ impl<'c> Forwarding<'c> {
                 keyed.push(cookie);
             }
             if is_keyed || forwarded_set.is_some_and(|s| s.forwards(cookie.name)) {
-                *unkeyed |= !is_keyed;
+                if !is_keyed {
+                    unkeyed.credential(cookie.value.as_bytes());
+                }
                 if !header.is_empty() {
                     header.push_str("; ");
                 }

@@ -50,6 +50,7 @@ mod tags;
 #[cfg(test)]
 mod test_support;
 mod ttl;
+mod unkeyed;
 mod vary;
 
 pub use accept_encoding::AcceptEncoding;
@@ -86,4 +87,5 @@ pub use status::{has_no_content, is_final_status};
 pub use stored::{HOP_BY_HOP_HEADERS, StoredHead};
 pub use tags::{MAX_TAG_LEN, MAX_TAGS, response_tags};
 pub use ttl::{ErrorCaching, OriginLifetime, edge_ttl, error_ttl};
+pub use unkeyed::{BodyScan, MIN_REFLECTED_LEN, Unkeyed};
 pub use vary::{VaryRule, VaryStar};

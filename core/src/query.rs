@@ -54,6 +54,31 @@ pub(crate) struct Param<'a> {
     pub(crate) name: &'a str,
 }
 
+impl<'a> Param<'a> {
+    /// After the first `=` (empty for a bare name).
+    pub(crate) fn value(&self) -> &'a str {
+        self.text.split_once('=').map_or("", |(_, value)| value)
+    }
+}
+
+/// The name a framework reads a parameter name as: PHP turns `.`, ` `
+/// and `[` into `_` and `name[]=` into an array of `name`; many read names
+/// without regard to case.
+pub(crate) fn alias_form(name: &str) -> String {
+    let name = name
+        .strip_suffix("%5B%5D")
+        .or_else(|| name.strip_suffix("[]"))
+        .unwrap_or(name);
+    let decoded = crate::percent::unescape(&name.replace('+', " "));
+    decoded
+        .iter()
+        .map(|&b| match b {
+            b'.' | b' ' | b'[' => '_',
+            b => char::from(b.to_ascii_lowercase()),
+        })
+        .collect()
+}
+
 /// The parameters of a normalized query, in order.
 pub(crate) fn params(normalized: &str) -> impl Iterator<Item = Param<'_>> {
     normalized

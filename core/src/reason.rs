@@ -41,6 +41,18 @@ pub enum PassReason {
     EntryBusy,
     /// The platform's cache could not be read or written.
     CacheUnavailable,
+    /// The request carried cookies or a credential header that reached the
+    /// origin without being keyed, and the answer did not say it is for
+    /// everyone (`public`, `s-maxage`, a CDN-targeted lifetime): it may be
+    /// that viewer's own.
+    UnkeyedCredentials,
+    /// The answer echoes the value of an input that reached the origin
+    /// without being keyed: stored, it would carry one viewer's input
+    /// (an attacker's) to every viewer of the key.
+    ReflectedUnkeyedInput,
+    /// The answer could have echoed an unkeyed input and was too large to
+    /// check before it is stored (`flow::MAX_CHECKED_BODY`).
+    UncheckedBody,
     /// An error answered a request that carried inputs the key ignores
     /// (`?Keyword=flu&junk=...`): storing it would let one viewer take the
     /// clean URL down for everyone for the error TTL.
@@ -63,6 +75,9 @@ impl PassReason {
             PassReason::Status => "status",
             PassReason::Authorization => "authorization",
             PassReason::ErrorFromUnkeyedInput => "error-unkeyed-input",
+            PassReason::UnkeyedCredentials => "unkeyed-credentials",
+            PassReason::ReflectedUnkeyedInput => "reflected-unkeyed-input",
+            PassReason::UncheckedBody => "unchecked-body",
             PassReason::EntryBusy => "entry-busy",
             PassReason::HitForPass => "hit-for-pass",
             PassReason::CacheUnavailable => "cache-unavailable",

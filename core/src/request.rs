@@ -16,6 +16,7 @@ use crate::query::normalize_query;
 use crate::reason::{PassReason, Rejection};
 use crate::response::Validators;
 use crate::serve::conditional_headers;
+use crate::unkeyed::Unkeyed;
 
 /// CloudFront's maximum URL length.
 pub const MAX_TARGET_LEN: usize = 8192;
@@ -140,6 +141,9 @@ pub fn has_body(headers: &Headers<'_>, stream: bool) -> bool {
 
 /// What to do with a viewer request.
 #[derive(Debug, Clone)]
+// Made once per request and taken apart at once: boxing the plan would
+// cost an allocation for nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum RequestDecision<'c, 'r> {
     /// Answer at the edge with the rejection's status; the origin is not asked.
     Reject(Rejection),
@@ -179,10 +183,10 @@ pub struct RequestPlan<'c, 'r> {
     /// What reaches the origin, for Vary: a response can only vary on a
     /// header the origin could have received.
     pub forwarding: Forwarding<'c>,
-    /// Some query parameter, header or cookie reached the origin without
-    /// being keyed. The configuration says such inputs do not change the
-    /// answer, but an error they provoke is not stored for everyone.
-    pub unkeyed_inputs: bool,
+    /// What reached the origin without being keyed: whether anything did,
+    /// whether a credential did, and the values an answer must not echo
+    /// to be stored.
+    pub unkeyed: Unkeyed,
 }
 
 /// The request to send to the origin on a miss or a pass.
@@ -213,7 +217,7 @@ impl<'c> RequestPlan<'c, '_> {
             credentials: self.credentials,
             origin_request: self.origin_request.into_owned(),
             forwarding: self.forwarding,
-            unkeyed_inputs: self.unkeyed_inputs,
+            unkeyed: self.unkeyed,
         }
     }
 }
@@ -336,9 +340,9 @@ fn plan<'c: 'r, 'r>(
         forwarding.keys_host().then_some(request.host),
         &path,
     );
-    let mut unkeyed_inputs = false;
-    let forwarded_query = forwarding.query(&query, &mut key, &mut unkeyed_inputs);
-    let headers = forwarding.origin_headers(request, &mut key, &mut unkeyed_inputs);
+    let mut unkeyed = Unkeyed::default();
+    let forwarded_query = forwarding.query(&query, &mut key, &mut unkeyed);
+    let headers = forwarding.origin_headers(request, &mut key, &mut unkeyed);
     let origin_method = match (method, pass) {
         (Method::Head, None) => Method::Get,
         (m, _) => m,
@@ -350,7 +354,11 @@ fn plan<'c: 'r, 'r>(
         method,
         disposition: match pass {
             Some(reason) => Disposition::Pass(reason),
-            None => Disposition::Lookup(key.finish()),
+            None => {
+                let key = key.finish();
+                unkeyed.except_in(key.as_str());
+                Disposition::Lookup(key)
+            }
         },
         path,
         credentials: request.headers.contains("authorization"),
@@ -361,7 +369,7 @@ fn plan<'c: 'r, 'r>(
             headers,
         },
         forwarding,
-        unkeyed_inputs,
+        unkeyed,
     })
 }
 

@@ -185,6 +185,19 @@ pub fn decide_response(
     }
 }
 
+/// Whether the origin said explicitly that the answer is for everyone:
+/// `public`, `s-maxage`, or a lifetime meant for CDNs (`Surrogate-Control`,
+/// RFC 9213's `CDN-Cache-Control`). RFC 9111 section 3.5 asks that much
+/// before an answer to a request with `Authorization` is shared; edgecache
+/// asks the same of an answer to unkeyed cookies or credential headers.
+fn explicitly_shared(cc: &CacheControl, headers: &Headers<'_>) -> bool {
+    let targeted = |name| CacheControl::parse(headers, name).has("max-age");
+    cc.has("public")
+        || cc.has("s-maxage")
+        || targeted("surrogate-control")
+        || targeted("cdn-cache-control")
+}
+
 fn store(
     config: &Config,
     plan: &RequestPlan<'_, '_>,
@@ -208,6 +221,15 @@ fn store(
     }
     if plan.credentials && !base.shareable_with_credentials {
         return Err(PassReason::Authorization);
+    }
+    if plan.unkeyed.credentials
+        && !policy.origin_ignores_unkeyed_credentials
+        && !explicitly_shared(&cc, headers)
+    {
+        return Err(PassReason::UnkeyedCredentials);
+    }
+    if plan.unkeyed.reflected_in(headers) {
+        return Err(PassReason::ReflectedUnkeyedInput);
     }
     if status >= 400 {
         return error_entry(config, plan, status, &cc, base);
@@ -289,7 +311,7 @@ fn error_entry(
     if cc.has("no-cache") {
         return Err(PassReason::NoCache);
     }
-    if plan.unkeyed_inputs {
+    if plan.unkeyed.any {
         return Err(PassReason::ErrorFromUnkeyedInput);
     }
     let decision = StoreDecision {

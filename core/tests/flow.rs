@@ -20,14 +20,20 @@ const CONFIG: &str = r#"{
     "origin-decides": {"min_ttl": 0, "default_ttl": 0, "max_ttl": 604800,
       "query_strings": {"behavior": "all"}},
     "fixed": {"min_ttl": 0, "default_ttl": 60, "max_ttl": 600,
-      "stale_while_revalidate": 30, "stale_if_error": 300}
+      "stale_while_revalidate": 30, "stale_if_error": 300},
+    "search": {"default_ttl": 31536000, "query_strings": {"behavior": "whitelist", "names": ["q"]}},
+    "session": {"default_ttl": 60}
   },
   "origin_request_policies": {
     "all": {"query_strings": {"behavior": "all"},
-      "headers": {"behavior": "whitelist", "names": ["Accept-Language"]}}
+      "headers": {"behavior": "whitelist", "names": ["Accept-Language"]}},
+    "all-query": {"query_strings": {"behavior": "all"}},
+    "cookies": {"cookies": {"behavior": "all"}}
   },
   "behaviors": [
-    {"path_pattern": "/fixed/*", "origin": "api", "cache_policy": "fixed", "origin_request_policy": "all"}
+    {"path_pattern": "/fixed/*", "origin": "api", "cache_policy": "fixed", "origin_request_policy": "all"},
+    {"path_pattern": "/search/*", "origin": "api", "cache_policy": "search", "origin_request_policy": "all-query"},
+    {"path_pattern": "/me/*", "origin": "api", "cache_policy": "session", "origin_request_policy": "cookies"}
   ],
   "default_behavior": {"origin": "api", "cache_policy": "origin-decides", "origin_request_policy": "all",
     "allowed_methods": ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]},
@@ -67,6 +73,8 @@ fn origin(mode: Rc<RefCell<Mode>>) -> impl Fn(&Received) -> Scripted + 'static {
         };
         let cc = if mode == Mode::NoStore {
             Some("no-store".to_string())
+        } else if request.url.contains("/me/public") {
+            Some("public, max-age=60".to_string())
         } else {
             param("cc")
         };
@@ -75,12 +83,20 @@ fn origin(mode: Rc<RefCell<Mode>>) -> impl Fn(&Received) -> Scripted + 'static {
         add("vary", param("vary"));
         add("set-cookie", param("set-cookie"));
         add("surrogate-key", param("tag"));
+        add("location", param("next"));
         let etag = param("etag").map(|e| format!("\"{e}\""));
         if etag.is_some() && request.header("if-none-match") == etag.as_deref() {
             return response(304, headers, b"");
         }
         let lang = request.header("accept-language").unwrap_or("-").to_string();
-        let body = param("body").unwrap_or_else(|| format!("body for {lang}"));
+        let body = match (param("body"), param("callback"), request.header("cookie")) {
+            (Some(body), _, _) => body,
+            (None, Some(callback), _) => format!("{callback}({{}})"),
+            (None, None, Some(cookie)) if request.url.contains("/me/profile") => {
+                format!("hello {cookie}")
+            }
+            _ => format!("body for {lang}"),
+        };
         let status = param("status").and_then(|s| s.parse().ok()).unwrap_or(200);
         headers.push(("content-length".into(), body.len().to_string()));
         response(status, headers, body.as_bytes())
@@ -580,4 +596,127 @@ fn cdn_only_headers_never_reach_the_viewer() {
     let t = "/respond?cc=max-age%3D60&tag=a";
     assert_eq!(platform.get(t).header("surrogate-key"), None);
     assert_eq!(platform.get(t).header("surrogate-key"), None);
+}
+
+#[test]
+fn an_answer_echoing_an_unkeyed_parameter_is_served_but_not_stored() {
+    let poisoned = "/search/a?q=flu&callback=alert%28document.domain%29";
+    let clean = "/search/a?q=flu";
+    let reflected = r#"fwd=miss; fwd-status=200; detail="reflected-unkeyed-input""#;
+    let replies = run(&[
+        get(poisoned, "Miss", reflected).calls(1),
+        get(
+            clean,
+            "Miss",
+            r#"fwd=miss; fwd-status=200; stored; ttl=31536000; detail="default-ttl""#,
+        )
+        .calls(2),
+        get(poisoned, "Hit", "hit; ttl=31536000").calls(2),
+    ]);
+    assert!(
+        replies[0].body.starts_with(b"alert"),
+        "the viewer gets its answer"
+    );
+    assert_eq!(
+        replies[2].body, b"body for -",
+        "the clean answer, never the attacker's"
+    );
+}
+
+#[test]
+fn an_answer_echoing_an_unkeyed_parameter_in_a_header_is_not_stored() {
+    let t = "/search/a?q=flu&next=https%3A%2F%2Fevil.example%2F";
+    run(&[
+        get(
+            t,
+            "Miss",
+            r#"fwd=miss; fwd-status=200; detail="reflected-unkeyed-input""#,
+        )
+        .calls(1),
+        get(
+            "/search/a?q=flu",
+            "Miss",
+            r#"fwd=miss; fwd-status=200; stored; ttl=31536000; detail="default-ttl""#,
+        )
+        .calls(2),
+    ]);
+}
+
+#[test]
+fn short_unkeyed_values_and_keyed_echoes_do_not_stop_storing() {
+    run(&[
+        get(
+            "/search/b?q=influenza&utm=email&term=influenza",
+            "Miss",
+            r#"fwd=miss; fwd-status=200; stored; ttl=31536000; detail="default-ttl""#,
+        )
+        .calls(1),
+        get("/search/b?q=influenza", "Hit", "hit; ttl=31536000").calls(1),
+    ]);
+}
+
+#[test]
+fn an_answer_to_unkeyed_cookies_is_not_shared_unless_it_says_so() {
+    let (platform, _) = platform(Locking::Transaction);
+    let session = [("cookie", "session=alice-secret")];
+    let mine = platform.send("GET", "/me/profile", &session);
+    assert_eq!(mine.body, b"hello session=alice-secret");
+    assert!(
+        mine.cache_status()
+            .contains(r#"detail="unkeyed-credentials""#),
+        "{}",
+        mine.cache_status()
+    );
+    let anonymous = platform.get("/me/profile");
+    assert_eq!(anonymous.x_cache(), "Miss");
+    assert_eq!(anonymous.body, b"body for -");
+    let public = platform.send("GET", "/me/public", &session);
+    assert!(
+        public.cache_status().contains("stored"),
+        "{}",
+        public.cache_status()
+    );
+}
+
+#[test]
+fn a_request_with_unkeyed_inputs_cannot_leave_a_hit_for_pass_marker() {
+    let attack = "/search/c?q=flu&set-cookie=x%3D1";
+    run(&[
+        get(
+            attack,
+            "Miss",
+            r#"fwd=miss; fwd-status=200; detail="set-cookie""#,
+        )
+        .calls(1),
+        get(
+            "/search/c?q=flu",
+            "Miss",
+            r#"fwd=miss; fwd-status=200; stored; ttl=31536000; detail="default-ttl""#,
+        )
+        .calls(2),
+    ]);
+}
+
+#[test]
+fn a_hit_for_pass_marker_never_replaces_a_stale_copy_kept_for_errors() {
+    let t = "/fixed/d";
+    run(&[
+        get(
+            t,
+            "Miss",
+            r#"fwd=miss; fwd-status=200; stored; ttl=60; detail="default-ttl""#,
+        )
+        .calls(1),
+        get(t, "Miss", r#"fwd=miss; fwd-status=200; detail="no-store""#)
+            .after(100)
+            .mode(Mode::NoStore)
+            .calls(2),
+        get(
+            t,
+            "RefreshHit",
+            r#"fwd=stale; fwd-status=503; ttl=-40; detail="stale-if-error""#,
+        )
+        .mode(Mode::Status(503))
+        .calls(3),
+    ]);
 }

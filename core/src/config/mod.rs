@@ -199,6 +199,9 @@ pub struct CachePolicy {
     /// `no-store`, `private` and `Set-Cookie` responses are stored for
     /// `min_ttl` (Set-Cookie stripped from the stored copy).
     pub cloudfront_min_ttl_override: bool,
+    /// The origin answers alike whatever unkeyed cookies and credential
+    /// headers it receives: their answers may be stored by `default_ttl`.
+    pub origin_ignores_unkeyed_credentials: bool,
     /// Seconds a stale response may be served while one request refreshes
     /// it, when the origin states no `stale-while-revalidate` (RFC 5861).
     pub stale_while_revalidate: Seconds,
@@ -261,6 +264,16 @@ impl NameSet {
             NameSet::AllExcept(names) => !names.iter().any(|n| n == name),
             NameSet::All => true,
         }
+    }
+
+    /// Whether `name` is not in the set but frameworks read it as a name
+    /// that is (`Practice.Id` and `Practice_Id[]` for `Practice_Id`).
+    pub(crate) fn aliases(&self, name: &str) -> bool {
+        let NameSet::Only(names) = self else {
+            return false;
+        };
+        let alias = crate::query::alias_form(name);
+        names.iter().any(|n| crate::query::alias_form(n) == alias)
     }
 
     /// Whether `name` is forwarded to the origin without being keyed.

@@ -168,6 +168,13 @@ pub struct RawCachePolicy {
     /// response is worse than not caching it.
     #[serde(default)]
     pub cloudfront_min_ttl_override: bool,
+    /// The operator's word that the origin answers alike whatever the
+    /// cookies and credential headers it receives without them being
+    /// keyed. Off by default: an answer to such a request is then stored
+    /// only when it says it is for everyone (`public`, `s-maxage`, a
+    /// CDN-targeted lifetime), never by `default_ttl` alone.
+    #[serde(default)]
+    pub origin_ignores_unkeyed_credentials: bool,
     /// Stale-while-revalidate window used when the origin states none.
     #[serde(default)]
     pub stale_while_revalidate: Seconds,

@@ -12,6 +12,7 @@ use crate::request::OriginRequest;
 use crate::response::{OriginResponse, ResponseDecision, StoreDecision, decide_response};
 use crate::serve::{Revalidation, is_origin_failure, revalidate, usable_on_error};
 use crate::stored::StoredHead;
+use crate::unkeyed::BodyScan;
 
 use super::exchange::Exchange;
 use super::finish::{EdgeReply, Finish};
@@ -44,7 +45,8 @@ pub struct Fetch<'c> {
 pub enum AfterOrigin {
     /// Store the origin's response and serve it from what is stored. When
     /// the platform's cache refuses the write, forward the origin's
-    /// response with `store.serve.cache_failed().into_finish()`.
+    /// response with `store.serve.cache_failed().into_finish()`; check
+    /// the body first when [`Store::checks_body`].
     Store(Store),
     /// The origin confirmed the stale entry (304): update its head and
     /// serve the stored body.
@@ -111,13 +113,49 @@ pub struct NewEntry {
     pub length: Option<u64>,
 }
 
-/// Store an origin response, and serve it.
+/// Store an origin response, and serve it. When [`Store::checks_body`],
+/// read the body first and let [`Store::checked`] decide.
 #[derive(Debug)]
 pub struct Store {
     /// What to write.
     pub entry: NewEntry,
     /// How to serve it once written.
     pub serve: FromCache,
+    /// The poisoning guard's scan, when the request carried unkeyed input
+    /// values an answer could echo.
+    scan: Option<BodyScan>,
+}
+
+/// The most of a body read before it is stored, to check that it echoes
+/// no unkeyed input. A larger body is served, not stored.
+pub const MAX_CHECKED_BODY: usize = 8 * 1024 * 1024;
+
+impl Store {
+    /// Whether the body must be read and [`Store::checked`] before it is
+    /// stored: the request carried values of unkeyed inputs (query
+    /// parameters, cookies, headers) that the answer could echo.
+    pub fn checks_body(&self) -> bool {
+        self.scan.is_some()
+    }
+
+    /// Decides on the body read so far: `body`, the first bytes (at most
+    /// [`MAX_CHECKED_BODY`] and one), `whole` when that is all of it.
+    /// `Ok`: store it. `Err`: forward the response with this report,
+    /// storing nothing: it echoes an unkeyed input, or it is too large to
+    /// check.
+    pub fn checked(mut self, body: &[u8], whole: bool) -> Result<Store, Box<Finish>> {
+        let Some(mut scan) = self.scan.take() else {
+            return Ok(self);
+        };
+        let reason = if scan.feed(body) {
+            PassReason::ReflectedUnkeyedInput
+        } else if !whole || body.len() > MAX_CHECKED_BODY {
+            PassReason::UncheckedBody
+        } else {
+            return Ok(self);
+        };
+        Err(Box::new(self.serve.not_stored(reason).into_finish()))
+    }
 }
 
 /// Update a stored entry's head after a 304, and serve its body.
@@ -174,11 +212,11 @@ impl<'c> Fetch<'c> {
             return AfterOrigin::FromCache(FromCache::new(&self.ex, stale.clone(), outcome));
         }
         let Fetch { ex, key, storing } = self;
-        let reason = match storing {
+        let reason = match &storing {
             Storing::Revalidate(stale) if status == 304 => {
-                return not_modified(&ex, &key, stale, &headers);
+                return not_modified(&ex, &key, stale.clone(), &headers);
             }
-            Storing::Nothing(reason) => reason,
+            Storing::Nothing(reason) => *reason,
             Storing::Fill | Storing::Revalidate(_) => {
                 let response = OriginResponse { status, headers };
                 match decide_response(ex.config, &ex.plan, &response, ex.now) {
@@ -190,18 +228,7 @@ impl<'c> Fetch<'c> {
                             status,
                             stored: Err(reason),
                         };
-                        let write = if reason.records_hit_for_pass() {
-                            WriteEnd::HitForPass(Marker {
-                                head: StoredHead::new(
-                                    EntryMeta::hit_for_pass(ex.now),
-                                    &Headers::default(),
-                                    false,
-                                ),
-                                ttl: HIT_FOR_PASS_TTL,
-                            })
-                        } else {
-                            WriteEnd::Release
-                        };
+                        let write = write_end(&ex, &storing, reason);
                         let finish = ex.finish(outcome, Some(&key));
                         return AfterOrigin::Forward { finish, write };
                     }
@@ -237,6 +264,27 @@ impl<'c> Fetch<'c> {
             }
         }
     }
+}
+
+/// How the write ends when the answer passes for `reason`: a hit-for-pass
+/// marker when the answer itself is uncacheable, so that requests do not
+/// queue behind one another for it. Never when a viewer could have forced
+/// the answer (inputs or credentials the key ignores: one request would
+/// turn caching off for everyone), and never in place of a stale entry
+/// that may still stand in for a failing origin.
+fn write_end(ex: &Exchange<'_>, storing: &Storing, reason: PassReason) -> WriteEnd {
+    let forced = ex.plan.unkeyed.any || ex.plan.unkeyed.credentials;
+    let keeps_stale = match storing {
+        Storing::Revalidate(stale) => usable_on_error(&stale.meta, ex.now),
+        Storing::Fill | Storing::Nothing(_) => false,
+    };
+    if !reason.records_hit_for_pass() || forced || keeps_stale {
+        return WriteEnd::Release;
+    }
+    WriteEnd::HitForPass(Marker {
+        head: StoredHead::new(EntryMeta::hit_for_pass(ex.now), &Headers::default(), false),
+        ttl: HIT_FOR_PASS_TTL,
+    })
 }
 
 /// The entry to write for a response stored under `decision`.
@@ -281,9 +329,11 @@ fn store(
         stored: Ok((ttl, decision.source)),
     };
     let entry = new_entry(ex, key, head.clone(), decision, length);
+    let unkeyed = &ex.plan.unkeyed;
     AfterOrigin::Store(Store {
         entry,
         serve: FromCache::new(ex, head, outcome),
+        scan: (!unkeyed.values().is_empty()).then(|| unkeyed.body_scan()),
     })
 }
 

@@ -146,20 +146,25 @@ impl FromCache {
     /// The same serving, reporting that the platform's cache refused the
     /// write this step asked for: nothing was stored.
     pub fn cache_failed(self) -> FromCache {
+        self.not_stored(PassReason::CacheUnavailable)
+    }
+
+    /// The same serving, reporting that nothing was stored, for `reason`.
+    pub(crate) fn not_stored(self, reason: PassReason) -> FromCache {
         let outcome = match self.finish.outcome().clone() {
             CacheOutcome::Miss {
                 status,
                 stored: Ok(_),
             } => CacheOutcome::Miss {
                 status,
-                stored: Err(PassReason::CacheUnavailable),
+                stored: Err(reason),
             },
             CacheOutcome::Revalidated {
                 age, remaining_ttl, ..
             } => CacheOutcome::Revalidated {
                 age,
                 remaining_ttl,
-                refreshed: Err(PassReason::CacheUnavailable),
+                refreshed: Err(reason),
             },
             other => other,
         };

@@ -124,10 +124,12 @@ impl<'c> Lookup<'c> {
         &self.ex.plan
     }
 
-    /// The purge keys of any entry stored under this key, before the
-    /// origin's tags (which the entry's head holds).
-    pub fn purge_keys(&self) -> Vec<String> {
-        entry_purge_keys(&self.ex.plan, &self.key)
+    /// The purge keys of an entry stored under this key with `head`: the
+    /// key's own, then the origin's tags.
+    pub fn purge_keys_of(&self, head: &StoredHead) -> Vec<String> {
+        let mut keys = entry_purge_keys(&self.ex.plan, &self.key);
+        keys.extend(head.meta.tags.iter().cloned());
+        keys
     }
 
     /// Decides from what the lookup found and who may write the entry.

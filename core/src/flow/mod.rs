@@ -59,7 +59,9 @@ mod lookup;
 mod pass;
 
 pub use claims::{Claims, TAKEOVER_AFTER_MS, Ticket};
-pub use fetch::{AfterFailure, AfterOrigin, Fetch, Marker, NewEntry, Store, Update, WriteEnd};
+pub use fetch::{
+    AfterFailure, AfterOrigin, Fetch, MAX_CHECKED_BODY, Marker, NewEntry, Store, Update, WriteEnd,
+};
 pub use finish::{EdgeReply, Finish};
 pub use from_cache::{BodyPart, FromCache, StoredReply};
 pub use lookup::{AfterClaim, AfterLookup, Claim, Claimed, Entry, Found, Lookup, Refresh, Write};

@@ -551,7 +551,7 @@ fn notes_inputs_that_reach_the_origin_unkeyed() {
     for (target, lines, want) in table {
         let list = header_list(lines);
         let plan = plan(&config, &viewer("GET", target, &list));
-        assert_eq!(plan.unkeyed_inputs, want, "{target}");
+        assert_eq!(plan.unkeyed.any, want, "{target}");
     }
     let forwarding = config_with(
         "{}",
@@ -561,7 +561,7 @@ fn notes_inputs_that_reach_the_origin_unkeyed() {
     for lines in [&["X-Debug: 1"][..], &["Cookie: a=1"][..]] {
         let list = header_list(lines);
         assert!(
-            plan(&forwarding, &viewer("GET", "/x", &list)).unkeyed_inputs,
+            plan(&forwarding, &viewer("GET", "/x", &list)).unkeyed.any,
             "{lines:?}"
         );
     }

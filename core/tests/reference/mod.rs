@@ -292,8 +292,7 @@ impl Platform {
         let Some(object) = object else {
             return (Found::Nothing, write);
         };
-        let mut keys = lookup.purge_keys();
-        keys.extend(object.head.meta.tags.iter().cloned());
+        let keys = lookup.purge_keys_of(&object.head);
         let purge = self
             .purges
             .borrow()
@@ -355,10 +354,13 @@ impl Platform {
         let step = fetch.answered(response);
         self.let_go(&key);
         match step {
-            AfterOrigin::Store(store) => {
-                self.write(&key, store.entry, body.clone(), fetched_ms);
-                self.serve_body(store.serve, &body)
-            }
+            AfterOrigin::Store(store) => match store.checked(&body, true) {
+                Ok(store) => {
+                    self.write(&key, store.entry, body.clone(), fetched_ms);
+                    self.serve_body(store.serve, &body)
+                }
+                Err(finish) => forward(status, headers, body, &finish),
+            },
             AfterOrigin::Update(update) => {
                 let body = self.stored_body(&key, &update.entry.head);
                 self.write(&key, update.entry, body.clone(), fetched_ms);

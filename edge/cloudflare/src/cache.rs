@@ -17,8 +17,8 @@
 use std::time::Duration;
 
 use edgecache_core::flow::{
-    AfterClaim, AfterFailure, AfterLookup, AfterOrigin, BodyPart, Claimed, Entry, Fetch, Found,
-    FromCache, Lookup, Marker, NewEntry, Refresh, Write, WriteEnd,
+    AfterClaim, AfterFailure, AfterLookup, AfterOrigin, BodyPart, Claimed, Entry, Fetch, Finish,
+    Found, FromCache, Lookup, MAX_CHECKED_BODY, Marker, NewEntry, Refresh, Store, Write, WriteEnd,
 };
 use edgecache_core::{Headers, OriginResponse, StoredHead, VaryRule};
 use futures_util::future::LocalBoxFuture;
@@ -61,12 +61,16 @@ pub(crate) fn elapsed_ms(started: f64) -> u64 {
 pub(crate) struct Place {
     /// The key's URL: its entry, or its Vary index.
     key_url: String,
+    /// The URL the lookup read last: the key's, or the variant's its
+    /// index named. A hit-for-pass marker goes there, never over an index.
+    read_url: String,
 }
 
 impl Place {
     pub(crate) fn new(viewer_origin: &str, lookup: &Lookup<'_>) -> Place {
         Place {
             key_url: format!("{viewer_origin}{ENTRY_PATH}{}", lookup.key().hash_hex()),
+            read_url: String::new(),
         }
     }
 
@@ -89,9 +93,10 @@ struct Read {
 }
 
 /// Serves a cacheable request.
-pub(crate) async fn serve(mut lookup: Lookup<'static>, place: Place) -> Served {
+pub(crate) async fn serve(mut lookup: Lookup<'static>, mut place: Place) -> Served {
     loop {
         let read = read(&lookup, &place).await;
+        place.read_url.clone_from(&read.url);
         let claim = match lookup.found(read.found, Write::OnRequest) {
             AfterLookup::Serve(serve) => return from_cache(serve, read.body, None).await,
             AfterLookup::ServeStale(serve, refresh) => {
@@ -124,11 +129,19 @@ pub(crate) async fn serve(mut lookup: Lookup<'static>, place: Place) -> Served {
 
 /// Refreshes a stale entry after the viewer was answered from it.
 async fn refresh_later(refresh: Box<Refresh<'static>>, leader: Leader, place: Place, url: String) {
-    // A 304 keeps the stored body: read it again.
-    let body = match Cache::default().get(url.as_str(), false).await {
-        Ok(Some(found)) => Some(found.into_parts().1),
-        _ => None,
+    // A 304 keeps the stored body: read it again, and refresh only if it
+    // is still the entry that was served (another isolate may have
+    // replaced or purged it meanwhile).
+    let found = match Cache::default().get(url.as_str(), false).await {
+        Ok(Some(found)) => found,
+        _ => return,
     };
+    let head = found.headers().get(HEAD_HEADER).ok().flatten();
+    let same = head.and_then(|v| StoredHead::from_header_value(&v).ok());
+    if same.is_none_or(|head| head.meta != *refresh.meta()) {
+        return;
+    }
+    let body = Some(found.into_parts().1);
     let served = fetch_with(refresh.fetch(), Some(leader), body, place).await;
     served.finish_background().await;
 }
@@ -168,10 +181,8 @@ async fn read(lookup: &Lookup<'_>, place: &Place) -> Read {
     let fetched_ms = header(FETCHED_HEADER)
         .and_then(|v| v.parse().ok())
         .unwrap_or(head.meta.stored_at.saturating_mul(1000));
-    let mut keys = lookup.purge_keys();
-    keys.extend(head.meta.tags.iter().cloned());
     let entry = Entry {
-        purge: purge::verdict(&keys, fetched_ms),
+        purge: purge::verdict(&lookup.purge_keys_of(&head), fetched_ms),
         ..Entry::new(head)
     };
     Read {
@@ -220,15 +231,18 @@ async fn fetch_with(
     let body = response.into_parts().1;
     let forwarded = |body| respond::build(status, respond::to_headers(pairs.iter().copied()), body);
     match (step, leader) {
-        (AfterOrigin::Store(store), Some(leader)) => {
-            let keep = Keep {
-                place,
-                entry: store.entry,
-                leader,
-                fetched_ms: started,
-            };
-            keep.serve(store.serve, body, origin_ms).await
-        }
+        (AfterOrigin::Store(store), Some(leader)) => match checked(store, body).await {
+            Ok((store, body)) => {
+                let keep = Keep {
+                    place,
+                    entry: store.entry,
+                    leader,
+                    fetched_ms: started,
+                };
+                keep.serve(store.serve, body, origin_ms).await
+            }
+            Err((finish, body)) => respond::forward(forwarded(body), *finish, origin_ms),
+        },
         (AfterOrigin::Store(store), None) => {
             let finish = store.serve.cache_failed().into_finish();
             respond::forward(forwarded(body), finish, origin_ms)
@@ -259,6 +273,22 @@ async fn fetch_with(
             respond::discard(body);
             from_cache(serve, stale, origin_ms).await
         }
+    }
+}
+
+/// Reads the body first when core must check it before it is stored;
+/// `Err`: forward it, unstored, with core's report.
+async fn checked(
+    store: Store,
+    body: ResponseBody,
+) -> Result<(Store, ResponseBody), (Box<Finish>, ResponseBody)> {
+    if !store.checks_body() {
+        return Ok((store, body));
+    }
+    let (read, whole, rest) = respond::read_at_most(body, MAX_CHECKED_BODY + 1).await;
+    match store.checked(&read, whole) {
+        Ok(store) => Ok((store, ResponseBody::Body(read))),
+        Err(finish) => Err((finish, respond::prefixed(read, rest))),
     }
 }
 
@@ -353,11 +383,12 @@ fn stored_response(keep_for: u64, headers: &[(&str, &str)], body: ResponseBody) 
     respond::build(200, respond::to_headers(pairs), body)
 }
 
-/// Stores a hit-for-pass marker under the key.
+/// Stores a hit-for-pass marker where the lookup read: under the key, or
+/// under the variant, leaving the key's Vary index in place.
 async fn mark_hit_for_pass(place: &Place, marker: &Marker, leader: Leader) {
     let head = marker.head.to_header_value();
     let stored = stored_response(marker.ttl, &[(HEAD_HEADER, &head)], ResponseBody::Empty);
-    if let Err(e) = Cache::default().put(place.key_url.as_str(), stored).await {
+    if let Err(e) = Cache::default().put(place.read_url.as_str(), stored).await {
         worker::console_warn!("edgecache: cannot store a hit-for-pass marker: {e}");
     }
     drop(leader);

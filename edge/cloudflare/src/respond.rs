@@ -8,8 +8,9 @@
 
 use edgecache_core::HeaderPair;
 use edgecache_core::flow::{EdgeReply, Finish, StoredReply};
+use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
-use worker::{Context, Headers, Response, ResponseBody};
+use worker::{ByteStream, Context, Headers, Response, ResponseBody};
 
 /// Header pairs owned, as read from the runtime.
 pub(crate) type OwnedHeaders = Vec<(String, Vec<u8>)>;
@@ -158,6 +159,46 @@ pub(crate) fn build(status: u16, headers: Headers, body: ResponseBody) -> Respon
         .with_status(status)
         .with_headers(headers)
         .body(body)
+}
+
+/// Reads `body` until `limit` bytes or its end: the bytes, whether that
+/// was all of it (no error, no more), and the rest when there is more.
+pub(crate) async fn read_at_most(
+    body: ResponseBody,
+    limit: usize,
+) -> (Vec<u8>, bool, Option<ByteStream>) {
+    let stream = match body {
+        ResponseBody::Body(bytes) => return (bytes, true, None),
+        ResponseBody::Empty => return (Vec::new(), true, None),
+        ResponseBody::Stream(stream) => Response::builder().stream(stream).stream(),
+    };
+    let Ok(mut stream) = stream else {
+        return (Vec::new(), false, None);
+    };
+    let mut read = Vec::new();
+    while read.len() < limit {
+        match stream.next().await {
+            Some(Ok(chunk)) => read.extend_from_slice(&chunk),
+            Some(Err(_)) => return (read, false, None),
+            None => return (read, true, None),
+        }
+    }
+    (read, false, Some(stream))
+}
+
+/// A body of `read` followed by what is left of `rest`.
+pub(crate) fn prefixed(read: Vec<u8>, rest: Option<ByteStream>) -> ResponseBody {
+    let Some(rest) = rest else {
+        return ResponseBody::Body(read);
+    };
+    let all = futures_util::stream::once(async move { worker::Result::Ok(read) }).chain(rest);
+    match Response::from_stream(all) {
+        Ok(response) => response.into_parts().1,
+        Err(e) => {
+            worker::console_error!("edgecache: cannot stream a body: {e}");
+            ResponseBody::Empty
+        }
+    }
 }
 
 /// Cancels a body nobody will read, so that the other branch of a teed

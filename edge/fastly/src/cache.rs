@@ -5,9 +5,11 @@
 
 use std::time::{Duration, Instant};
 
+use std::io::Read;
+
 use edgecache_core::flow::{
-    AfterClaim, AfterFailure, AfterLookup, AfterOrigin, BodyPart, Claimed, Entry, Fetch, Found,
-    FromCache, Lookup, Marker, NewEntry, Refresh, Write, WriteEnd,
+    AfterClaim, AfterFailure, AfterLookup, AfterOrigin, BodyPart, Claimed, Entry, Fetch, Finish,
+    Found, FromCache, Lookup, MAX_CHECKED_BODY, Marker, NewEntry, Refresh, Store, Write, WriteEnd,
 };
 use edgecache_core::purge::PurgeVerdict;
 use edgecache_core::{OriginResponse, StoredHead};
@@ -105,9 +107,12 @@ fn release(transaction: Option<&Transaction>) {
 
 /// Asks the origin, then does what core says with its answer.
 fn fetch_with(fetch: Fetch<'_>, transaction: Option<Transaction>, stale: Option<Stored>) -> Served {
-    if !fetch.stores() {
+    let transaction = if fetch.stores() {
+        transaction
+    } else {
         release(transaction.as_ref());
-    }
+        None
+    };
     let started = Instant::now();
     let result = origin::send(&fetch.request(), None);
     let origin_ms = Some(respond::millis(started));
@@ -130,7 +135,15 @@ fn fetch_with(fetch: Fetch<'_>, transaction: Option<Transaction>, stale: Option<
     drop(pairs);
     match step {
         AfterOrigin::Store(store) => match transaction {
-            Some(transaction) => insert(transaction, store.entry, store.serve, response, origin_ms),
+            Some(transaction) => match checked(store, response) {
+                Ok((store, response)) => {
+                    insert(transaction, store.entry, store.serve, response, origin_ms)
+                }
+                Err(unstored) => {
+                    release(Some(&transaction));
+                    respond::forward(unstored.1, unstored.0, origin_ms)
+                }
+            },
             None => respond::forward(
                 response,
                 store.serve.cache_failed().into_finish(),
@@ -154,6 +167,33 @@ fn fetch_with(fetch: Fetch<'_>, transaction: Option<Transaction>, stale: Option<
         AfterOrigin::FromCache(serve) => {
             release(transaction.as_ref());
             from_cache(serve, stale.as_ref(), origin_ms)
+        }
+    }
+}
+
+/// Reads the body first when core must check it before it is stored;
+/// `Err`: forward it, unstored, with core's report.
+fn checked(
+    store: Store,
+    mut response: Response,
+) -> Result<(Store, Response), Box<(Finish, Response)>> {
+    if !store.checks_body() {
+        return Ok((store, response));
+    }
+    let mut body = response.take_body();
+    let mut read = Vec::new();
+    let limit = u64::try_from(MAX_CHECKED_BODY + 1).unwrap_or(u64::MAX);
+    let whole = (&mut body).take(limit).read_to_end(&mut read).is_ok();
+    match store.checked(&read, whole) {
+        Ok(store) => {
+            response.set_body(read);
+            Ok((store, response))
+        }
+        Err(finish) => {
+            let mut all = Body::from(read);
+            all.append(body);
+            response.set_body(all);
+            Err(Box::new((*finish, response)))
         }
     }
 }

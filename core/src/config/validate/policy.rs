@@ -83,6 +83,7 @@ pub(super) fn cache_policy(
         canonicalize_query: p.canonicalize_query,
         include_host: p.include_host,
         cloudfront_min_ttl_override: p.cloudfront_min_ttl_override,
+        origin_ignores_unkeyed_credentials: p.origin_ignores_unkeyed_credentials,
         stale_while_revalidate: p.stale_while_revalidate,
         stale_if_error: p.stale_if_error,
     }

@@ -1,0 +1,218 @@
+//! The inputs of a request that reach the origin without being keyed, and
+//! the poisoning guard built on them: an answer that reflects one of
+//! their values is served to that viewer but never stored, since every
+//! other viewer of the key would get it.
+//!
+//! No CDN does this. CloudFront, Fastly and Cloudflare all store an
+//! answer that echoes an unkeyed parameter (a JSONP callback, a "did you
+//! mean" link, a canonical URL, a redirect's `Location`), which is the
+//! classic way to poison a cache that forwards more than it keys.
+
+use crate::headers::Headers;
+use crate::percent::unescape;
+
+/// Values shorter than this many bytes are not looked for: short values
+/// ("en", "1", "true", "google") are common words an honest answer
+/// contains by chance, and refusing to store those would cost hit ratio
+/// without stopping an attack (a payload that does harm is longer).
+pub const MIN_REFLECTED_LEN: usize = 6;
+
+/// What reached the origin without being keyed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Unkeyed {
+    /// Some query parameter, header or cookie reached the origin without
+    /// being keyed. The configuration says such inputs do not change the
+    /// answer, but an error they provoke is not stored for everyone.
+    pub any: bool,
+    /// A cookie or a credential header reached the origin without being
+    /// keyed: the answer may be that viewer's own.
+    pub credentials: bool,
+    /// The values to look for in the answer, at least
+    /// [`MIN_REFLECTED_LEN`] bytes each, as sent and percent-decoded.
+    values: Vec<Vec<u8>>,
+}
+
+impl Unkeyed {
+    /// Notes an unkeyed input with this value.
+    pub(crate) fn input(&mut self, value: &[u8]) {
+        self.any = true;
+        self.watch(value);
+    }
+
+    /// Notes an unkeyed credential (a cookie, an API key) with this value.
+    pub(crate) fn credential(&mut self, value: &[u8]) {
+        self.credentials = true;
+        self.input(value);
+    }
+
+    /// Looks for `value` in answers without counting it as an input the
+    /// configuration forwards (the viewer's address, which the edge adds).
+    pub(crate) fn watch(&mut self, value: &[u8]) {
+        self.push(value.to_vec());
+        if let Ok(text) = std::str::from_utf8(value)
+            && text.contains(['%', '+'])
+        {
+            self.push(unescape(&text.replace('+', " ")));
+        }
+    }
+
+    fn push(&mut self, value: Vec<u8>) {
+        if value.len() >= MIN_REFLECTED_LEN && !self.values.contains(&value) {
+            self.values.push(value);
+        }
+    }
+
+    /// Forgets values the cache key holds: an answer may echo a keyed
+    /// input, and the same text in an unkeyed one changes nothing.
+    pub(crate) fn except_in(&mut self, key: &str) {
+        self.values
+            .retain(|value| !contains(key.as_bytes(), value.as_slice()));
+    }
+
+    /// The values looked for.
+    pub fn values(&self) -> &[Vec<u8>] {
+        &self.values
+    }
+
+    /// Whether any header value of `answer` contains a value looked for.
+    pub fn reflected_in(&self, answer: &Headers<'_>) -> bool {
+        !self.values.is_empty()
+            && answer
+                .iter()
+                .any(|(_, value)| self.values.iter().any(|v| contains(value, v)))
+    }
+
+    /// A scanner for the answer's body, fed as it streams.
+    pub fn body_scan(&self) -> BodyScan {
+        let longest = self.values.iter().map(Vec::len).max().unwrap_or(0);
+        BodyScan {
+            values: self.values.clone(),
+            tail: Vec::with_capacity(longest),
+            keep: longest.saturating_sub(1),
+            found: false,
+        }
+    }
+}
+
+/// Looks for unkeyed input values in a body that arrives in chunks: a
+/// value split across two chunks is found too.
+///
+/// ```
+/// use edgecache_core::{ViewerRequest, Headers, decide_request, RequestDecision, Config};
+/// # let config = Config::from_json(r#"{"origins": {"a": {"domain": "a.example"}},
+/// #   "cache_policies": {"p": {"query_strings": {"behavior": "whitelist", "names": ["q"]}}},
+/// #   "origin_request_policies": {"o": {"query_strings": {"behavior": "all"}}},
+/// #   "default_behavior": {"origin": "a", "cache_policy": "p", "origin_request_policy": "o"}}"#).unwrap();
+/// let viewer = ViewerRequest::new("GET", "/s?q=flu&cb=%3Cscript%3E");
+/// let RequestDecision::Forward(plan) = decide_request(&config, &viewer) else { panic!() };
+/// let mut scan = plan.unkeyed.body_scan();
+/// assert!(!scan.feed(b"{\"q\": \"flu\", \"html\": \"<scr"));
+/// assert!(scan.feed(b"ipt>\"}"));
+/// ```
+#[derive(Debug, Clone)]
+pub struct BodyScan {
+    values: Vec<Vec<u8>>,
+    /// The end of what was fed so far, as long as a value minus one.
+    tail: Vec<u8>,
+    keep: usize,
+    found: bool,
+}
+
+impl BodyScan {
+    /// Feeds the next chunk; true once any value has been seen.
+    pub fn feed(&mut self, chunk: &[u8]) -> bool {
+        if self.found || self.values.is_empty() {
+            return self.found;
+        }
+        let mut window = std::mem::take(&mut self.tail);
+        window.extend_from_slice(chunk);
+        self.found = self.values.iter().any(|v| contains(&window, v));
+        let start = window.len().saturating_sub(self.keep);
+        self.tail = window.split_off(start);
+        self.found
+    }
+
+    /// Whether a value has been seen.
+    pub fn found(&self) -> bool {
+        self.found
+    }
+}
+
+/// Whether `needle` occurs in `haystack`.
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    let Some((&first, rest)) = needle.split_first() else {
+        return true;
+    };
+    haystack
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == first)
+        .any(|(i, _)| haystack.get(i + 1..i + 1 + rest.len()) == Some(rest))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unkeyed(values: &[&str]) -> Unkeyed {
+        let mut unkeyed = Unkeyed::default();
+        for value in values {
+            unkeyed.input(value.as_bytes());
+        }
+        unkeyed
+    }
+
+    #[test]
+    fn short_values_are_not_looked_for() {
+        let u = unkeyed(&["en", "12345", "google"]);
+        assert!(u.any);
+        assert_eq!(u.values(), [b"google".to_vec()]);
+    }
+
+    #[test]
+    fn percent_decoded_values_are_looked_for_too() {
+        let u = unkeyed(&["%3Cimg%20src%3Dx%3E", "a+b+c+d"]);
+        let values: Vec<&[u8]> = u.values().iter().map(Vec::as_slice).collect();
+        assert!(values.contains(&&b"<img src=x>"[..]));
+        assert!(values.contains(&&b"a b c d"[..]));
+    }
+
+    #[test]
+    fn values_in_the_key_are_not_reflections() {
+        let mut u = unkeyed(&["influenza", "attacker"]);
+        u.except_in("/search?Keyword=influenza");
+        assert_eq!(u.values(), [b"attacker".to_vec()]);
+    }
+
+    #[test]
+    fn finds_a_value_in_any_header() {
+        let u = unkeyed(&["evil.example"]);
+        let list = [
+            ("content-type", b"text/html".as_slice()),
+            ("location", b"https://evil.example/x".as_slice()),
+        ];
+        assert!(u.reflected_in(&Headers::new(&list)));
+        assert!(!u.reflected_in(&Headers::new(&list[..1])));
+    }
+
+    #[test]
+    fn finds_a_value_split_across_chunks_in_every_place() {
+        let u = unkeyed(&["payload!"]);
+        let body = b"0123456789payload!0123456789";
+        for split in 0..=body.len() {
+            let mut scan = u.body_scan();
+            let (a, b) = body.split_at(split);
+            scan.feed(a);
+            assert!(scan.feed(b), "split at {split}");
+        }
+        let mut clean = u.body_scan();
+        assert!(!clean.feed(b"payload"));
+        assert!(!clean.feed(b" and more"));
+    }
+
+    #[test]
+    fn nothing_to_look_for_finds_nothing() {
+        let mut scan = Unkeyed::default().body_scan();
+        assert!(!scan.feed(b"anything at all"));
+    }
+}
