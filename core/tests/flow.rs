@@ -22,7 +22,7 @@ const CONFIG: &str = r#"{
     "fixed": {"min_ttl": 0, "default_ttl": 60, "max_ttl": 600,
       "stale_while_revalidate": 30, "stale_if_error": 300},
     "search": {"default_ttl": 31536000, "query_strings": {"behavior": "whitelist", "names": ["q"]}},
-    "session": {"default_ttl": 60}
+    "session": {"default_ttl": 0}
   },
   "origin_request_policies": {
     "all": {"query_strings": {"behavior": "all"},
@@ -75,6 +75,8 @@ fn origin(mode: Rc<RefCell<Mode>>) -> impl Fn(&Received) -> Scripted + 'static {
             Some("no-store".to_string())
         } else if request.url.contains("/me/public") {
             Some("public, max-age=60".to_string())
+        } else if request.url.contains("/me/") {
+            Some("max-age=60".to_string())
         } else {
             param("cc")
         };

@@ -33,6 +33,7 @@ fn keyed_config(canonical: bool) -> Config {
         r#"{{
         "origins": {{"a": {{"domain": "a.example"}}}},
         "cache_policies": {{"p": {{
+            "default_ttl": 0,
             "query_strings": {{"behavior": "whitelist", "names": ["a", "b"]}},
             "headers": ["X-K"],
             "cookies": {{"behavior": "whitelist", "names": ["s"]}},

@@ -87,12 +87,6 @@ fn check(config: &Config, viewer: &ViewerRequest<'_>) {
         (Start::Lookup(lookup), RequestDecision::Forward(plan)) => {
             assert_eq!(Disposition::Lookup(lookup.key().clone()), plan.disposition);
             check_key(lookup.key());
-            for purge_key in lookup.purge_keys() {
-                assert!(
-                    purge_key.bytes().all(|b| b.is_ascii_graphic()),
-                    "purge key {purge_key:?}"
-                );
-            }
             // A miss that the origin fills with a plain 200.
             let AfterLookup::Fetch(fetch) = lookup.found(Found::Nothing, Write::Held) else {
                 panic!("a miss holding the write does not fetch");

@@ -637,3 +637,80 @@ fn moves_the_invalidation_api_to_a_path_of_its_own() {
         "unknown field",
     );
 }
+
+#[test]
+fn rejects_the_new_poisoning_headers_forwarded_unkeyed() {
+    for header in [
+        "X-Forwarded-Uri",
+        "X-Original-URI",
+        "RSC",
+        "X-HTTP-Host-Override",
+    ] {
+        let json = format!(
+            r#"{{"origins": {{"api": {{"domain": "a.example"}}}}, "cache_policies": {{"p": {{}}}},
+            "origin_request_policies": {{"o": {{"headers": {{"behavior": "whitelist", "names": ["{header}"]}}}}}},
+            "default_behavior": {{"origin": "api", "cache_policy": "p", "origin_request_policy": "o"}}}}"#
+        );
+        assert_single_error(
+            &json,
+            "default_behavior.origin_request_policy",
+            "could poison",
+        );
+    }
+}
+
+#[test]
+fn rejects_unkeyed_credentials_on_a_policy_that_stores_by_default() {
+    let json = |policy: &str, forwarding: &str| {
+        format!(
+            r#"{{"origins": {{"api": {{"domain": "a.example"}}}}, "cache_policies": {{"p": {policy}}},
+            "origin_request_policies": {{"o": {forwarding}}},
+            "default_behavior": {{"origin": "api", "cache_policy": "p", "origin_request_policy": "o"}}}}"#
+        )
+    };
+    let cookies = r#"{"cookies": {"behavior": "all"}}"#;
+    let viewer = r#"{"headers": {"behavior": "all_viewer"}}"#;
+    let at = "default_behavior.origin_request_policy";
+    assert_single_error(
+        &json("{}", cookies),
+        at,
+        "forwards cookies that cache policy",
+    );
+    assert_single_error(&json("{}", viewer), at, "x-api-key");
+    for allowed in [
+        json(r#"{"default_ttl": 0}"#, cookies),
+        json(r#"{"origin_ignores_unkeyed_credentials": true}"#, viewer),
+        json(r#"{"cookies": {"behavior": "all"}}"#, cookies),
+    ] {
+        Config::from_json(&allowed).unwrap_or_else(|e| panic!("{allowed}: {e}"));
+    }
+}
+
+#[test]
+fn rejects_custom_headers_sent_in_clear_text_off_this_machine() {
+    let json = |domain: &str, protocol: &str| {
+        format!(
+            r#"{{"origins": {{"api": {{"domain": "{domain}", "protocol": "{protocol}",
+                "custom_headers": {{"X-Origin-Verify": "secret"}}}}}},
+            "cache_policies": {{"p": {{}}}},
+            "default_behavior": {{"origin": "api", "cache_policy": "p"}}}}"#
+        )
+    };
+    assert_single_error(
+        &json("api.example.com", "http-only"),
+        "origins.api.custom_headers",
+        "clear text",
+    );
+    assert_single_error(
+        &json("api.example.com", "match-viewer"),
+        "origins.api.custom_headers",
+        "clear text",
+    );
+    for fine in [
+        json("api.example.com", "https-only"),
+        json("127.0.0.1", "http-only"),
+        json("localhost", "http-only"),
+    ] {
+        Config::from_json(&fine).unwrap_or_else(|e| panic!("{fine}: {e}"));
+    }
+}

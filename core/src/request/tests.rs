@@ -224,7 +224,7 @@ fn keys_headers_by_name_in_any_case_and_order() {
 #[test]
 fn keys_and_forwards_cookies_per_policy() {
     let config = config_with(
-        r#"{"cookies": {"behavior": "whitelist", "names": ["session"]}}"#,
+        r#"{"default_ttl": 0, "cookies": {"behavior": "whitelist", "names": ["session"]}}"#,
         r#"{"cookies": {"behavior": "whitelist", "names": ["ab"]}}"#,
         r#"{"domain": "a.example"}"#,
     );
@@ -292,7 +292,7 @@ fn forwards_only_keyed_and_named_headers_on_cacheable_requests() {
 #[test]
 fn all_viewer_forwarding_still_drops_poisoning_headers() {
     let config = config_with(
-        "{}",
+        r#"{"default_ttl": 0}"#,
         r#"{"headers": {"behavior": "all_viewer"}}"#,
         r#"{"domain": "a.example"}"#,
     );
@@ -451,7 +451,7 @@ fn sets_x_forwarded_for_from_the_client_address() {
 #[test]
 fn conditional_headers_reach_the_origin_only_when_bypassing() {
     let config = config_with(
-        "{}",
+        r#"{"default_ttl": 0}"#,
         r#"{"headers": {"behavior": "all_viewer"}}"#,
         r#"{"domain": "a.example"}"#,
     );
@@ -480,7 +480,7 @@ fn conditional_headers_reach_the_origin_only_when_bypassing() {
 #[test]
 fn all_viewer_forwarding_drops_the_x_forwarded_family() {
     let config = config_with(
-        "{}",
+        r#"{"default_ttl": 0}"#,
         r#"{"headers": {"behavior": "all_except", "names": ["X-Debug"]}}"#,
         r#"{"domain": "a.example"}"#,
     );
@@ -554,7 +554,7 @@ fn notes_inputs_that_reach_the_origin_unkeyed() {
         assert_eq!(plan.unkeyed.any, want, "{target}");
     }
     let forwarding = config_with(
-        "{}",
+        r#"{"default_ttl": 0}"#,
         r#"{"headers": {"behavior": "whitelist", "names": ["X-Debug"]}, "cookies": {"behavior": "all"}}"#,
         r#"{"domain": "a.example"}"#,
     );
@@ -565,4 +565,85 @@ fn notes_inputs_that_reach_the_origin_unkeyed() {
             "{lines:?}"
         );
     }
+}
+
+#[test]
+fn notes_unkeyed_credentials_and_the_values_an_answer_must_not_echo() {
+    let config = config_with(
+        r#"{"default_ttl": 0, "query_strings": {"behavior": "whitelist", "names": ["q"]}}"#,
+        r#"{"query_strings": {"behavior": "all"}, "cookies": {"behavior": "all"},
+            "headers": {"behavior": "whitelist", "names": ["X-Api-Key", "X-Debug", "X-Forwarded-For"]}}"#,
+        r#"{"domain": "a.example"}"#,
+    );
+    let table: [(&str, &[&str], bool, &[&str]); 6] = [
+        ("/s?q=influenza", &[], false, &[]),
+        ("/s?q=influenza&cb=influenza", &[], false, &[]),
+        (
+            "/s?q=a&cb=%3Cscript%3E",
+            &[],
+            false,
+            &["%3Cscript%3E", "<script>"],
+        ),
+        (
+            "/s?q=a",
+            &["Cookie: session=abcdef123"],
+            true,
+            &["abcdef123"],
+        ),
+        ("/s?q=a", &["X-Api-Key: k-123456"], true, &["k-123456"]),
+        (
+            "/s?q=a",
+            &["X-Debug: verbose", "X-Forwarded-For: 203.0.113.77"],
+            false,
+            &["verbose"],
+        ),
+    ];
+    for (target, lines, credentials, values) in table {
+        let list = header_list(lines);
+        let plan = plan(&config, &viewer("GET", target, &list));
+        assert_eq!(plan.unkeyed.credentials, credentials, "{target} {lines:?}");
+        let seen: Vec<&[u8]> = plan.unkeyed.values().iter().map(Vec::as_slice).collect();
+        let want: Vec<&[u8]> = values.iter().map(|v| v.as_bytes()).collect();
+        assert_eq!(seen, want, "{target} {lines:?}");
+    }
+}
+
+#[test]
+fn the_viewers_address_is_watched_and_its_forwarded_chain_is_unkeyed() {
+    let config = config_with(
+        "{}",
+        r#"{"headers": {"behavior": "whitelist", "names": ["X-Forwarded-For"]}}"#,
+        r#"{"domain": "a.example"}"#,
+    );
+    let chain = header_list(&["X-Forwarded-For: 198.51.100.1"]);
+    let with_chain = viewer("GET", "/x", &chain).client_ip(Some("203.0.113.9"));
+    let plan_with = plan(&config, &with_chain);
+    assert!(plan_with.unkeyed.any);
+    assert_eq!(
+        plan_with.origin_request.header("x-forwarded-for"),
+        Some(&b"198.51.100.1, 203.0.113.9"[..])
+    );
+    let alone = viewer("GET", "/x", &[]).client_ip(Some("203.0.113.9"));
+    let plan_alone = plan(&config, &alone);
+    assert!(
+        !plan_alone.unkeyed.any,
+        "the edge's own address is no input"
+    );
+    assert_eq!(plan_alone.unkeyed.values(), [b"203.0.113.9".to_vec()]);
+}
+
+#[test]
+fn parameter_names_that_alias_a_keyed_one_are_not_forwarded() {
+    let config = config_with(
+        r#"{"query_strings": {"behavior": "whitelist", "names": ["Practice_Id", "Keyword"]}}"#,
+        r#"{"query_strings": {"behavior": "all"}}"#,
+        r#"{"domain": "a.example"}"#,
+    );
+    let target =
+        "/s?Practice_Id=1&Practice.Id=2&Practice_Id[]=3&Practice%20Id=4&Keyword%5B%5D=x&utm=y";
+    let plan = plan(&config, &viewer("GET", target, &[]));
+    assert_eq!(
+        plan.origin_request.url,
+        "https://a.example/s?Practice_Id=1&utm=y"
+    );
 }

@@ -267,7 +267,7 @@ fn recognizes_origin_failures() {
 #[test]
 fn vary_on_an_absent_cookie_does_not_match_a_present_one() {
     let config = crate::test_support::config_with(
-        "{}",
+        r#"{"default_ttl": 0}"#,
         r#"{"cookies": {"behavior": "all"}}"#,
         r#"{"domain": "a.example"}"#,
     );

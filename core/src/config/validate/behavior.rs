@@ -7,7 +7,7 @@ use super::{Checker, Names};
 use crate::behavior::PathPattern;
 use crate::config::schema::RawBehavior;
 use crate::config::{Behavior, CachePolicy, Method, MethodSet, NameSet, OriginRequestPolicy};
-use crate::forward::POISONING_HEADERS;
+use crate::forward::{CREDENTIAL_HEADERS, POISONING_HEADERS};
 
 /// Refuses a pattern that can never be the first match: the same as an
 /// earlier one, or covered by an earlier `prefix*` pattern (`/*` before
@@ -174,10 +174,11 @@ pub(super) fn check_forwarding(
     ) else {
         return;
     };
+    let at = format!("{path}.origin_request_policy");
+    check_credentials(c, &at, policy, orp);
     let NameSet::Only(names) = &orp.headers else {
         return;
     };
-    let at = format!("{path}.origin_request_policy");
     for name in names {
         let keyed = policy.keys_header(name);
         if POISONING_HEADERS.contains(&name.as_str()) && !keyed {
@@ -208,4 +209,40 @@ pub(super) fn check_forwarding(
             );
         }
     }
+}
+
+/// Refuses forwarding of cookies or credential headers the key does not
+/// hold on a behavior whose cache policy stores answers for a default TTL:
+/// an answer personal to one viewer, with no `Cache-Control`, would be
+/// shared. (The edge refuses to share such answers anyway; a configuration
+/// that relies on it is a mistake to point out.) The policy's
+/// `origin_ignores_unkeyed_credentials` says the origin answers alike.
+fn check_credentials(c: &mut Checker, at: &str, policy: &CachePolicy, orp: &OriginRequestPolicy) {
+    if policy.ttl.default == 0 || policy.origin_ignores_unkeyed_credentials {
+        return;
+    }
+    let cookies = match &orp.cookies {
+        NameSet::None => false,
+        NameSet::Only(names) => names.iter().any(|n| !policy.cookies.keys(n)),
+        NameSet::All | NameSet::AllExcept(_) => policy.cookies != NameSet::All,
+    };
+    let headers: Vec<&str> = CREDENTIAL_HEADERS
+        .iter()
+        .copied()
+        .filter(|h| *h != "authorization" || !matches!(orp.headers, NameSet::Only(_)))
+        .filter(|h| orp.headers.forwards(h) && !policy.keys_header(h))
+        .collect();
+    let what = match (cookies, headers.is_empty()) {
+        (false, true) => return,
+        (true, true) => "cookies".to_string(),
+        (false, false) => headers.join(", "),
+        (true, false) => format!("cookies and {}", headers.join(", ")),
+    };
+    c.error(
+        at,
+        format!(
+            "{:?} forwards {what} that cache policy {:?} does not key, and the policy stores answers for default_ttl {} s: one viewer's own answer could be served to others; key them, set default_ttl to 0 (then only answers that say public or s-maxage are stored), or set origin_ignores_unkeyed_credentials on the cache policy if the origin answers alike whatever they say",
+            orp.name, policy.name, policy.ttl.default
+        ),
+    );
 }

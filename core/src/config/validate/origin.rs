@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::{Checker, is_token};
 use crate::config::load::member_path;
-use crate::config::schema::RawOrigin;
+use crate::config::schema::{ProtocolPolicy, RawOrigin};
 use crate::config::{HostHeader, Origin};
 use crate::path::normalize_path;
 
@@ -51,6 +51,15 @@ pub(super) fn origin(c: &mut Checker, path: &str, name: &str, o: &RawOrigin) -> 
     }
     check_origin_path(c, &format!("{path}.path"), &o.path);
     let custom_headers = custom_headers(c, &format!("{path}.custom_headers"), &o.custom_headers);
+    if !o.custom_headers.is_empty()
+        && o.protocol != ProtocolPolicy::HttpsOnly
+        && !is_loopback(&o.domain)
+    {
+        c.error(
+            format!("{path}.custom_headers"),
+            "custom headers (a shared secret, as a rule) would cross the network in clear text: set protocol to https-only",
+        );
+    }
     if let HostHeader::Custom(host) = &o.host_header
         && (host.is_empty() || !host.bytes().all(is_host_byte))
     {
@@ -84,6 +93,12 @@ pub(super) fn origin(c: &mut Checker, path: &str, name: &str, o: &RawOrigin) -> 
         first_byte_timeout_ms: o.first_byte_timeout_ms,
         between_bytes_timeout_ms: o.between_bytes_timeout_ms,
     }
+}
+
+/// This machine, where plain HTTP never leaves it (the demo origin).
+fn is_loopback(domain: &str) -> bool {
+    let domain = domain.to_ascii_lowercase();
+    domain == "localhost" || domain.starts_with("127.") || domain == "::1" || domain == "[::1]"
 }
 
 fn check_domain(c: &mut Checker, path: &str, domain: &str) {
