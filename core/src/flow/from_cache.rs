@@ -90,6 +90,17 @@ impl FromCache {
         self.finish
     }
 
+    /// The stored body's length as its head declares it (`Content-Length`),
+    /// for platforms that cannot tell the length of a stored stream without
+    /// reading it.
+    pub fn stored_length(&self) -> Option<u64> {
+        let headers = self.head.headers();
+        let declared = headers
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))?;
+        std::str::from_utf8(&declared.1).ok()?.trim().parse().ok()
+    }
+
     /// Whether a byte range applies, so the platform must tell the stored
     /// body's length to [`FromCache::reply`].
     pub fn wants_length(&self) -> bool {

@@ -394,8 +394,8 @@ async fn mark_hit_for_pass(place: &Place, marker: &Marker, leader: Leader) {
     drop(leader);
 }
 
-/// Serves a stored body: whole, or the byte range core cut from it (read
-/// into memory to know its length).
+/// Serves a stored body: whole, or the byte range core cut from it, read
+/// from the stored stream as it comes (never the whole body in memory).
 async fn from_cache(
     serve: FromCache,
     body: Option<ResponseBody>,
@@ -404,36 +404,16 @@ async fn from_cache(
     let Some(body) = body else {
         return respond::edge(serve.unreadable(), origin_ms);
     };
-    if !serve.wants_length() {
-        let reply = serve.reply(None);
-        return respond::stored(reply, body, serve.into_finish(), origin_ms);
-    }
-    let bytes = match body_bytes(body).await {
-        Ok(bytes) => bytes,
-        Err(e) => {
-            worker::console_error!("edgecache: cannot read a stored body: {e}");
-            return respond::edge(serve.unreadable(), origin_ms);
-        }
+    let length = match &body {
+        ResponseBody::Body(bytes) => u64::try_from(bytes.len()).ok(),
+        ResponseBody::Empty => Some(0),
+        ResponseBody::Stream(_) => serve.stored_length(),
     };
-    let reply = serve.reply(u64::try_from(bytes.len()).ok());
+    let reply = serve.reply(length);
     let body = match reply.body {
-        BodyPart::Whole => ResponseBody::Body(bytes),
-        BodyPart::Range { start, end } => {
-            let slice = usize::try_from(start)
-                .ok()
-                .zip(usize::try_from(end).ok())
-                .and_then(|(start, end)| bytes.get(start..=end));
-            ResponseBody::Body(slice.map(<[u8]>::to_vec).unwrap_or_default())
-        }
+        BodyPart::Whole => body,
+        BodyPart::Range { start, end } => respond::slice(body, start, end),
         BodyPart::Empty => ResponseBody::Empty,
     };
     respond::stored(reply, body, serve.into_finish(), origin_ms)
-}
-
-async fn body_bytes(body: ResponseBody) -> worker::Result<Vec<u8>> {
-    match body {
-        ResponseBody::Body(bytes) => Ok(bytes),
-        ResponseBody::Empty => Ok(Vec::new()),
-        stream => Response::builder().body(stream).bytes().await,
-    }
 }

@@ -201,6 +201,48 @@ pub(crate) fn prefixed(read: Vec<u8>, rest: Option<ByteStream>) -> ResponseBody 
     }
 }
 
+/// Bytes `start..=end` of `body`, cut from the stream as it comes.
+pub(crate) fn slice(body: ResponseBody, start: u64, end: u64) -> ResponseBody {
+    let cut = move |from: u64, chunk: Vec<u8>| {
+        let length = u64::try_from(chunk.len()).unwrap_or(u64::MAX);
+        let first = start.saturating_sub(from).min(length);
+        let last = end.saturating_add(1).saturating_sub(from).min(length);
+        let (first, last) = (usize::try_from(first), usize::try_from(last));
+        match (first, last) {
+            (Ok(first), Ok(last)) => chunk.get(first..last).map(<[u8]>::to_vec),
+            _ => None,
+        }
+        .unwrap_or_default()
+    };
+    let stream = match body {
+        ResponseBody::Body(bytes) => return ResponseBody::Body(cut(0, bytes)),
+        ResponseBody::Empty => return ResponseBody::Empty,
+        ResponseBody::Stream(stream) => Response::builder().stream(stream).stream(),
+    };
+    let Ok(stream) = stream else {
+        return ResponseBody::Empty;
+    };
+    let sliced = stream.scan(0u64, move |position, chunk| {
+        let next = match chunk {
+            Ok(_) if *position > end => None,
+            Ok(chunk) => {
+                let from = *position;
+                *position = from.saturating_add(u64::try_from(chunk.len()).unwrap_or(u64::MAX));
+                Some(Ok(cut(from, chunk)))
+            }
+            Err(e) => Some(Err(e)),
+        };
+        futures_util::future::ready(next)
+    });
+    match Response::from_stream(sliced) {
+        Ok(response) => response.into_parts().1,
+        Err(e) => {
+            worker::console_error!("edgecache: cannot stream a range: {e}");
+            ResponseBody::Empty
+        }
+    }
+}
+
 /// Cancels a body nobody will read, so that the other branch of a teed
 /// body (the cache's) does not keep a copy of it in memory.
 pub(crate) fn discard(body: ResponseBody) {

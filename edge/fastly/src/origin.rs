@@ -54,7 +54,13 @@ fn backend(origin: &Origin, tls: bool, host: Option<&str>) -> Option<Backend> {
         builder = builder.override_host(host);
     }
     if tls {
-        builder = builder.enable_ssl().sni_hostname(&origin.domain);
+        // Without check_certificate, production Fastly accepts any valid
+        // certificate, for any host (Viceroy always checks, so local tests
+        // would not show it).
+        builder = builder
+            .enable_ssl()
+            .sni_hostname(&origin.domain)
+            .check_certificate(&origin.domain);
     }
     match builder.finish() {
         Ok(backend) => Some(backend),
