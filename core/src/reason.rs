@@ -50,6 +50,10 @@ pub enum PassReason {
     /// without being keyed: stored, it would carry one viewer's input
     /// (an attacker's) to every viewer of the key.
     ReflectedUnkeyedInput,
+    /// More values reached the origin without being keyed than the
+    /// poisoning guard looks for (`MAX_WATCHED`): the answer is not
+    /// checked, so it is not stored.
+    TooManyUnkeyedInputs,
     /// The answer could have echoed an unkeyed input and was too large to
     /// check before it is stored (`flow::MAX_CHECKED_BODY`).
     UncheckedBody,
@@ -78,6 +82,7 @@ impl PassReason {
             PassReason::UnkeyedCredentials => "unkeyed-credentials",
             PassReason::ReflectedUnkeyedInput => "reflected-unkeyed-input",
             PassReason::UncheckedBody => "unchecked-body",
+            PassReason::TooManyUnkeyedInputs => "too-many-unkeyed-inputs",
             PassReason::EntryBusy => "entry-busy",
             PassReason::HitForPass => "hit-for-pass",
             PassReason::CacheUnavailable => "cache-unavailable",

@@ -231,6 +231,9 @@ fn store(
     if plan.unkeyed.reflected_in(headers) {
         return Err(PassReason::ReflectedUnkeyedInput);
     }
+    if plan.unkeyed.overflowed() {
+        return Err(PassReason::TooManyUnkeyedInputs);
+    }
     if status >= 400 {
         return error_entry(config, plan, status, &cc, base);
     }

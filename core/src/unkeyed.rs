@@ -17,6 +17,21 @@ use crate::percent::unescape;
 /// without stopping an attack (a payload that does harm is longer).
 pub const MIN_REFLECTED_LEN: usize = 6;
 
+/// The most values looked for. A request with more unkeyed values than
+/// this (no honest one has) is answered, and its answer not stored: the
+/// scan's cost must not be the viewer's to choose.
+pub const MAX_WATCHED: usize = 32;
+
+/// Response headers that describe the representation chosen by content
+/// negotiation: an honest answer repeats the viewer's `Accept*` values
+/// there (`Content-Type: application/json` for `Accept: application/json`).
+const NEGOTIATED: [&str; 4] = [
+    "content-type",
+    "content-language",
+    "content-encoding",
+    "vary",
+];
+
 /// What reached the origin without being keyed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Unkeyed {
@@ -30,6 +45,8 @@ pub struct Unkeyed {
     /// The values to look for in the answer, at least
     /// [`MIN_REFLECTED_LEN`] bytes each, as sent and percent-decoded.
     values: Vec<Vec<u8>>,
+    /// More than [`MAX_WATCHED`] values reached the origin.
+    overflow: bool,
 }
 
 impl Unkeyed {
@@ -57,9 +74,19 @@ impl Unkeyed {
     }
 
     fn push(&mut self, value: Vec<u8>) {
-        if value.len() >= MIN_REFLECTED_LEN && !self.values.contains(&value) {
+        if value.len() < MIN_REFLECTED_LEN || self.values.contains(&value) {
+            return;
+        }
+        if self.values.len() == MAX_WATCHED {
+            self.overflow = true;
+        } else {
             self.values.push(value);
         }
+    }
+
+    /// Whether more values reached the origin than are looked for.
+    pub fn overflowed(&self) -> bool {
+        self.overflow
     }
 
     /// Forgets values the cache key holds: an answer may echo a keyed
@@ -74,19 +101,24 @@ impl Unkeyed {
         &self.values
     }
 
-    /// Whether any header value of `answer` contains a value looked for.
+    /// Whether any header value of `answer` contains a value looked for
+    /// (the headers that name the negotiated representation aside).
     pub fn reflected_in(&self, answer: &Headers<'_>) -> bool {
-        !self.values.is_empty()
-            && answer
-                .iter()
-                .any(|(_, value)| self.values.iter().any(|v| contains(value, v)))
+        if self.values.is_empty() {
+            return false;
+        }
+        let values = Values::new(&self.values);
+        answer
+            .iter()
+            .filter(|(name, _)| !NEGOTIATED.iter().any(|n| name.eq_ignore_ascii_case(n)))
+            .any(|(_, value)| values.found_in(value))
     }
 
     /// A scanner for the answer's body, fed as it streams.
     pub fn body_scan(&self) -> BodyScan {
         let longest = self.values.iter().map(Vec::len).max().unwrap_or(0);
         BodyScan {
-            values: self.values.clone(),
+            values: Values::new(&self.values),
             tail: Vec::with_capacity(longest),
             keep: longest.saturating_sub(1),
             found: false,
@@ -111,7 +143,7 @@ impl Unkeyed {
 /// ```
 #[derive(Debug, Clone)]
 pub struct BodyScan {
-    values: Vec<Vec<u8>>,
+    values: Values,
     /// The end of what was fed so far, as long as a value minus one.
     tail: Vec<u8>,
     keep: usize,
@@ -126,7 +158,7 @@ impl BodyScan {
         }
         let mut window = std::mem::take(&mut self.tail);
         window.extend_from_slice(chunk);
-        self.found = self.values.iter().any(|v| contains(&window, v));
+        self.found = self.values.found_in(&window);
         let start = window.len().saturating_sub(self.keep);
         self.tail = window.split_off(start);
         self.found
@@ -138,16 +170,47 @@ impl BodyScan {
     }
 }
 
-/// Whether `needle` occurs in `haystack`.
+/// The values looked for, indexed by their first byte so that a text is
+/// read once whatever their number.
+#[derive(Debug, Clone)]
+struct Values {
+    by_first: Vec<Vec<Vec<u8>>>,
+}
+
+impl Values {
+    fn new(values: &[Vec<u8>]) -> Values {
+        let mut by_first = vec![Vec::new(); 256];
+        for value in values {
+            if let Some((&first, _)) = value.split_first()
+                && let Some(slot) = by_first.get_mut(usize::from(first))
+            {
+                slot.push(value.clone());
+            }
+        }
+        Values { by_first }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.by_first.iter().all(Vec::is_empty)
+    }
+
+    /// Whether any value occurs in `text`.
+    fn found_in(&self, text: &[u8]) -> bool {
+        text.iter().enumerate().any(|(at, &byte)| {
+            self.by_first
+                .get(usize::from(byte))
+                .is_some_and(|candidates| {
+                    candidates
+                        .iter()
+                        .any(|v| text.get(at..at + v.len()) == Some(v.as_slice()))
+                })
+        })
+    }
+}
+
+/// Whether `needle` occurs in `haystack` (a short one: the cache key).
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    let Some((&first, rest)) = needle.split_first() else {
-        return true;
-    };
-    haystack
-        .iter()
-        .enumerate()
-        .filter(|(_, b)| **b == first)
-        .any(|(i, _)| haystack.get(i + 1..i + 1 + rest.len()) == Some(rest))
+    needle.is_empty() || haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 #[cfg(test)]
@@ -214,5 +277,33 @@ mod tests {
     fn nothing_to_look_for_finds_nothing() {
         let mut scan = Unkeyed::default().body_scan();
         assert!(!scan.feed(b"anything at all"));
+    }
+}
+
+#[cfg(test)]
+mod limits {
+    use super::*;
+
+    #[test]
+    fn past_the_limit_values_overflow_instead_of_growing_the_scan() {
+        let mut u = Unkeyed::default();
+        for i in 0..MAX_WATCHED + 5 {
+            u.input(format!("value-{i:04}").as_bytes());
+        }
+        assert_eq!(u.values().len(), MAX_WATCHED);
+        assert!(u.overflowed());
+    }
+
+    #[test]
+    fn negotiated_representation_headers_are_not_reflections() {
+        let mut u = Unkeyed::default();
+        u.input(b"application/json");
+        let list = [(
+            "content-type",
+            b"application/json; charset=utf-8".as_slice(),
+        )];
+        assert!(!u.reflected_in(&Headers::new(&list)));
+        let list = [("link", b"<application/json>".as_slice())];
+        assert!(u.reflected_in(&Headers::new(&list)));
     }
 }
