@@ -6,7 +6,7 @@ CARGO ?= cargo
 FASTLY_WASM := target/wasm32-wasip1/release/edgecache-fastly.wasm
 
 .PHONY: setup fastly-tools fastly-wasm cloudflare-tools cloudflare-worker serve serve-cloudflare \
-	test lint check-wasm bench bench-fastly bench-cloudflare cli simulate bench-simulate
+	test test-fast test-e2e lint check-wasm bench bench-fastly bench-cloudflare cli simulate bench-simulate
 
 setup:
 	@scripts/setup.sh
@@ -35,10 +35,24 @@ serve:
 serve-cloudflare:
 	@scripts/serve-cloudflare.sh
 
-## test: every test: unit, property and doc tests, the demo origin's, and
-## the end-to-end scenarios on Viceroy and on workerd in front of the demo origin
-test: setup fastly-tools fastly-wasm cloudflare-tools cloudflare-worker
-	$(CARGO) test --workspace --locked
+## test: every test: test-fast, then test-e2e (which sets up the runtimes)
+test: test-fast
+	@$(MAKE) --no-print-directory test-e2e
+
+## test-fast: every test that needs no edge runtime: unit, property and doc
+## tests of every crate but the end-to-end one, the demo origin's among them;
+## builds no wasm and installs neither Viceroy nor wrangler
+test-fast: setup
+	$(CARGO) test --workspace --exclude edgecache-e2e --locked
+
+## test-e2e: the end-to-end scenarios, purge and parity tests on Viceroy and
+## on workerd in front of the demo origin (one runtime per platform and
+## configuration per test binary, shared by its tests). They mostly wait
+## (on the origin, on the clock), so more of them run at once than there
+## are cores: E2E_THREADS.
+E2E_THREADS ?= 8
+test-e2e: setup fastly-tools fastly-wasm cloudflare-tools cloudflare-worker
+	$(CARGO) test -p edgecache-e2e --locked -- --test-threads=$(E2E_THREADS)
 
 ## lint: formatting, clippy and documentation links, as CI runs them
 lint: setup

@@ -14,25 +14,25 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 /// A request head; its body has been read and dropped.
-pub struct Request {
-    pub method: String,
+pub(crate) struct Request {
+    pub(crate) method: String,
     /// The request target: path and query.
-    pub target: String,
+    pub(crate) target: String,
     /// `HTTP/1.1`, `HTTP/1.0`.
-    pub version: String,
+    pub(crate) version: String,
     /// Names lower-cased.
-    pub headers: Vec<(String, String)>,
+    pub(crate) headers: Vec<(String, String)>,
 }
 
 /// A response to write.
-pub struct Response {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
+pub(crate) struct Response {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Vec<u8>,
 }
 
 /// What answers requests; called on the connection's thread.
-pub type Handler = Arc<dyn Fn(Request) -> Response + Send + Sync>;
+pub(crate) type Handler = Arc<dyn Fn(Request) -> Response + Send + Sync>;
 
 /// The longest a request head may be.
 const MAX_HEAD: u64 = 64 * 1024;
@@ -41,7 +41,7 @@ const IDLE: Duration = Duration::from_secs(30);
 
 /// Accepts connections until `stopping` is set (then one more connection
 /// wakes the loop), each on its own thread.
-pub fn serve(listener: TcpListener, stopping: Arc<AtomicBool>, handler: Handler) {
+pub(crate) fn serve(listener: TcpListener, stopping: Arc<AtomicBool>, handler: Handler) {
     for stream in listener.incoming() {
         if stopping.load(Ordering::Acquire) {
             return;

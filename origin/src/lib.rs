@@ -8,12 +8,15 @@
 //! | `/search/partner` | a third-party-backed search: `Cache-Control: max-age=1` |
 //! | `/media/NAME` | deterministic bytes (256 KiB, or `NAME-5m.mp3` for 5 MiB) with ETag, Last-Modified, Range and conditional requests |
 //! | `/products/ID` | even ids `public, max-age=604800`, odd ids `no-cache` with an ETag |
-//! | `/respond?status=&cc=&expires=&set-cookie=&vary=&etag=&last-modified=&age=&surrogate-key=&cache-tag=&delay_ms=&body=` | whatever the query asks for |
+//! | `/respond?status=&cc=&expires=&set-cookie=&vary=&etag=&last-modified=&age=&surrogate-key=&cache-tag=&delay_ms=&body=` | whatever the query asks for; the same under any path below it (`/respond/t7/a?...`), so that each test may have paths of its own |
 //! | `/echo` | the request it received, as JSON (method, target, headers) |
 //! | `/__origin/stats` | requests received per path and per target, and the headers of the last request per path |
-//! | `POST /__origin/reset`, `POST /__origin/mode?set=up\|fail\|hang` | control: forget the counts; answer normally, 503 to everything, or hang |
+//! | `POST /__origin/reset`, `POST /__origin/mode?set=up\|fail\|hang` | control: forget the counts and modes; answer normally, 503 to everything, or hang |
+//! | `POST /__origin/mode?set=up\|fail\|hang&prefix=/PATH` | the same for the paths that start with `/PATH` only |
 //!
-//! Control endpoints are not counted.
+//! Control endpoints are not counted. A path's mode is the one set for the
+//! longest prefix it starts with, else the one set without a prefix: tests
+//! that share one origin each fail or hang their own paths only.
 
 mod http;
 mod media;

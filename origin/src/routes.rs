@@ -9,13 +9,13 @@ use crate::state::{Mode, State};
 
 /// An answer before it is written: status, headers, body.
 pub(crate) struct Reply {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Vec<u8>,
 }
 
 impl Reply {
-    pub fn new(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Reply {
+    pub(crate) fn new(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Reply {
         Reply {
             status,
             headers: vec![("Content-Type".into(), content_type.into())],
@@ -27,12 +27,12 @@ impl Reply {
         Reply::new(status, "application/json", value.to_string())
     }
 
-    pub fn header(mut self, name: &str, value: impl Into<String>) -> Reply {
+    pub(crate) fn header(mut self, name: &str, value: impl Into<String>) -> Reply {
         self.headers.push((name.to_string(), value.into()));
         self
     }
 
-    pub fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -42,21 +42,21 @@ impl Reply {
 
 /// A request as the routes see it.
 pub(crate) struct Incoming {
-    pub method: String,
-    pub path: String,
-    pub query: Vec<(String, String)>,
-    pub headers: Vec<(String, String)>,
+    pub(crate) method: String,
+    pub(crate) path: String,
+    pub(crate) query: Vec<(String, String)>,
+    pub(crate) headers: Vec<(String, String)>,
 }
 
 impl Incoming {
-    pub fn param(&self, name: &str) -> Option<&str> {
+    pub(crate) fn param(&self, name: &str) -> Option<&str> {
         self.query
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
     }
 
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -77,7 +77,7 @@ pub(crate) fn handle(request: crate::http::Request, state: &State) -> crate::htt
         control_reply(control, &incoming, state)
     } else {
         state.record(path, &target, incoming.headers.clone());
-        match state.mode() {
+        match state.mode_for(path) {
             Mode::Fail => Reply::new(503, "text/plain", "origin failing on purpose\n"),
             Mode::Hang => {
                 std::thread::sleep(state.options.hang);
@@ -105,9 +105,11 @@ fn route(req: &Incoming, state: &State) -> Reply {
     if let Some(id) = path.strip_prefix("/products/") {
         return product(id);
     }
+    if path == "/respond" || path.starts_with("/respond/") {
+        return respond(req);
+    }
     match path {
         "/" => Reply::new(200, "text/plain", "edgecache demo origin\n"),
-        "/respond" => respond(req),
         "/echo" => Reply::json(
             200,
             &json!({"method": req.method, "path": req.path, "query": req.query, "headers": req.headers}),
@@ -201,15 +203,23 @@ fn control_reply(control: &str, req: &Incoming, state: &State) -> Reply {
             state.reset();
             Reply::new(200, "text/plain", "reset\n")
         }
-        ("POST", "mode") => match req.param("set").and_then(crate::Mode::parse) {
-            Some(mode) => {
-                state.set_mode(mode);
-                Reply::new(200, "text/plain", "mode set\n")
-            }
-            None => Reply::new(400, "text/plain", "set=up|fail|hang\n"),
-        },
+        ("POST", "mode") => set_mode(req, state),
         _ => Reply::new(404, "text/plain", "unknown control endpoint\n"),
     }
+}
+
+/// `set=up|fail|hang`, for every path, or with `prefix=/PATH` for the
+/// paths that start with it only.
+fn set_mode(req: &Incoming, state: &State) -> Reply {
+    let Some(mode) = req.param("set").and_then(Mode::parse) else {
+        return Reply::new(400, "text/plain", "set=up|fail|hang[&prefix=/PATH]\n");
+    };
+    match req.param("prefix") {
+        None => state.set_mode(mode),
+        Some(prefix) if prefix.starts_with('/') => state.set_mode_under(prefix, mode),
+        Some(_) => return Reply::new(400, "text/plain", "the prefix is a path: /...\n"),
+    }
+    Reply::new(200, "text/plain", "mode set\n")
 }
 
 fn parse_query(query: &str) -> Vec<(String, String)> {

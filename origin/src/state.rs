@@ -1,4 +1,4 @@
-//! What the origin remembers: request counts and headers, and its mode.
+//! What the origin remembers: request counts and headers, and its modes.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -8,9 +8,10 @@ use serde_json::{Value, json};
 use crate::Options;
 
 /// How the origin answers non-control requests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Mode {
     /// Normally.
+    #[default]
     Up,
     /// 503 to everything.
     Fail,
@@ -19,12 +20,22 @@ pub enum Mode {
 }
 
 impl Mode {
+    /// `up`, `fail` or `hang`.
     pub fn parse(text: &str) -> Option<Mode> {
         match text {
             "up" => Some(Mode::Up),
             "fail" => Some(Mode::Fail),
             "hang" => Some(Mode::Hang),
             _ => None,
+        }
+    }
+
+    /// The name [`Mode::parse`] reads.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Up => "up",
+            Mode::Fail => "fail",
+            Mode::Hang => "hang",
         }
     }
 }
@@ -37,22 +48,40 @@ struct Counts {
     last_headers: BTreeMap<String, Vec<(String, String)>>,
 }
 
+/// The mode for every path, and the modes set for paths under a prefix:
+/// the longest prefix a path starts with decides, the global mode the rest.
+#[derive(Default)]
+struct Modes {
+    global: Mode,
+    under: BTreeMap<String, Mode>,
+}
+
+impl Modes {
+    fn for_path(&self, path: &str) -> Mode {
+        self.under
+            .iter()
+            .filter(|(prefix, _)| path.starts_with(prefix.as_str()))
+            .max_by_key(|(prefix, _)| prefix.len())
+            .map_or(self.global, |(_, mode)| *mode)
+    }
+}
+
 pub(crate) struct State {
-    pub options: Options,
+    pub(crate) options: Options,
     counts: Mutex<Counts>,
-    mode: Mutex<Mode>,
+    modes: Mutex<Modes>,
 }
 
 impl State {
-    pub fn new(options: Options) -> State {
+    pub(crate) fn new(options: Options) -> State {
         State {
             options,
             counts: Mutex::default(),
-            mode: Mutex::new(Mode::Up),
+            modes: Mutex::default(),
         }
     }
 
-    pub fn record(&self, path: &str, target: &str, headers: Vec<(String, String)>) {
+    pub(crate) fn record(&self, path: &str, target: &str, headers: Vec<(String, String)>) {
         let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
         counts.total += 1;
         *counts.paths.entry(path.to_string()).or_default() += 1;
@@ -60,26 +89,49 @@ impl State {
         counts.last_headers.insert(path.to_string(), headers);
     }
 
-    pub fn stats(&self) -> Value {
+    pub(crate) fn stats(&self) -> Value {
         let counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        let modes = self.modes.lock().unwrap_or_else(|e| e.into_inner());
+        let under: BTreeMap<&str, &str> = modes
+            .under
+            .iter()
+            .map(|(prefix, mode)| (prefix.as_str(), mode.name()))
+            .collect();
         json!({
             "total": counts.total,
             "paths": counts.paths,
             "targets": counts.targets,
             "last_headers": counts.last_headers,
+            "modes": {"global": modes.global.name(), "under": under},
         })
     }
 
-    pub fn reset(&self) {
+    /// Forgets the counts, and every mode: all paths answer normally.
+    pub(crate) fn reset(&self) {
         *self.counts.lock().unwrap_or_else(|e| e.into_inner()) = Counts::default();
-        self.set_mode(Mode::Up);
+        *self.modes.lock().unwrap_or_else(|e| e.into_inner()) = Modes::default();
     }
 
-    pub fn mode(&self) -> Mode {
-        *self.mode.lock().unwrap_or_else(|e| e.into_inner())
+    /// How to answer a request for `path`.
+    pub(crate) fn mode_for(&self, path: &str) -> Mode {
+        self.modes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .for_path(path)
     }
 
-    pub fn set_mode(&self, mode: Mode) {
-        *self.mode.lock().unwrap_or_else(|e| e.into_inner()) = mode;
+    /// The mode of every path no prefix mode covers.
+    pub(crate) fn set_mode(&self, mode: Mode) {
+        self.modes.lock().unwrap_or_else(|e| e.into_inner()).global = mode;
+    }
+
+    /// The mode of every path that starts with `prefix` (unless a longer
+    /// prefix has a mode of its own).
+    pub(crate) fn set_mode_under(&self, prefix: &str, mode: Mode) {
+        self.modes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .under
+            .insert(prefix.to_string(), mode);
     }
 }

@@ -1,5 +1,9 @@
 //! The demo origin over real HTTP on loopback.
 
+// A panic in a helper is a failed test, as in a test (clippy.toml allows
+// unwrap and expect in tests; helpers here are test code too).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::{Duration, Instant};
 
 use demo_origin::{Options, RunningOrigin, start};
@@ -217,4 +221,78 @@ fn keeps_connections_alive_and_reads_chunked_bodies() {
         .expect("reads until close");
     assert_eq!(answer.matches("HTTP/1.1 200 OK\r\n").count(), 2, "{answer}");
     assert!(answer.contains("Connection: close\r\n"), "{answer}");
+}
+
+#[test]
+fn respond_answers_the_same_under_any_path_below_it() {
+    let origin = origin();
+    let got = get(&origin, "/respond/t1/a?status=404&cc=max-age%3D5", &[]);
+    assert_eq!(got.status, 404);
+    assert_eq!(got.header("cache-control"), Some("max-age=5"));
+    assert_eq!(get(&origin, "/respond/t1", &[]).body, b"ok\n");
+    assert_eq!(get(&origin, "/responder", &[]).status, 404);
+    let counted = stats(&origin);
+    assert_eq!(counted["paths"]["/respond/t1/a"], 1);
+    assert_eq!(counted["paths"]["/respond/t1"], 1);
+}
+
+/// Two tests sharing one origin each fail or hang their own paths.
+#[test]
+fn fails_and_hangs_only_under_a_prefix_when_given_one() {
+    let origin = origin();
+    assert_eq!(
+        post(&origin, "/__origin/mode?set=fail&prefix=/respond/t1"),
+        200
+    );
+    assert_eq!(
+        post(&origin, "/__origin/mode?set=hang&prefix=/respond/t2"),
+        200
+    );
+    assert_eq!(get(&origin, "/respond/t1", &[]).status, 503);
+    assert_eq!(get(&origin, "/respond/t1/other?body=x", &[]).status, 503);
+    assert_eq!(get(&origin, "/respond/t3", &[]).status, 200);
+    assert_eq!(get(&origin, "/products/2", &[]).status, 200);
+    let started = Instant::now();
+    assert_eq!(get(&origin, "/respond/t2/x", &[]).status, 200);
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "did not hang"
+    );
+    let modes = &stats(&origin)["modes"];
+    assert_eq!(modes["global"], "up");
+    assert_eq!(modes["under"]["/respond/t1"], "fail");
+    assert_eq!(modes["under"]["/respond/t2"], "hang");
+    assert_eq!(
+        post(&origin, "/__origin/mode?set=up&prefix=/respond/t1"),
+        200
+    );
+    assert_eq!(get(&origin, "/respond/t1", &[]).status, 200);
+    // Failed and hung requests are counted like any other.
+    assert_eq!(stats(&origin)["paths"]["/respond/t1"], 2);
+}
+
+#[test]
+fn the_longest_prefix_decides_and_the_global_mode_the_rest() {
+    let origin = origin();
+    assert_eq!(post(&origin, "/__origin/mode?set=fail"), 200);
+    assert_eq!(post(&origin, "/__origin/mode?set=up&prefix=/respond/"), 200);
+    assert_eq!(
+        post(&origin, "/__origin/mode?set=fail&prefix=/respond/t1"),
+        200
+    );
+    assert_eq!(get(&origin, "/products/2", &[]).status, 503);
+    assert_eq!(get(&origin, "/respond/t2", &[]).status, 200);
+    assert_eq!(get(&origin, "/respond/t1/a", &[]).status, 503);
+    // A reset forgets every mode.
+    assert_eq!(post(&origin, "/__origin/reset"), 200);
+    assert_eq!(get(&origin, "/products/2", &[]).status, 200);
+    assert_eq!(get(&origin, "/respond/t1/a", &[]).status, 200);
+}
+
+#[test]
+fn refuses_a_prefix_that_is_not_a_path() {
+    let origin = origin();
+    assert_eq!(post(&origin, "/__origin/mode?set=fail&prefix=respond"), 400);
+    assert_eq!(post(&origin, "/__origin/mode?prefix=/respond"), 400);
+    assert_eq!(get(&origin, "/respond", &[]).status, 200);
 }

@@ -13,20 +13,26 @@ pub struct Request {
 /// A response, read whole.
 #[derive(Debug, Clone)]
 pub struct Got {
+    /// The status code.
     pub status: u16,
+    /// The header fields, names as the server sent them.
     pub headers: Vec<(String, String)>,
+    /// The body; empty for a HEAD.
     pub body: Vec<u8>,
 }
 
 impl Request {
+    /// A GET of `url`.
     pub fn get(url: &str) -> Request {
         Request::new("GET", url)
     }
 
+    /// A HEAD of `url`.
     pub fn head(url: &str) -> Request {
         Request::new("HEAD", url)
     }
 
+    /// A POST to `url`, with no body unless given one.
     pub fn post(url: &str) -> Request {
         Request::new("POST", url)
     }
@@ -40,6 +46,7 @@ impl Request {
         }
     }
 
+    /// Adds a header field.
     pub fn header(mut self, name: &str, value: &str) -> Request {
         self.headers.push((name.to_string(), value.to_string()));
         self
@@ -53,6 +60,14 @@ impl Request {
 
     /// Sends it; a transport error fails the scenario with the URL.
     pub fn send(self) -> Got {
+        match self.try_send() {
+            Ok(got) => got,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// Sends it; a transport error is the method, the URL and the error.
+    pub fn try_send(self) -> Result<Got, String> {
         let agent: Agent = Agent::config_builder()
             .http_status_as_error(false)
             .build()
@@ -67,7 +82,7 @@ impl Request {
         };
         let mut response = match result {
             Ok(response) => response,
-            Err(e) => panic!("{} {}: {e}", self.method, self.url),
+            Err(e) => return Err(format!("{} {}: {e}", self.method, self.url)),
         };
         let headers = response
             .headers()
@@ -80,11 +95,11 @@ impl Request {
             })
             .collect();
         let body = response.body_mut().read_to_vec().unwrap_or_default();
-        Got {
+        Ok(Got {
             status: response.status().as_u16(),
             headers,
             body,
-        }
+        })
     }
 }
 
@@ -99,6 +114,7 @@ fn with_headers<B>(
 }
 
 impl Got {
+    /// The first value of the header `name` (any case).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -116,6 +132,7 @@ impl Got {
         self.header("cache-status").unwrap_or_default()
     }
 
+    /// The body as JSON, `Null` when it is not JSON.
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
     }

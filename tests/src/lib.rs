@@ -1,14 +1,22 @@
 //! The end-to-end harness: a real demo origin on loopback, a real edge
 //! runtime in front of it, and an HTTP client. Scenarios are written
 //! against [`Edge`] and [`Origin`] only, so every platform runs the same ones.
+//!
+//! A test binary starts one origin and, when a test first asks for it, one
+//! runtime per platform and [`Configuration`]; every test of the binary
+//! shares them, in parallel. Each test keeps to a [`Scope`]: a token no
+//! other test has, in every path, search keyword and tag it uses, so that
+//! no test sees another's cache entries, origin counts or origin faults.
 
 mod client;
 mod runtime;
+mod scope;
 
 use std::time::Duration;
 
 pub use client::{Got, Request};
 pub use runtime::{Edge, PURGE_TOKEN, Platform, test_config};
+pub use scope::{Configuration, Scope};
 
 use demo_origin::{Options, RunningOrigin};
 
@@ -30,6 +38,7 @@ impl Origin {
         }
     }
 
+    /// `http://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
         self.running.url()
     }
@@ -42,6 +51,20 @@ impl Origin {
     /// How many requests reached the origin for exactly `target`.
     pub fn count_target(&self, target: &str) -> u64 {
         self.stats()["targets"][target].as_u64().unwrap_or(0)
+    }
+
+    /// How many requests reached the origin for `path` (without query)
+    /// with `token` somewhere in their target, path or query.
+    pub fn count_with(&self, path: &str, token: &str) -> u64 {
+        let stats = self.stats();
+        let Some(targets) = stats["targets"].as_object() else {
+            return 0;
+        };
+        targets
+            .iter()
+            .filter(|(target, _)| target.split('?').next() == Some(path) && target.contains(token))
+            .filter_map(|(_, count)| count.as_u64())
+            .sum()
     }
 
     /// The headers of the last request for `path`, names lower-cased.
@@ -63,12 +86,22 @@ impl Origin {
     }
 
     /// Answer normally (`up`), 503 to everything (`fail`) or hang (`hang`).
+    /// On an origin of its own only: it changes every path.
     pub fn set_mode(&self, mode: &str) {
         let got = Request::post(&format!("{}/__origin/mode?set={mode}", self.url())).send();
         assert_eq!(got.status, 200, "setting origin mode {mode}");
     }
 
-    /// Forgets the counts (the runtime's start-up probe, for one).
+    /// Answer `mode` (as [`Origin::set_mode`]) to the paths that start
+    /// with `prefix` only.
+    pub fn set_mode_under(&self, prefix: &str, mode: &str) {
+        let url = format!("{}/__origin/mode?set={mode}&prefix={prefix}", self.url());
+        let got = Request::post(&url).send();
+        assert_eq!(got.status, 200, "setting origin mode {mode} under {prefix}");
+    }
+
+    /// Forgets the counts and modes. On an origin of its own only: a
+    /// shared origin's counts belong to every test.
     pub fn reset(&self) {
         Request::post(&format!("{}/__origin/reset", self.url())).send();
     }
@@ -78,14 +111,6 @@ impl Origin {
             .send()
             .json()
     }
-}
-
-/// An origin and an edge in front of it, with the counts cleared.
-pub fn setup(platform: Platform) -> (Origin, Edge) {
-    let origin = Origin::start();
-    let edge = Edge::start(platform, &origin.url());
-    origin.reset();
-    (origin, edge)
 }
 
 /// Runs each scenario `fn(Platform)` as one test per platform, in the
@@ -124,11 +149,12 @@ pub fn eventually(what: &str, condition: impl Fn() -> bool) {
     panic!("never happened: {what}");
 }
 
-/// `/respond` under the default behavior: the origin decides (min and
-/// default TTL 0, max 604800).
-pub fn respond_target(cache_control: &str, extra: &str) -> String {
+/// `path` for `/respond` (or a path below it) under the default
+/// behavior, where the origin decides (min and default TTL 0, max
+/// 604800), answering with `cache_control`; `extra` is more query.
+pub fn respond_target(path: &str, cache_control: &str, extra: &str) -> String {
     format!(
-        "/respond?cc={}{extra}",
+        "{path}?cc={}{extra}",
         cache_control
             .replace('=', "%3D")
             .replace(',', "%2C")
@@ -139,8 +165,10 @@ pub fn respond_target(cache_control: &str, extra: &str) -> String {
 /// The test configuration with `header` forwarded to the origin under the
 /// default behavior, so that a response may vary on it.
 pub fn config_forwarding(origin_url: &str, header: &str) -> String {
-    let mut config: serde_json::Value =
-        serde_json::from_str(&test_config(origin_url)).expect("test config");
+    let mut config: serde_json::Value = match serde_json::from_str(&test_config(origin_url)) {
+        Ok(config) => config,
+        Err(e) => panic!("the test configuration: {e}"),
+    };
     config["origin_request_policies"]["all-query-strings"]["headers"] =
         serde_json::json!({"behavior": "whitelist", "names": [header]});
     config.to_string()

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The platforms edgecache runs on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Platform {
     /// Fastly Compute, locally Viceroy.
     Fastly,
@@ -21,14 +21,21 @@ pub enum Platform {
 /// The invalidation API's token in every runtime the tests start.
 pub const PURGE_TOKEN: &str = "e2e-purge-token";
 
-/// A running edge runtime; stopped (and its files removed) when dropped.
+/// A running edge runtime, in a process group of its own; stopped (and
+/// its files removed) when dropped, or when the process that started it
+/// exits, however it exits (a runtime shared by a binary's tests is never
+/// dropped): a watchdog process waits for that.
 pub struct Edge {
+    /// The platform it plays.
     pub platform: Platform,
     url: String,
     child: Child,
     dir: PathBuf,
     /// Every line the runtime printed, read as it comes so the pipe never fills.
     output: Arc<Mutex<Vec<String>>>,
+    /// Stops the runtime when this process exits; `None` when it could
+    /// not be started (the runtime had exited already, say).
+    watchdog: Option<Child>,
 }
 
 impl Edge {
@@ -57,7 +64,7 @@ impl Edge {
         }
     }
 
-    /// `http://127.0.0.1:PORT`.
+    /// `target` on the runtime: `http://127.0.0.1:PORT/target`.
     pub fn url(&self, target: &str) -> String {
         format!("{}{target}", self.url)
     }
@@ -83,7 +90,33 @@ impl Drop for Edge {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
+        if let Some(mut watchdog) = self.watchdog.take() {
+            // End of file: it finds nothing left to stop, and exits.
+            drop(watchdog.stdin.take());
+            let _ = watchdog.wait();
+        }
     }
+}
+
+/// A shell that stops the process group `group` and removes `dir` when
+/// this process exits: it reads its standard input, a pipe whose writing
+/// end only this process holds (Rust opens pipes close-on-exec, so no
+/// other child inherits it), until end of file, which comes when this
+/// process exits, however it exits, SIGKILL included. In a process group
+/// of its own, a Ctrl-C to the tests does not stop it before it is done.
+fn watchdog(group: u32, dir: &Path) -> Option<Child> {
+    Command::new("sh")
+        .arg("-c")
+        .arg(r#"cat >/dev/null; kill -s KILL -- "-$1" 2>/dev/null; rm -rf -- "$2""#)
+        .arg("edgecache-e2e-watchdog")
+        .arg(group.to_string())
+        .arg(dir)
+        .process_group(0)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()
 }
 
 fn workspace_root() -> PathBuf {
@@ -139,6 +172,8 @@ fn fastly(origin_url: &str, config: &str, token: Option<&str>) -> Edge {
         .arg("-C")
         .arg(&manifest_path)
         .arg(&wasm)
+        .process_group(0)
+        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
     launch(Platform::Fastly, command, &viceroy(), port, dir)
@@ -214,8 +249,9 @@ fn cloudflare(config: &str, token: Option<&str>) -> Edge {
     launch(Platform::Cloudflare, command, &wrangler(), port, dir)
 }
 
-/// Starts the runtime `tool` with `command`, and waits until it accepts
-/// connections on `port`; `dir` is removed when the edge stops.
+/// Starts the runtime `tool` with `command` (which puts it in a process
+/// group of its own), and waits until it accepts connections on `port`;
+/// `dir` is removed when the edge stops.
 fn launch(platform: Platform, mut command: Command, tool: &Path, port: u16, dir: PathBuf) -> Edge {
     let mut child = match command.spawn() {
         Ok(child) => child,
@@ -224,6 +260,7 @@ fn launch(platform: Platform, mut command: Command, tool: &Path, port: u16, dir:
             tool.display()
         ),
     };
+    let watchdog = watchdog(child.id(), &dir);
     let output = capture(&mut child);
     let mut edge = Edge {
         platform,
@@ -231,6 +268,7 @@ fn launch(platform: Platform, mut command: Command, tool: &Path, port: u16, dir:
         child,
         dir,
         output,
+        watchdog,
     };
     wait_for(&mut edge, port, Duration::from_secs(60));
     edge

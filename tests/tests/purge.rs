@@ -1,9 +1,16 @@
 //! The invalidation API end to end, on every platform: after a HIT, a
 //! purge makes exactly what it names a MISS; refused calls purge nothing.
+//!
+//! The tests share one origin and one runtime per platform and
+//! configuration; each purges only paths and tags of its own (a
+//! [`Scope`]). Purging everything gets a runtime of its own.
+
+// A panic in a scenario is a failed test, as in a test (clippy.toml allows
+// unwrap and expect in tests; scenarios are test code too).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use e2e::{
-    Edge, Got, Origin, PURGE_TOKEN, Platform, Request, eventually, on_every_platform,
-    respond_target, setup,
+    Configuration, Edge, Got, PURGE_TOKEN, Platform, Request, Scope, eventually, on_every_platform,
 };
 
 on_every_platform!(
@@ -62,44 +69,55 @@ fn purge_and_expect(edge: &Edge, body: &str, expected: &[(&str, &str)]) -> serde
     );
     assert_eq!(answer.header("cache-control"), Some("no-store"));
     for (target, want) in expected {
-        assert_eq!(x_cache(edge, target), *want, "{target} after {body}");
+        let got = Request::get(&edge.url(target)).send();
+        let word = got.x_cache().split(' ').next().unwrap_or_default();
+        assert_eq!(
+            word,
+            *want,
+            "{target} after {body}: Cache-Status: {}",
+            got.cache_status()
+        );
     }
     answer.json()
 }
 
 fn a_path_purges_every_variant_of_that_path_only(platform: Platform) {
-    let (origin, edge) = setup(platform);
+    let t = Scope::new(platform);
+    let (origin, edge) = (t.origin, t.edge);
+    // The test's own /products/2, /products/4 and /products/22.
+    let (two, four, twenty_two) = (t.product(2), t.product(4), t.product(22));
     let variants = [
-        "/products/2?color=red",
-        "/products/2?color=blue",
-        "/products/2",
+        format!("{two}?color=red"),
+        format!("{two}?color=blue"),
+        two.clone(),
     ];
-    warm(&edge, &variants);
-    warm(&edge, &["/products/4", "/products/22"]);
+    warm(edge, &variants.each_ref().map(String::as_str));
+    warm(edge, &[&four, &twenty_two]);
     let summary = purge_and_expect(
-        &edge,
-        r#"{"paths": ["/products/2", "/respond"]}"#,
+        edge,
+        &format!(r#"{{"paths": ["{two}", "{}"]}}"#, t.path("/respond")),
         &[
-            (variants[0], "Miss"),
-            (variants[1], "Miss"),
-            (variants[2], "Miss"),
-            ("/products/4", "Hit"),
-            ("/products/22", "Hit"),
+            (&variants[0], "Miss"),
+            (&variants[1], "Miss"),
+            (&variants[2], "Miss"),
+            (&four, "Hit"),
+            (&twenty_two, "Hit"),
         ],
     );
     assert_eq!(summary["counts"]["paths"], 2);
-    assert_eq!(summary["paths"][0]["path"], "/products/2");
+    assert_eq!(summary["paths"][0]["path"], two);
     assert_eq!(summary["id"].as_str().map(str::len), Some(16));
+    // No purge call of any test ever reaches the origin.
     assert_eq!(origin.count("/.edgecache/purge"), 0);
-    assert_purge_logged(&edge, summary["id"].as_str().unwrap_or_default());
+    assert_purge_logged(edge, summary["id"].as_str().unwrap_or_default());
 }
 
 fn a_path_purges_every_header_variant(platform: Platform) {
-    let origin = Origin::start();
-    let config = e2e::config_forwarding(&origin.url(), "Accept-Language");
-    let edge = Edge::start_with_config(platform, &origin.url(), &config);
+    let t = Scope::with(platform, Configuration::Forwarding("Accept-Language"));
+    let edge = t.edge;
+    let respond = t.path("/respond");
     // One key, one stored variant per forwarded Accept-Language.
-    let target = respond_target("max-age=300", "&vary=Accept-Language");
+    let target = t.respond("max-age=300", "&vary=Accept-Language");
     let get = |language: &str| {
         let got = Request::get(&edge.url(&target))
             .header("accept-language", language)
@@ -114,69 +132,82 @@ fn a_path_purges_every_header_variant(platform: Platform) {
         get(language);
         eventually("the variant is a HIT", || get(language) == "Hit");
     }
-    purge_and_expect(&edge, r#"{"paths": ["/respond"]}"#, &[]);
+    purge_and_expect(edge, &format!(r#"{{"paths": ["{respond}"]}}"#), &[]);
     assert_eq!(get("en"), "Miss");
     assert_eq!(get("fr"), "Miss");
-    assert_eq!(origin.count("/respond"), 4);
+    assert_eq!(t.count(&respond), 4);
 }
 
 fn a_path_with_a_query_purges_that_key_only(platform: Platform) {
-    let (_origin, edge) = setup(platform);
-    let flu = "/search/pcp?Keyword=flu&Zipcode=10001";
-    let cold = "/search/pcp?Keyword=cold&Zipcode=10001";
-    warm(&edge, &[flu, cold]);
+    let t = Scope::new(platform);
+    let edge = t.edge;
+    let (flu_word, cold_word) = (t.word("flu"), t.word("cold"));
+    let flu = &format!("/search/pcp?Keyword={flu_word}&Zipcode=10001");
+    let cold = &format!("/search/pcp?Keyword={cold_word}&Zipcode=10001");
+    warm(edge, &[flu, cold]);
     // Normalized as core normalizes: sorted, whitelisted parameters only.
     purge_and_expect(
-        &edge,
-        r#"{"paths": ["/search/pcp?Zipcode=10001&utm_source=mail&Keyword=flu"]}"#,
+        edge,
+        &format!(
+            r#"{{"paths": ["/search/pcp?Zipcode=10001&utm_source=mail&Keyword={flu_word}"]}}"#
+        ),
         &[(flu, "Miss"), (cold, "Hit")],
     );
 }
 
+/// The test's own directory, `/media/t0042/`, plays `/media/`.
 fn a_prefix_purges_everything_under_it(platform: Platform) {
-    let (_origin, edge) = setup(platform);
-    let media = ["/media/a/song.mp3", "/media/b/clip.mp4", "/media/c.jpg"];
-    warm(&edge, &media);
-    warm(&edge, &["/products/2"]);
+    let t = Scope::new(platform);
+    let edge = t.edge;
+    let dir = t.path("/media");
+    let media = [
+        format!("{dir}/a/song.mp3"),
+        format!("{dir}/b/clip.mp4"),
+        format!("{dir}/c.jpg"),
+    ];
+    let product = t.product(2);
+    warm(edge, &media.each_ref().map(String::as_str));
+    warm(edge, &[&product]);
     purge_and_expect(
-        &edge,
-        r#"{"paths": ["/media/a/*"]}"#,
-        &[(media[0], "Miss"), (media[1], "Hit"), (media[2], "Hit")],
+        edge,
+        &format!(r#"{{"paths": ["{dir}/a/*"]}}"#),
+        &[(&media[0], "Miss"), (&media[1], "Hit"), (&media[2], "Hit")],
     );
     let summary = purge_and_expect(
-        &edge,
-        r#"{"paths": ["/media/*"]}"#,
-        &[
-            (media[1], "Miss"),
-            (media[2], "Miss"),
-            ("/products/2", "Hit"),
-        ],
+        edge,
+        &format!(r#"{{"paths": ["{dir}/*"]}}"#),
+        &[(&media[1], "Miss"), (&media[2], "Miss"), (&product, "Hit")],
     );
     assert_eq!(summary["paths"][0]["widened_to"], serde_json::Value::Null);
 }
 
 fn tags_purge_what_the_origin_tagged_in_either_header(platform: Platform) {
-    let (_origin, edge) = setup(platform);
-    let fastly_style = respond_target("max-age=300", "&surrogate-key=red%20blue&body=a");
-    let cloudflare_style = respond_target("max-age=300", "&cache-tag=green,blue&body=b");
-    let untagged = respond_target("max-age=300", "&body=c");
-    warm(&edge, &[&fastly_style, &cloudflare_style, &untagged]);
+    let t = Scope::new(platform);
+    let edge = t.edge;
+    let (red, green, blue) = (t.word("red"), t.word("green"), t.word("blue"));
+    let fastly_style = t.respond(
+        "max-age=300",
+        &format!("&surrogate-key={red}%20{blue}&body=a"),
+    );
+    let cloudflare_style = t.respond("max-age=300", &format!("&cache-tag={green},{blue}&body=b"));
+    let untagged = t.respond("max-age=300", "&body=c");
+    warm(edge, &[&fastly_style, &cloudflare_style, &untagged]);
     // The tags are for the CDN only.
     let got = Request::get(&edge.url(&fastly_style)).send();
     assert_eq!(got.header("surrogate-key"), None);
     purge_and_expect(
-        &edge,
-        r#"{"tags": ["red"]}"#,
+        edge,
+        &format!(r#"{{"tags": ["{red}"]}}"#),
         &[(&fastly_style, "Miss"), (&cloudflare_style, "Hit")],
     );
     purge_and_expect(
-        &edge,
-        r#"{"tags": ["green"]}"#,
+        edge,
+        &format!(r#"{{"tags": ["{green}"]}}"#),
         &[(&cloudflare_style, "Miss"), (&fastly_style, "Hit")],
     );
     purge_and_expect(
-        &edge,
-        r#"{"tags": ["blue"]}"#,
+        edge,
+        &format!(r#"{{"tags": ["{blue}"]}}"#),
         &[
             (&fastly_style, "Miss"),
             (&cloudflare_style, "Miss"),
@@ -185,12 +216,19 @@ fn tags_purge_what_the_origin_tagged_in_either_header(platform: Platform) {
     );
 }
 
+/// In a runtime of its own: it purges every other test's entries too.
 fn all_purges_everything(platform: Platform) {
-    let (_origin, edge) = setup(platform);
-    let targets = ["/products/2", "/media/c.jpg", "/search/pcp?Keyword=flu"];
-    warm(&edge, &targets);
+    let t = Scope::with(platform, Configuration::Own("purge-all"));
+    let edge = t.edge;
+    let targets = [
+        t.product(2),
+        format!("{}/c.jpg", t.path("/media")),
+        format!("/search/pcp?Keyword={}", t.word("flu")),
+    ];
+    let targets = targets.each_ref().map(String::as_str);
+    warm(edge, &targets);
     purge_and_expect(
-        &edge,
+        edge,
         r#"{"all": true}"#,
         &[
             (targets[0], "Miss"),
@@ -200,16 +238,17 @@ fn all_purges_everything(platform: Platform) {
     );
     // Refilled, they are hits again.
     for target in targets {
-        assert!(is_hit(&edge, target), "{target}");
+        assert!(is_hit(edge, target), "{target}");
     }
 }
 
 fn a_soft_purge_serves_stale_while_refreshing(platform: Platform) {
-    let (origin, edge) = setup(platform);
-    let target = "/media/soft.jpg";
-    warm(&edge, &[target]);
-    assert_eq!(origin.count(target), 1);
-    let answer = purge(&edge, r#"{"paths": ["/media/soft.jpg"], "soft": true}"#);
+    let t = Scope::new(platform);
+    let edge = t.edge;
+    let target = &format!("{}/soft.jpg", t.path("/media"));
+    warm(edge, &[target]);
+    assert_eq!(t.count(target), 1);
+    let answer = purge(edge, &format!(r#"{{"paths": ["{target}"], "soft": true}}"#));
     assert_eq!(answer.status, 202);
     assert_eq!(answer.json()["soft"], true);
     // Served at once from the stale copy, refreshed in the background
@@ -221,21 +260,21 @@ fn a_soft_purge_serves_stale_while_refreshing(platform: Platform) {
         "{}",
         stale.cache_status()
     );
-    eventually("the refresh reached the origin", || {
-        origin.count(target) == 2
-    });
+    eventually("the refresh reached the origin", || t.count(target) == 2);
     eventually("the refreshed copy is fresh", || {
         Request::get(&edge.url(target))
             .send()
             .cache_status()
             .starts_with("edgecache; hit; ttl=")
     });
-    assert_eq!(origin.count(target), 2);
+    assert_eq!(t.count(target), 2);
 }
 
 fn refused_calls_purge_nothing(platform: Platform) {
-    let (origin, edge) = setup(platform);
-    warm(&edge, &["/products/2"]);
+    let t = Scope::new(platform);
+    let (origin, edge) = (t.origin, t.edge);
+    let product = t.product(2);
+    warm(edge, &[&product]);
     let url = edge.url("/.edgecache/purge");
     let body = r#"{"all": true}"#;
     let unauthenticated = Request::post(&url).body(body).send();
@@ -246,7 +285,7 @@ fn refused_calls_purge_nothing(platform: Platform) {
         .body(body)
         .send();
     assert_eq!(wrong.status, 401);
-    let malformed = purge(&edge, r#"{"paths": ["products/2", "/a*b"], "colour": 1}"#);
+    let malformed = purge(edge, r#"{"paths": ["products/2", "/a*b"], "colour": 1}"#);
     assert_eq!(malformed.status, 400);
     assert!(
         malformed.json()["problems"][0]
@@ -255,37 +294,40 @@ fn refused_calls_purge_nothing(platform: Platform) {
         "{}",
         String::from_utf8_lossy(&malformed.body)
     );
-    let bad_paths = purge(&edge, r#"{"paths": ["products/2", "/a*b"]}"#);
+    let bad_paths = purge(edge, r#"{"paths": ["products/2", "/a*b"]}"#);
     assert_eq!(bad_paths.status, 400);
     assert_eq!(
         bad_paths.json()["problems"].as_array().map(Vec::len),
         Some(2)
     );
     let oversized = format!(r#"{{"tags": ["{}"]}}"#, "x".repeat(70_000));
-    assert_eq!(purge(&edge, &oversized).status, 413);
+    assert_eq!(purge(edge, &oversized).status, 413);
     let too_many: Vec<String> = (0..300).map(|i| format!("\"/p/{i}\"")).collect();
     let too_many = format!(r#"{{"paths": [{}]}}"#, too_many.join(","));
-    let answer = purge(&edge, &too_many);
+    let answer = purge(edge, &too_many);
     assert_eq!(answer.status, 400);
     assert!(String::from_utf8_lossy(&answer.body).contains("at most 256"));
     let get = Request::get(&url)
         .header("authorization", &format!("Bearer {PURGE_TOKEN}"))
         .send();
     assert_eq!(get.status, 405);
-    assert!(is_hit(&edge, "/products/2"));
+    assert!(is_hit(edge, &product));
+    // No purge call of any test ever reaches the origin.
     assert_eq!(origin.count("/.edgecache/purge"), 0);
 }
 
 fn the_api_is_disabled_without_a_token(platform: Platform) {
-    let origin = Origin::start();
-    let edge = Edge::start_without_purge_token(platform, &origin.url());
-    warm(&edge, &["/products/2"]);
+    let t = Scope::with(platform, Configuration::WithoutPurgeToken);
+    let (origin, edge) = (t.origin, t.edge);
+    let product = t.product(2);
+    warm(edge, &[&product]);
     let answer = Request::post(&edge.url("/.edgecache/purge"))
         .header("authorization", "Bearer ")
         .body(r#"{"all": true}"#)
         .send();
     assert_eq!(answer.status, 404);
-    assert!(is_hit(&edge, "/products/2"));
+    assert!(is_hit(edge, &product));
+    // No purge call of any test ever reaches the origin.
     assert_eq!(origin.count("/.edgecache/purge"), 0);
 }
 

@@ -1,8 +1,14 @@
 //! The end-to-end scenarios, run against every platform's local runtime in
-//! front of the demo origin. Each test starts its own origin and runtime
-//! (both stop when the test ends, passing or failing).
+//! front of the demo origin. The tests share one origin and one runtime per
+//! platform and configuration (started by the first test that needs it,
+//! stopped when the binary exits); each keeps to paths, keywords and
+//! faults of its own (a [`Scope`]).
 
-use e2e::{Edge, Origin, Platform, Request, eventually, on_every_platform, respond_target, setup};
+// A panic in a scenario is a failed test, as in a test (clippy.toml allows
+// unwrap and expect in tests; scenarios are test code too).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use e2e::{Configuration, Edge, Platform, Request, Scope, eventually, on_every_platform};
 
 on_every_platform!(
     miss_then_hit,
@@ -30,8 +36,9 @@ on_every_platform!(
 );
 
 fn miss_then_hit(platform: Platform) {
-    let (origin, edge) = setup(platform);
-    let target = "/search/pcp?Keyword=flu&Zipcode=10001";
+    let t = Scope::new(platform);
+    let edge = t.edge;
+    let target = &format!("/search/pcp?Keyword={}&Zipcode=10001", t.word("flu"));
     let first = Request::get(&edge.url(target)).send();
     assert_eq!(first.status, 200);
     assert_eq!(first.x_cache(), "Miss from edgecache");
@@ -45,41 +52,45 @@ fn miss_then_hit(platform: Platform) {
     assert!(second.cache_status().starts_with("edgecache; hit"));
     assert!(second.header("age").is_some());
     assert_eq!(second.body, first.body);
-    assert_eq!(origin.count("/search/pcp"), 1);
+    assert_eq!(t.count("/search/pcp"), 1);
 }
 
 fn whitelisted_parameters_change_the_key_and_others_do_not(platform: Platform) {
-    let (origin, edge) = setup(platform);
+    let t = Scope::new(platform);
+    let (origin, edge) = (t.origin, t.edge);
+    let flu = t.word("flu");
     let table = [
-        ("/search/pcp?Keyword=flu&utm_source=a", "Miss"),
+        (format!("/search/pcp?Keyword={flu}&utm_source=a"), "Miss"),
         // A parameter outside the whitelist: same key, still forwarded.
-        ("/search/pcp?Keyword=flu&utm_source=b", "Hit"),
+        (format!("/search/pcp?Keyword={flu}&utm_source=b"), "Hit"),
         // Reordered whitelisted parameters: /search/pcp sorts them.
-        ("/search/pcp?Page=2&Keyword=flu", "Miss"),
-        ("/search/pcp?Keyword=flu&Page=2", "Hit"),
+        (format!("/search/pcp?Page=2&Keyword={flu}"), "Miss"),
+        (format!("/search/pcp?Keyword={flu}&Page=2"), "Hit"),
         // /search/allergy keeps CloudFront's order-sensitive keys.
-        ("/search/allergy?Page=2&Keyword=flu", "Miss"),
-        ("/search/allergy?Keyword=flu&Page=2", "Miss"),
+        (format!("/search/allergy?Page=2&Keyword={flu}"), "Miss"),
+        (format!("/search/allergy?Keyword={flu}&Page=2"), "Miss"),
     ];
     for (target, want) in table {
-        let got = Request::get(&edge.url(target)).send();
+        let got = Request::get(&edge.url(&target)).send();
         assert_eq!(got.x_cache(), format!("{want} from edgecache"), "{target}");
     }
-    assert_eq!(origin.count("/search/pcp"), 2);
+    assert_eq!(t.count("/search/pcp"), 2);
     assert_eq!(
-        origin.count_target("/search/pcp?Keyword=flu&utm_source=a"),
+        origin.count_target(&format!("/search/pcp?Keyword={flu}&utm_source=a")),
         1
     );
-    assert_eq!(origin.count("/search/allergy"), 2);
+    assert_eq!(t.count("/search/allergy"), 2);
 }
 
 fn custom_origin_headers_replace_viewer_copies(platform: Platform) {
-    let (origin, edge) = setup(platform);
-    Request::get(&edge.url("/products/2"))
+    let t = Scope::new(platform);
+    let (origin, edge) = (t.origin, t.edge);
+    let product = t.product(2);
+    Request::get(&edge.url(&product))
         .header("X-Origin-Verify", "forged")
         .header("X-Forwarded-Host", "evil.example")
         .send();
-    let headers = origin.last_headers("/products/2");
+    let headers = origin.last_headers(&product);
     let verify: Vec<&str> = headers
         .iter()
         .filter(|(n, _)| n == "x-origin-verify")
@@ -93,49 +104,55 @@ fn custom_origin_headers_replace_viewer_copies(platform: Platform) {
 }
 
 fn requests_that_bypass_the_cache_reach_the_origin_every_time(platform: Platform) {
-    let (origin, edge) = setup(platform);
+    let t = Scope::new(platform);
+    let edge = t.edge;
+    let orders = t.path("/orders");
     for _ in 0..2 {
-        let got = Request::post(&edge.url("/orders")).send();
+        let got = Request::post(&edge.url(&orders)).send();
         assert_eq!(
             got.header("cache-status"),
             Some(r#"edgecache; fwd=method; fwd-status=404; detail="method""#)
         );
     }
-    assert_eq!(origin.count("/orders"), 2);
+    assert_eq!(t.count(&orders), 2);
 }
 
 fn set_cookie_responses_are_not_shared(platform: Platform) {
-    let (origin, edge) = setup(platform);
-    let target = "/respond?cc=max-age%3D60&set-cookie=session%3Dabc";
+    let t = Scope::new(platform);
+    let edge = t.edge;
+    let respond = t.path("/respond");
+    let target = &format!("{respond}?cc=max-age%3D60&set-cookie=session%3Dabc");
     let first = Request::get(&edge.url(target)).send();
     let status = format!(
-        r#"edgecache; fwd=miss; fwd-status=200; detail="set-cookie"; key="/respond?cc=max-age%3D60&set-cookie=session%3Dabc{}""#,
+        r#"edgecache; fwd=miss; fwd-status=200; detail="set-cookie"; key="{respond}?cc=max-age%3D60&set-cookie=session%3Dabc{}""#,
         accept_encoding_in_key(platform)
     );
     assert_eq!(first.header("cache-status"), Some(status.as_str()));
     let second = Request::get(&edge.url(target)).send();
     assert_eq!(second.x_cache(), "Miss from edgecache");
-    assert_eq!(origin.count("/respond"), 2);
+    assert_eq!(t.count(&respond), 2);
 }
 
 fn cdn_only_headers_are_not_shown_to_viewers(platform: Platform) {
-    let (_origin, edge) = setup(platform);
-    let got = Request::get(&edge.url("/products/4")).send();
+    let t = Scope::new(platform);
+    let got = Request::get(&t.edge.url(&t.product(4))).send();
     assert_eq!(got.status, 200);
     assert_eq!(got.header("surrogate-key"), None);
     assert!(got.header("cache-status").is_some());
 }
 
 fn disallowed_methods_are_answered_at_the_edge(platform: Platform) {
-    let (origin, edge) = setup(platform);
-    let got = Request::post(&edge.url("/media/a.mp3")).send();
+    let t = Scope::new(platform);
+    let media = format!("{}/a.mp3", t.path("/media"));
+    let got = Request::post(&t.edge.url(&media)).send();
     assert_eq!(got.status, 403);
     assert_eq!(got.x_cache(), "Error from edgecache");
-    assert_eq!(origin.count("/media/a.mp3"), 0);
+    assert_eq!(t.count(&media), 0);
 }
 
 fn origin_cache_control_decides_what_is_stored(platform: Platform) {
-    let (_origin, edge) = setup(platform);
+    let t = Scope::new(platform);
+    let edge = t.edge;
     let table = [
         ("max-age=60", "", true, "max-age"),
         ("s-maxage=60, max-age=0", "", true, "s-maxage"),
@@ -145,7 +162,7 @@ fn origin_cache_control_decides_what_is_stored(platform: Platform) {
         ("public", "", false, "zero-ttl"),
     ];
     for (cache_control, extra, stored, detail) in table {
-        let target = respond_target(cache_control, extra);
+        let target = t.respond(cache_control, extra);
         let first = Request::get(&edge.url(&target)).send();
         let status = first.cache_status().to_string();
         assert!(
@@ -166,7 +183,8 @@ fn origin_cache_control_decides_what_is_stored(platform: Platform) {
         assert_eq!(second.x_cache(), want, "{cache_control}");
     }
     // No Cache-Control at all: the policy's default TTL (the search API's year).
-    let search = Request::get(&edge.url("/search/pcp?Keyword=default")).send();
+    let default = format!("/search/pcp?Keyword={}", t.word("default"));
+    let search = Request::get(&edge.url(&default)).send();
     assert!(
         search
             .cache_status()
@@ -175,8 +193,9 @@ fn origin_cache_control_decides_what_is_stored(platform: Platform) {
 }
 
 fn max_age_one_expires_after_a_second(platform: Platform) {
-    let (origin, edge) = setup(platform);
-    let target = "/search/partner?Keyword=flu";
+    let t = Scope::new(platform);
+    let edge = t.edge;
+    let target = &format!("/search/partner?Keyword={}", t.word("flu"));
     // Core counts age in whole seconds: max-age=1 holds until the next
     // second begins. Start at the top of a second so both requests fit.
     start_of_a_second();
@@ -193,32 +212,38 @@ fn max_age_one_expires_after_a_second(platform: Platform) {
         Request::get(&edge.url(target)).send().x_cache(),
         "Miss from edgecache"
     );
-    assert_eq!(origin.count("/search/partner"), 2);
+    assert_eq!(t.count("/search/partner"), 2);
 }
 
 fn no_cache_is_revalidated_with_a_304(platform: Platform) {
-    let (origin, edge) = setup(platform);
-    let first = Request::get(&edge.url("/products/7")).send();
+    let t = Scope::new(platform);
+    let (origin, edge) = (t.origin, t.edge);
+    let product = t.product(7);
+    let first = Request::get(&edge.url(&product)).send();
     assert!(first.cache_status().contains("detail=\"no-cache\""));
-    let second = Request::get(&edge.url("/products/7")).send();
+    let second = Request::get(&edge.url(&product)).send();
     assert_eq!(second.x_cache(), "RefreshHit from edgecache");
     assert_eq!(
         second.body, first.body,
         "served the stored body after the 304"
     );
-    assert_eq!(origin.count("/products/7"), 2);
-    let conditional = origin.last_headers("/products/7");
+    assert_eq!(t.count(&product), 2);
+    let conditional = origin.last_headers(&product);
+    // The origin's ETag for product N is "product-N-v1".
+    let etag = format!("\"product-{}-v1\"", &product["/products/".len()..]);
     assert!(
         conditional
             .iter()
-            .any(|(n, v)| n == "if-none-match" && v == "\"product-7-v1\""),
+            .any(|(n, v)| n == "if-none-match" && *v == etag),
         "{conditional:?}"
     );
 }
 
 fn authorized_requests_are_not_shared(platform: Platform) {
-    let (origin, edge) = setup(platform);
-    let target = "/respond?cc=max-age%3D60&body=mine";
+    let t = Scope::new(platform);
+    let edge = t.edge;
+    let respond = t.path("/respond");
+    let target = &format!("{respond}?cc=max-age%3D60&body=mine");
     let first = Request::get(&edge.url(target))
         .header("Authorization", "Bearer alice")
         .send();
@@ -236,9 +261,9 @@ fn authorized_requests_are_not_shared(platform: Platform) {
         .header("Authorization", "Bearer bob")
         .send();
     assert!(bob.cache_status().contains("detail=\"authorization\""));
-    assert_eq!(origin.count("/respond"), 3);
+    assert_eq!(t.count(&respond), 3);
     // `public` allows it (RFC 9111 section 3.5).
-    let public = "/respond?cc=public%2C%20max-age%3D60";
+    let public = &format!("{respond}?cc=public%2C%20max-age%3D60");
     Request::get(&edge.url(public)).send();
     let shared = Request::get(&edge.url(public))
         .header("Authorization", "Bearer bob")
@@ -247,8 +272,10 @@ fn authorized_requests_are_not_shared(platform: Platform) {
 }
 
 fn errors_are_cached_for_the_error_ttl(platform: Platform) {
-    let (origin, edge) = setup(platform);
-    let target = "/respond?status=503";
+    let t = Scope::new(platform);
+    let edge = t.edge;
+    let respond = t.path("/respond");
+    let target = &format!("{respond}?status=503");
     let first = Request::get(&edge.url(target)).send();
     assert_eq!(first.status, 503);
     assert!(
@@ -261,12 +288,14 @@ fn errors_are_cached_for_the_error_ttl(platform: Platform) {
         (second.status, second.x_cache()),
         (503, "Hit from edgecache")
     );
-    assert_eq!(origin.count("/respond"), 1);
+    assert_eq!(t.count(&respond), 1);
 }
 
 fn concurrent_misses_make_one_origin_request(platform: Platform) {
-    let (origin, edge) = setup(platform);
-    let url = edge.url("/search/pcp?Keyword=collapse");
+    let t = Scope::new(platform);
+    let url = t
+        .edge
+        .url(&format!("/search/pcp?Keyword={}", t.word("collapse")));
     let threads: Vec<_> = (0..20)
         .map(|_| {
             let url = url.clone();
@@ -276,12 +305,14 @@ fn concurrent_misses_make_one_origin_request(platform: Platform) {
     for thread in threads {
         assert_eq!(thread.join().ok(), Some(200));
     }
-    assert_eq!(origin.count("/search/pcp"), 1);
+    assert_eq!(t.count("/search/pcp"), 1);
 }
 
 fn stale_while_revalidate_serves_stale_and_refreshes(platform: Platform) {
-    let (origin, edge) = setup(platform);
-    let target = respond_target("max-age=1, stale-while-revalidate=60", "");
+    let t = Scope::new(platform);
+    let edge = t.edge;
+    let respond = t.path("/respond");
+    let target = t.respond("max-age=1, stale-while-revalidate=60", "");
     let first = Request::get(&edge.url(&target)).send();
     std::thread::sleep(std::time::Duration::from_millis(2100));
     // The refresh and the request after it must fall in one second
@@ -293,26 +324,30 @@ fn stale_while_revalidate_serves_stale_and_refreshes(platform: Platform) {
     assert_eq!(stale.body, first.body);
     // The refresh runs after the stale answer was sent.
     eventually("the background refresh reached the origin", || {
-        origin.count("/respond") == 2
+        t.count(&respond) == 2
     });
     let fresh = Request::get(&edge.url(&target)).send();
     assert!(fresh.cache_status().starts_with("edgecache; hit; ttl="));
-    assert_eq!(origin.count("/respond"), 2);
+    assert_eq!(t.count(&respond), 2);
 }
 
 fn stale_if_error_serves_stale_when_the_origin_fails(platform: Platform) {
-    let (origin, edge) = setup(platform);
-    let target = respond_target("max-age=1, stale-if-error=60", "&etag=%22e1%22");
+    let t = Scope::new(platform);
+    let edge = t.edge;
+    let target = t.respond("max-age=1, stale-if-error=60", "&etag=%22e1%22");
     let first = Request::get(&edge.url(&target)).send();
     std::thread::sleep(std::time::Duration::from_millis(2100));
-    origin.set_mode("fail");
+    // The origin fails for this test's paths only.
+    let respond = t.path("/respond");
+    t.set_origin_mode_under(&respond, "fail");
     let stale = Request::get(&edge.url(&target)).send();
     assert_eq!(stale.status, 200);
     assert_eq!(stale.x_cache(), "RefreshHit from edgecache");
     assert!(stale.cache_status().contains("fwd-status=503"));
     assert_eq!(stale.body, first.body);
     // Without a stale copy, the failure shows.
-    let fresh_path = Request::get(&edge.url("/respond?cc=max-age%3D1&body=other")).send();
+    let other = format!("{respond}/other?cc=max-age%3D1&body=other");
+    let fresh_path = Request::get(&edge.url(&other)).send();
     assert_eq!(
         (fresh_path.status, fresh_path.x_cache()),
         (503, "Error from edgecache")
@@ -320,18 +355,21 @@ fn stale_if_error_serves_stale_when_the_origin_fails(platform: Platform) {
 }
 
 fn head_is_answered_from_a_cached_get(platform: Platform) {
-    let (origin, edge) = setup(platform);
-    let get = Request::get(&edge.url("/media/logo-40k.png")).send();
+    let t = Scope::new(platform);
+    let edge = t.edge;
+    let logo = format!("{}/logo-40k.png", t.path("/media"));
+    let get = Request::get(&edge.url(&logo)).send();
     assert_eq!(get.body.len(), 40 * 1024);
-    let head = Request::head(&edge.url("/media/logo-40k.png")).send();
+    let head = Request::head(&edge.url(&logo)).send();
     assert_eq!(head.x_cache(), "Hit from edgecache");
     assert!(head.body.is_empty());
-    assert_eq!(origin.count("/media/logo-40k.png"), 1);
+    assert_eq!(t.count(&logo), 1);
 }
 
 fn ranges_are_answered_from_the_stored_object(platform: Platform) {
-    let (origin, edge) = setup(platform);
-    let url = edge.url("/media/song-40k.mp3");
+    let t = Scope::new(platform);
+    let song = format!("{}/song-40k.mp3", t.path("/media"));
+    let url = t.edge.url(&song);
     // The first request is a ranged miss: the whole object is stored.
     let first = Request::get(&url).header("Range", "bytes=0-9").send();
     assert_eq!((first.status, first.body.len()), (206, 10));
@@ -356,17 +394,20 @@ fn ranges_are_answered_from_the_stored_object(platform: Platform) {
         (stale_validator.status, stale_validator.body.len()),
         (200, 40 * 1024)
     );
-    assert_eq!(origin.count("/media/song-40k.mp3"), 1);
+    assert_eq!(t.count(&song), 1);
 }
 
 /// The test configuration gives the origin a 1 s first-byte timeout; in
 /// hang mode it answers after 3 s.
 fn a_hanging_origin_times_out_to_stale_or_504(platform: Platform) {
-    let (origin, edge) = setup(platform);
-    let target = respond_target("max-age=1, stale-if-error=60", "&body=kept");
+    let t = Scope::new(platform);
+    let edge = t.edge;
+    let target = t.respond("max-age=1, stale-if-error=60", "&body=kept");
     let first = Request::get(&edge.url(&target)).send();
     std::thread::sleep(std::time::Duration::from_millis(2100));
-    origin.set_mode("hang");
+    // The origin hangs for this test's paths only.
+    let respond = t.path("/respond");
+    t.set_origin_mode_under(&respond, "hang");
     let stale = Request::get(&edge.url(&target)).send();
     assert_eq!(
         (stale.status, stale.x_cache()),
@@ -374,7 +415,8 @@ fn a_hanging_origin_times_out_to_stale_or_504(platform: Platform) {
     );
     assert!(stale.cache_status().contains("stale-if-error"));
     assert_eq!(stale.body, first.body);
-    let nothing_stored = Request::get(&edge.url("/respond?cc=max-age%3D1&body=new")).send();
+    let new = format!("{respond}/new?cc=max-age%3D1&body=new");
+    let nothing_stored = Request::get(&edge.url(&new)).send();
     assert_eq!(nothing_stored.status, 504);
     assert!(nothing_stored.cache_status().contains("origin-timeout"));
 }
@@ -382,8 +424,9 @@ fn a_hanging_origin_times_out_to_stale_or_504(platform: Platform) {
 /// An uncacheable answer leaves a hit-for-pass marker: the requests after
 /// it go to the origin at once instead of queueing one behind the other.
 fn uncacheable_answers_leave_a_hit_for_pass_marker(platform: Platform) {
-    let (origin, edge) = setup(platform);
-    let url = edge.url("/respond?cc=private&delay_ms=200");
+    let t = Scope::new(platform);
+    let respond = t.path("/respond");
+    let url = t.edge.url(&format!("{respond}?cc=private&delay_ms=200"));
     let first = Request::get(&url).send();
     assert!(first.cache_status().contains("detail=\"private\""));
     let threads: Vec<_> = (0..10)
@@ -398,19 +441,19 @@ fn uncacheable_answers_leave_a_hit_for_pass_marker(platform: Platform) {
         assert!(status.contains("detail=\"hit-for-pass\""), "{status}");
         assert_eq!(got.x_cache(), "Miss from edgecache");
     }
-    assert_eq!(origin.count("/respond"), 11);
+    assert_eq!(t.count(&respond), 11);
 }
 
 /// A configuration that fails validation is logged with its errors, and the
 /// embedded one serves: the function never dies on a bad configuration.
 fn a_bad_configuration_falls_back_to_the_embedded_one(platform: Platform) {
-    let origin = Origin::start();
     let bad = r#"{"origins": {"demo": {"domain": "https://nope"}}}"#;
-    let edge = Edge::start_with_config(platform, &origin.url(), bad);
+    let t = Scope::with(platform, Configuration::Text(bad));
+    let edge = t.edge;
     // The embedded configuration allows only GET and HEAD under /media/*.
-    let got = Request::post(&edge.url("/media/a.mp3")).send();
+    let got = Request::post(&edge.url(&format!("{}/a.mp3", t.path("/media")))).send();
     assert_eq!(got.status, 403);
-    let logged = wait_for_output(&edge, "using the embedded configuration");
+    let logged = wait_for_output(edge, "using the embedded configuration");
     assert!(
         logged.contains("origins.demo.domain: write the domain only, without https://"),
         "{logged}"
@@ -422,9 +465,11 @@ fn a_bad_configuration_falls_back_to_the_embedded_one(platform: Platform) {
 }
 
 fn every_request_logs_one_json_line(platform: Platform) {
-    let (_origin, edge) = setup(platform);
-    Request::get(&edge.url("/products/2?utm_source=log")).send();
-    let line = wait_for_output(&edge, "\"path\":\"/products/2\"");
+    let t = Scope::new(platform);
+    let product = t.product(2);
+    Request::get(&t.edge.url(&format!("{product}?utm_source=log"))).send();
+    // With the closing quote: a longer path does not match.
+    let line = wait_for_output(t.edge, &format!("\"path\":\"{product}\""));
     let json = line
         .split_once('{')
         .map(|(_, rest)| format!("{{{rest}"))
@@ -456,11 +501,10 @@ fn wait_for_output(edge: &Edge, needle: &str) -> String {
 /// `Vary: Accept-Language` from an origin that receives Accept-Language:
 /// one stored variant per value, absence being a value of its own.
 fn vary_keeps_one_variant_per_forwarded_value(platform: Platform) {
-    let origin = Origin::start();
-    let config = e2e::config_forwarding(&origin.url(), "Accept-Language");
-    let edge = Edge::start_with_config(platform, &origin.url(), &config);
-    origin.reset();
-    let target = "/respond?cc=max-age%3D60&vary=Accept-Language";
+    let t = Scope::with(platform, Configuration::Forwarding("Accept-Language"));
+    let edge = t.edge;
+    let respond = t.path("/respond");
+    let target = &format!("{respond}?cc=max-age%3D60&vary=Accept-Language");
     let get = |language: Option<&str>| {
         let request = Request::get(&edge.url(target));
         match language {
@@ -487,7 +531,7 @@ fn vary_keeps_one_variant_per_forwarded_value(platform: Platform) {
             "{language:?}"
         );
     }
-    assert_eq!(origin.count("/respond"), 3);
+    assert_eq!(t.count(&respond), 3);
 }
 
 /// The Accept-Encoding part of a key for a viewer that sent none. Cloudflare
