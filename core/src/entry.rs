@@ -109,6 +109,24 @@ impl EntryMeta {
         }
     }
 
+    /// Whether `other` describes the same stored response: the same store
+    /// (time, age on arrival, status, validators, variant), whatever a
+    /// purge since made of its freshness.
+    ///
+    /// ```
+    /// # use edgecache_core::EntryMeta;
+    /// let meta = EntryMeta::hit_for_pass(1_000);
+    /// assert!(meta.same_entry(&meta.soft_purged(1_005)));
+    /// assert!(!meta.same_entry(&EntryMeta::hit_for_pass(1_001)));
+    /// ```
+    pub fn same_entry(&self, other: &EntryMeta) -> bool {
+        self.stored_at == other.stored_at
+            && self.initial_age == other.initial_age
+            && self.status == other.status
+            && self.validators == other.validators
+            && self.vary == other.vary
+    }
+
     /// The response's current age (RFC 9111 section 4.2.3, with the
     /// edge's own clock as the only clock).
     pub fn age(&self, now: u64) -> Seconds {

@@ -138,7 +138,7 @@ async fn refresh_later(refresh: Box<Refresh<'static>>, leader: Leader, place: Pl
     };
     let head = found.headers().get(HEAD_HEADER).ok().flatten();
     let same = head.and_then(|v| StoredHead::from_header_value(&v).ok());
-    if same.is_none_or(|head| head.meta != *refresh.meta()) {
+    if same.is_none_or(|head| !head.meta.same_entry(refresh.meta())) {
         return;
     }
     let body = Some(found.into_parts().1);
