@@ -6,7 +6,7 @@ CARGO ?= cargo
 FASTLY_WASM := target/wasm32-wasip1/release/edgecache-fastly.wasm
 
 .PHONY: setup fastly-tools fastly-wasm cloudflare-tools cloudflare-worker serve serve-cloudflare \
-	test test-fast test-e2e lint check-wasm bench bench-fastly bench-cloudflare cli simulate bench-simulate
+	test test-fast test-e2e fuzz lint check-wasm bench bench-fastly bench-cloudflare cli simulate bench-simulate
 
 setup:
 	@scripts/setup.sh
@@ -53,6 +53,12 @@ test-fast: setup
 E2E_THREADS ?= 8
 test-e2e: setup fastly-tools fastly-wasm cloudflare-tools cloudflare-worker
 	$(CARGO) test -p edgecache-e2e --locked -- --test-threads=$(E2E_THREADS)
+
+## fuzz: every fuzz target of core/fuzz for FUZZ_SECONDS each (default 60);
+## installs nightly and cargo-fuzz (pinned) when missing
+FUZZ_SECONDS ?= 60
+fuzz:
+	@scripts/fuzz.sh $(FUZZ_SECONDS)
 
 ## lint: formatting, clippy and documentation links, as CI runs them
 lint: setup

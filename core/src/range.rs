@@ -50,9 +50,11 @@ impl RangeAnswer {
         if spec.contains(',') {
             return RangeAnswer::Full;
         }
-        match single_range(spec.trim(), length) {
+        // Optional white space is spaces and tabs (RFC 9110 section 5.6.3).
+        let spec = spec.trim_matches([' ', '\t']);
+        match single_range(spec, length) {
             Some((start, end)) => RangeAnswer::Partial { start, end, length },
-            None if is_well_formed(spec.trim()) => RangeAnswer::Unsatisfiable { length },
+            None if is_well_formed(spec) => RangeAnswer::Unsatisfiable { length },
             None => RangeAnswer::Full,
         }
     }
@@ -88,6 +90,14 @@ fn if_range_holds(if_range: Option<&str>, stored: &Validators) -> bool {
     }
 }
 
+/// A position: ASCII digits only (`str::parse` would take a `+`).
+fn digits(text: &str) -> Option<u64> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
 /// `a-b`, `a-` or `-n`, clipped to the length; `None` when unsatisfiable
 /// or malformed.
 fn single_range(spec: &str, length: u64) -> Option<(u64, u64)> {
@@ -96,13 +106,13 @@ fn single_range(spec: &str, length: u64) -> Option<(u64, u64)> {
         return None;
     }
     if first.is_empty() {
-        let suffix: u64 = last.parse().ok()?;
+        let suffix = digits(last)?;
         return (suffix > 0).then(|| (length.saturating_sub(suffix), length - 1));
     }
-    let start: u64 = first.parse().ok()?;
+    let start = digits(first)?;
     let end = match last {
         "" => length - 1,
-        last => last.parse::<u64>().ok()?.min(length - 1),
+        last => digits(last)?.min(length - 1),
     };
     (start <= end).then_some((start, end))
 }
@@ -113,7 +123,7 @@ fn is_well_formed(spec: &str) -> bool {
     let Some((first, last)) = spec.split_once('-') else {
         return false;
     };
-    let number = |s: &str| s.parse::<u64>().ok();
+    let number = digits;
     match (first.is_empty(), last.is_empty()) {
         (true, true) => false,
         (true, false) => number(last).is_some(),
@@ -246,5 +256,24 @@ mod tests {
             (416, Some("bytes */7"))
         );
         assert_eq!(RangeAnswer::Full.status(200), 200);
+    }
+
+    #[test]
+    fn positions_are_ascii_digits_only() {
+        let list = [
+            "Range: bytes=+0-9",
+            "Range: bytes=-+5",
+            "Range: bytes=\u{3000}0-9",
+            "Range: bytes=0-+9",
+        ];
+        for line in list {
+            assert_eq!(answer(&[line], Some(100)), RangeAnswer::Full, "{line}");
+        }
+        let tab = [("range", b"bytes=\t0-9 ".as_slice())];
+        let stored = Validators::default();
+        assert!(matches!(
+            RangeAnswer::of(&Headers::new(&tab), Some(100), &stored),
+            RangeAnswer::Partial { start: 0, end: 9, .. }
+        ));
     }
 }

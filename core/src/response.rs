@@ -245,12 +245,17 @@ fn store(
         return Err(PassReason::Status);
     }
     if min_ttl_override && (restrictive.is_some() || cc.has("no-cache")) {
-        return Ok(StoreDecision {
-            ttl: policy.ttl.min,
-            source: TtlSource::MinTtlOverride,
-            strip_set_cookie: headers.contains("set-cookie"),
-            ..base
-        });
+        // Still only when some request could use it: an `Age` past
+        // `min_ttl`, with no validator, leaves nothing to serve.
+        return usable(
+            StoreDecision {
+                ttl: policy.ttl.min,
+                source: TtlSource::MinTtlOverride,
+                strip_set_cookie: headers.contains("set-cookie"),
+                ..base
+            },
+            PassReason::ZeroTtl,
+        );
     }
     if cc.has("no-cache") {
         // RFC 9111 section 5.2.2.4: store, but revalidate on every use.

@@ -23,10 +23,12 @@
 
 use edgecache_core::flow::{self, AfterLookup, AfterOrigin, Entry, Found, Start, Write};
 use edgecache_core::{
-    CacheControl, Config, EntryMeta, Headers, OriginResponse, RequestDecision,
-    ResponseDecision, StoredHead, TtlSource, ViewerRequest, decide_response, decide_request,
+    CacheControl, Config, EntryMeta, Headers, OriginResponse, RequestDecision, ResponseDecision,
+    StoredHead, TtlSource, ViewerRequest, decide_request, decide_response,
 };
-use edgecache_core_fuzz::{DEMO, RICH, borrowed, check_finish, header_lines, is_token, lines, text};
+use edgecache_core_fuzz::{
+    DEMO, RICH, borrowed, check_finish, header_lines, is_token, lines, text,
+};
 use libfuzzer_sys::fuzz_target;
 
 const NOW: u64 = 1_700_000_000;
@@ -36,7 +38,10 @@ fuzz_target!(|data: &[u8]| {
     let mut input = lines(data);
     let first = text(input.next().unwrap_or_default()).into_owned();
     let mut words = first.splitn(3, ' ');
-    let status = words.next().and_then(|s| s.trim().parse::<u16>().ok()).unwrap_or(200);
+    let status = words
+        .next()
+        .and_then(|s| s.trim().parse::<u16>().ok())
+        .unwrap_or(200);
     let method = words.next().unwrap_or("GET");
     let target = words.next().unwrap_or("/products/1");
     let (mut request_lines, mut response_lines) = (Vec::new(), Vec::new());
@@ -65,7 +70,11 @@ fuzz_target!(|data: &[u8]| {
 fn check_parse(headers: &Headers<'_>) {
     let cc = CacheControl::parse(headers, "cache-control");
     for d in cc.directives() {
-        assert_eq!(d.name, d.name.to_ascii_lowercase(), "directive name not lower-cased");
+        assert_eq!(
+            d.name,
+            d.name.to_ascii_lowercase(),
+            "directive name not lower-cased"
+        );
         if let Some(seconds) = cc.seconds(&d.name) {
             assert!(seconds <= DELTA_SECONDS_CAP, "{}: {seconds}", d.name);
         }
@@ -73,7 +82,10 @@ fn check_parse(headers: &Headers<'_>) {
     if cc.directives().iter().all(|d| is_token(&d.name)) {
         let written = cc.to_string();
         let again = CacheControl::parse_str(&written);
-        assert_eq!(cc, again, "Cache-Control written back as {written:?} parses differently");
+        assert_eq!(
+            cc, again,
+            "Cache-Control written back as {written:?} parses differently"
+        );
     }
 }
 
@@ -115,36 +127,63 @@ fn check_decision(config: &Config, viewer: &ViewerRequest<'_>, status: u16, head
             || !decision.validators.is_empty(),
         "stored a response no request could use: {decision:?}"
     );
-    assert!(status >= 200 && status != 206 && status != 304, "stored a {status}");
+    assert!(
+        status >= 200 && status != 206 && status != 304,
+        "stored a {status}"
+    );
     assert!(
         !headers.list_elements("vary").any(|v| v == "*"),
         "stored a response with Vary: *"
     );
     if cc.has("no-store") || cc.has("private") || headers.contains("set-cookie") {
-        assert!(overridden && status < 400, "stored a restricted response: {decision:?}");
+        assert!(
+            overridden && status < 400,
+            "stored a restricted response: {decision:?}"
+        );
     }
     if decision.strip_set_cookie {
         assert!(overridden, "strips Set-Cookie outside the min-TTL override");
     }
     if plan.credentials {
-        assert!(decision.shareable_with_credentials, "stored for a request with credentials");
+        assert!(
+            decision.shareable_with_credentials,
+            "stored for a request with credentials"
+        );
     }
     assert_eq!(
         decision.keep_for(),
-        decision.fresh_for().saturating_add(decision.stale_retention())
+        decision
+            .fresh_for()
+            .saturating_add(decision.stale_retention())
     );
     for tag in &decision.tags {
-        assert!(!tag.is_empty() && tag.bytes().all(|b| b.is_ascii_graphic()), "tag {tag:?}");
+        assert!(
+            !tag.is_empty() && tag.bytes().all(|b| b.is_ascii_graphic()),
+            "tag {tag:?}"
+        );
     }
     let head = StoredHead::new(
         EntryMeta::new(&decision, status, NOW),
         headers,
         decision.strip_set_cookie,
     );
-    assert_eq!(StoredHead::from_bytes(&head.to_bytes()).ok().as_ref(), Some(&head));
-    assert_eq!(StoredHead::from_header_value(&head.to_header_value()).ok().as_ref(), Some(&head));
+    assert_eq!(
+        StoredHead::from_bytes(&head.to_bytes()).ok().as_ref(),
+        Some(&head)
+    );
+    assert_eq!(
+        StoredHead::from_header_value(&head.to_header_value())
+            .ok()
+            .as_ref(),
+        Some(&head)
+    );
     if decision.strip_set_cookie {
-        assert!(!head.headers().iter().any(|(n, _)| n.eq_ignore_ascii_case("set-cookie")));
+        assert!(
+            !head
+                .headers()
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("set-cookie"))
+        );
     }
 }
 
@@ -168,11 +207,23 @@ fn check_flow(config: &Config, viewer: &ViewerRequest<'_>, status: u16, headers:
     };
     check_finish(store.serve.finish(), status);
     let entry = &store.entry;
-    assert_eq!(entry.keep_for, entry.fresh_for.saturating_add(entry.stale_for));
+    assert_eq!(
+        entry.keep_for,
+        entry.fresh_for.saturating_add(entry.stale_for)
+    );
     for key in &entry.purge_keys {
-        assert!(!key.is_empty() && key.bytes().all(|b| b.is_ascii_graphic()), "purge key {key:?}");
+        assert!(
+            !key.is_empty() && key.bytes().all(|b| b.is_ascii_graphic()),
+            "purge key {key:?}"
+        );
     }
-    for later in [0, entry.fresh_for, entry.fresh_for.saturating_add(1), entry.keep_for, u32::MAX.into()] {
+    for later in [
+        0,
+        entry.fresh_for,
+        entry.fresh_for.saturating_add(1),
+        entry.keep_for,
+        u32::MAX.into(),
+    ] {
         let Start::Lookup(lookup) = flow::start(config, viewer, NOW.saturating_add(later)) else {
             panic!("the same request no longer looks up");
         };

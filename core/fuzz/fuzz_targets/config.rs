@@ -47,7 +47,10 @@ fn check_config(config: &Config) {
             "origin domain {:?}",
             origin.domain
         );
-        assert!(origin.http_port != 0 && origin.https_port != 0, "port 0 accepted");
+        assert!(
+            origin.http_port != 0 && origin.https_port != 0,
+            "port 0 accepted"
+        );
         assert!(
             origin.path.is_empty() || origin.path.starts_with('/'),
             "origin path {:?}",
@@ -55,7 +58,10 @@ fn check_config(config: &Config) {
         );
         for (name, value) in &origin.custom_headers {
             assert!(is_token(name), "custom header name {name:?}");
-            assert!(is_field_value(value.as_bytes()), "custom header value {value:?}");
+            assert!(
+                is_field_value(value.as_bytes()),
+                "custom header value {value:?}"
+            );
         }
     }
     assert!(config.invalidation_path().starts_with('/'));

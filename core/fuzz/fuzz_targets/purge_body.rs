@@ -30,7 +30,10 @@ fuzz_target!(|data: &[u8]| {
         assert!(request.paths.len() <= MAX_PURGE_PATHS && request.tags.len() <= MAX_PURGE_TAGS);
         assert!(!request.paths.is_empty() || !request.tags.is_empty() || request.all);
         for tag in &request.tags {
-            assert!(!tag.is_empty() && tag.bytes().all(|b| b.is_ascii_graphic()), "tag {tag:?}");
+            assert!(
+                !tag.is_empty() && tag.bytes().all(|b| b.is_ascii_graphic()),
+                "tag {tag:?}"
+            );
         }
         let labels: Vec<String> = request.paths.iter().map(PurgeTarget::label).collect();
         for label in &labels {
@@ -54,7 +57,10 @@ fuzz_target!(|data: &[u8]| {
                 let keys = plan.keys();
                 assert!(!keys.is_empty() || (request.paths.is_empty() && request.tags.is_empty()));
                 for (i, key) in keys.iter().enumerate() {
-                    assert!(!key.is_empty() && key.bytes().all(|b| b.is_ascii_graphic()), "key {key:?}");
+                    assert!(
+                        !key.is_empty() && key.bytes().all(|b| b.is_ascii_graphic()),
+                        "key {key:?}"
+                    );
                     assert!(!keys[..i].contains(key), "key {key} twice");
                 }
                 if plan.all {

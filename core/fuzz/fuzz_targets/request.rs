@@ -29,8 +29,8 @@ use edgecache_core::{
     decide_request,
 };
 use edgecache_core_fuzz::{
-    DEMO, RICH, borrowed, check_finish, check_key, check_origin_request, check_plan,
-    header_lines, is_wire_valid, lines, text,
+    DEMO, RICH, borrowed, check_finish, check_key, check_origin_request, check_plan, header_lines,
+    is_wire_valid, lines, text,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -48,7 +48,9 @@ fuzz_target!(|data: &[u8]| {
         match line.strip_prefix(b"@") {
             Some(b"http") => scheme = Scheme::Http,
             Some(b"body") => body = true,
-            Some(flag) if flag.starts_with(b"ip ") => client_ip = Some(text(&flag[3..]).into_owned()),
+            Some(flag) if flag.starts_with(b"ip ") => {
+                client_ip = Some(text(&flag[3..]).into_owned())
+            }
             _ => rest.push(line),
         }
     }
@@ -76,7 +78,11 @@ fn check(config: &Config, viewer: &ViewerRequest<'_>) {
     match (flow::start(config, viewer, NOW), &decision) {
         (Start::Respond(reply), RequestDecision::Reject(rejection)) => {
             assert_eq!(reply.status, rejection.status());
-            assert!((400..500).contains(&reply.status), "rejected with {}", reply.status);
+            assert!(
+                (400..500).contains(&reply.status),
+                "rejected with {}",
+                reply.status
+            );
             check_finish(&reply.finish, reply.status);
         }
         (Start::Pass(pass), RequestDecision::Forward(plan)) => {
@@ -94,7 +100,10 @@ fn check(config: &Config, viewer: &ViewerRequest<'_>) {
             let request = fetch.request();
             assert_eq!(request.url, plan.origin_request.url);
             check_origin_request(&request, wire_valid);
-            let response = [("content-length", b"5".as_slice()), ("cache-control", b"max-age=60")];
+            let response = [
+                ("content-length", b"5".as_slice()),
+                ("cache-control", b"max-age=60"),
+            ];
             let response = OriginResponse {
                 status: 200,
                 headers: Headers::new(&response),

@@ -21,7 +21,10 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(meta) = EntryMeta::from_bytes(data) {
-        assert_eq!(EntryMeta::from_bytes(&meta.to_bytes()).ok().as_ref(), Some(&meta));
+        assert_eq!(
+            EntryMeta::from_bytes(&meta.to_bytes()).ok().as_ref(),
+            Some(&meta)
+        );
         check_meta(&meta);
     }
     let heads = [
@@ -34,22 +37,42 @@ fuzz_target!(|data: &[u8]| {
 });
 
 fn check_meta(meta: &EntryMeta) {
-    for now in [0, meta.stored_at, meta.stored_at.saturating_add(meta.ttl), u64::MAX] {
+    for now in [
+        0,
+        meta.stored_at,
+        meta.stored_at.saturating_add(meta.ttl),
+        u64::MAX,
+    ] {
         let age = meta.age(now);
         assert!(age >= meta.initial_age, "age {age} below the initial age");
         let remaining = meta.remaining_ttl(now);
-        assert!(remaining.unsigned_abs() <= 999_999_999_999_999, "remaining TTL {remaining}");
+        assert!(
+            remaining.unsigned_abs() <= 999_999_999_999_999,
+            "remaining TTL {remaining}"
+        );
         let purged = meta.soft_purged(now);
         assert!(purged.ttl <= meta.ttl, "a soft purge extended the TTL");
-        assert!(purged.remaining_ttl(now) <= 0, "fresh right after a soft purge");
+        assert!(
+            purged.remaining_ttl(now) <= 0,
+            "fresh right after a soft purge"
+        );
     }
 }
 
 fn check_head(head: &StoredHead) {
-    assert_eq!(StoredHead::from_bytes(&head.to_bytes()).ok().as_ref(), Some(head));
+    assert_eq!(
+        StoredHead::from_bytes(&head.to_bytes()).ok().as_ref(),
+        Some(head)
+    );
     let value = head.to_header_value();
-    assert!(is_printable(&value), "header value form not printable: {value:?}");
-    assert_eq!(StoredHead::from_header_value(&value).ok().as_ref(), Some(head));
+    assert!(
+        is_printable(&value),
+        "header value form not printable: {value:?}"
+    );
+    assert_eq!(
+        StoredHead::from_header_value(&value).ok().as_ref(),
+        Some(head)
+    );
     check_meta(&head.meta);
     let headers = head.headers();
     let list: Vec<(&str, &[u8])> = headers.iter().map(|(n, v)| (*n, v.as_slice())).collect();
@@ -58,10 +81,18 @@ fn check_head(head: &StoredHead) {
     assert!(again.headers().len() <= headers.len());
 
     // Served from the cache, for a plain GET and for a range of it.
-    let ranged = [("range", b"bytes=2-5".as_slice()), ("if-range", b"\"v1\"".as_slice())];
+    let ranged = [
+        ("range", b"bytes=2-5".as_slice()),
+        ("if-range", b"\"v1\"".as_slice()),
+    ];
     for config in [&*DEMO, &*RICH] {
-        for (target, viewer_headers) in [("/products/1", &ranged[..0]), ("/media/a.mp3", &ranged[..])] {
-            for now in [head.meta.stored_at, head.meta.stored_at.saturating_add(3_600)] {
+        for (target, viewer_headers) in
+            [("/products/1", &ranged[..0]), ("/media/a.mp3", &ranged[..])]
+        {
+            for now in [
+                head.meta.stored_at,
+                head.meta.stored_at.saturating_add(3_600),
+            ] {
                 let viewer = ViewerRequest::new("GET", target)
                     .host("edge.example.com")
                     .headers(Headers::new(viewer_headers));

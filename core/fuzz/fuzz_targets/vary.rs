@@ -23,7 +23,9 @@
 use edgecache_core::{
     Config, Headers, RequestDecision, RequestPlan, VaryRule, ViewerRequest, decide_request,
 };
-use edgecache_core_fuzz::{DEMO, RICH, borrowed, header_lines, is_printable, is_sha256_hex, lines, text};
+use edgecache_core_fuzz::{
+    DEMO, RICH, borrowed, header_lines, is_printable, is_sha256_hex, lines, text,
+};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -31,15 +33,21 @@ fuzz_target!(|data: &[u8]| {
     let first = text(input.next().unwrap_or_default()).into_owned();
     let (method, target) = first.split_once(' ').unwrap_or(("GET", "/"));
     let request: Vec<&[u8]> = input.by_ref().take_while(|line| !line.is_empty()).collect();
-    let vary: Vec<(String, Vec<u8>)> = input.map(|line| ("Vary".to_string(), line.to_vec())).collect();
+    let vary: Vec<(String, Vec<u8>)> = input
+        .map(|line| ("Vary".to_string(), line.to_vec()))
+        .collect();
     let request = header_lines(request.into_iter());
     let mut reversed = request.clone();
     reversed.reverse();
     let (request, reversed, vary) = (borrowed(&request), borrowed(&reversed), borrowed(&vary));
     let response = Headers::new(&vary);
     let viewers = [
-        ViewerRequest::new(method, target).host("edge.example.com").headers(Headers::new(&request)),
-        ViewerRequest::new(method, target).host("edge.example.com").headers(Headers::new(&reversed)),
+        ViewerRequest::new(method, target)
+            .host("edge.example.com")
+            .headers(Headers::new(&request)),
+        ViewerRequest::new(method, target)
+            .host("edge.example.com")
+            .headers(Headers::new(&reversed)),
         ViewerRequest::new(method, target).host("edge.example.com"),
     ];
     for config in [&*DEMO, &*RICH] {
@@ -69,9 +77,15 @@ fn check(config: &Config, viewers: &[ViewerRequest<'_>; 3], response: &Headers<'
     assert!(!star, "Vary: * accepted");
     check_rule(&rule);
     for (name, _) in &rule.headers {
-        assert!(plan.forwarding.reaches_origin(name), "{name} never reaches the origin");
+        assert!(
+            plan.forwarding.reaches_origin(name),
+            "{name} never reaches the origin"
+        );
     }
-    assert!(rule.matches(plan), "the request a response was stored for does not match it");
+    assert!(
+        rule.matches(plan),
+        "the request a response was stored for does not match it"
+    );
     assert_eq!(VaryRule::for_request(rule.names(), plan), rule);
     // Looking a variant up by every name the response listed.
     let names: Vec<&str> = response.list_elements("vary").collect();
@@ -85,12 +99,20 @@ fn check(config: &Config, viewers: &[ViewerRequest<'_>; 3], response: &Headers<'
             again == rule,
             "matching disagrees with the variant looked up: {rule:?} vs {again:?}"
         );
-        assert_eq!(again == rule, again.variant_id() == rule.variant_id(), "variant ids");
+        assert_eq!(
+            again == rule,
+            again.variant_id() == rule.variant_id(),
+            "variant ids"
+        );
     }
 }
 
 fn check_rule(rule: &VaryRule) {
-    assert!(is_sha256_hex(&rule.variant_id()), "variant id {:?}", rule.variant_id());
+    assert!(
+        is_sha256_hex(&rule.variant_id()),
+        "variant id {:?}",
+        rule.variant_id()
+    );
     assert!(
         rule.headers.windows(2).all(|w| w[0].0 < w[1].0),
         "names not sorted and unique: {rule:?}"

@@ -18,9 +18,11 @@ pub static DEMO: LazyLock<Config> = LazyLock::new(|| {
 });
 
 /// A configuration that keys and forwards much more than the demo does:
-/// viewer headers (one shown in keys, one hashed), cookies, the viewer's
-/// Host, every viewer header forwarded unkeyed, and OPTIONS cached, so
-/// that keys, Vary and forwarding see every kind of input.
+/// viewer headers (one shown in keys, others hashed), cookies, the
+/// viewer's Host (sent to the origin, so keyed), every viewer header but
+/// credentials forwarded unkeyed, the min-TTL override, OPTIONS cached,
+/// and an HTTP origin for `/static/*`, so that keys, Vary and forwarding
+/// see every kind of input.
 pub static RICH: LazyLock<Config> = LazyLock::new(|| {
     Config::from_json(RICH_JSON).unwrap_or_else(|e| panic!("RICH_JSON is invalid: {e}"))
 });
@@ -30,12 +32,12 @@ pub const RICH_JSON: &str = r#"{
   "origins": {
     "api": {
       "domain": "api.example.com",
-      "protocol": "match-viewer",
       "https_port": 8443,
       "path": "/v1",
       "host_header": "viewer",
       "custom_headers": {"X-Origin-Verify": "s3cret"}
-    }
+    },
+    "assets": {"domain": "assets.example.com", "protocol": "match-viewer", "http_port": 8080}
   },
   "cache_policies": {
     "keyed": {
@@ -56,12 +58,13 @@ pub const RICH_JSON: &str = r#"{
   "origin_request_policies": {
     "everything": {
       "query_strings": {"behavior": "all"},
-      "headers": {"behavior": "all_viewer"},
-      "cookies": {"behavior": "all"}
+      "headers": {"behavior": "all_except", "names": ["Authorization", "X-Auth-Token",
+        "X-Access-Token", "X-Amz-Security-Token", "X-Csrf-Token", "X-Xsrf-Token"]},
+      "cookies": {"behavior": "whitelist", "names": ["session"]}
     }
   },
   "behaviors": [
-    {"path_pattern": "/static/*", "origin": "api", "cache_policy": "plain"}
+    {"path_pattern": "/static/*", "origin": "assets", "cache_policy": "plain"}
   ],
   "default_behavior": {
     "origin": "api",
@@ -128,7 +131,9 @@ pub fn is_printable(s: &str) -> bool {
 
 /// 64 lower-case hex digits.
 pub fn is_sha256_hex(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// A cache key is safe in a header (`Cache-Status: ...; key="..."`), a log
@@ -141,16 +146,29 @@ pub fn check_key(key: &CacheKey) {
         is_printable(text) && !text.contains(['"', '\\']),
         "key not printable ASCII without quote and backslash: {text:?}"
     );
-    assert!(is_sha256_hex(&key.hash_hex()), "key hash {:?}", key.hash_hex());
+    assert!(
+        is_sha256_hex(&key.hash_hex()),
+        "key hash {:?}",
+        key.hash_hex()
+    );
     let redacted = key.redacted();
     assert!(
         is_printable(&redacted) && !redacted.contains(['"', '\\']),
         "redacted key {redacted:?}"
     );
     let resource = key.resource();
-    assert!(resource.starts_with('/'), "resource {resource:?} of {text:?}");
-    assert!(text.contains(resource), "resource {resource:?} not in {text:?}");
-    assert!(!resource.contains(' '), "resource {resource:?} holds a space");
+    assert!(
+        resource.starts_with('/'),
+        "resource {resource:?} of {text:?}"
+    );
+    assert!(
+        text.contains(resource),
+        "resource {resource:?} not in {text:?}"
+    );
+    assert!(
+        !resource.contains(' '),
+        "resource {resource:?} holds a space"
+    );
 }
 
 /// Whether everything the viewer request carries could come from a
@@ -158,7 +176,9 @@ pub fn check_key(key: &CacheKey) {
 /// CR, LF or NUL (platforms refuse such requests before the edge sees them).
 pub fn is_wire_valid(viewer: &ViewerRequest<'_>) -> bool {
     is_field_value(viewer.host.as_bytes())
-        && viewer.client_ip.is_none_or(|ip| is_field_value(ip.as_bytes()))
+        && viewer
+            .client_ip
+            .is_none_or(|ip| is_field_value(ip.as_bytes()))
         && viewer
             .headers
             .iter()

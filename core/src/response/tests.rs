@@ -186,6 +186,15 @@ fn applies_cloudfronts_min_ttl_override_only_when_opted_in() {
             &["Cache-Control: max-age=600"],
             Store(600, 0, 0, S::MaxAge),
         ),
+        // Older than MinTTL on arrival, with no validator: no request
+        // could use it.
+        (
+            on,
+            &[],
+            200,
+            &["Cache-Control: private", "Age: 120"],
+            Pass(R::ZeroTtl),
+        ),
         // With MinTTL 0 the override has nothing to override.
         (
             r#"{"cloudfront_min_ttl_override": true}"#,
