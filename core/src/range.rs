@@ -273,7 +273,11 @@ mod tests {
         let stored = Validators::default();
         assert!(matches!(
             RangeAnswer::of(&Headers::new(&tab), Some(100), &stored),
-            RangeAnswer::Partial { start: 0, end: 9, .. }
+            RangeAnswer::Partial {
+                start: 0,
+                end: 9,
+                ..
+            }
         ));
     }
 }
