@@ -159,7 +159,7 @@ impl<'c> Forwarding<'c> {
             }
             if is_forwarded {
                 if !is_keyed {
-                    unkeyed.input(param.value().as_bytes());
+                    unkeyed.input();
                 }
                 if !forwarded.is_empty() {
                     forwarded.push('&');
@@ -179,10 +179,9 @@ impl<'c> Forwarding<'c> {
     }
 
     /// Writes keyed headers, cookies and encoding into the key; returns
-    /// every header the origin receives. Notes in `unkeyed` each viewer
-    /// header, cookie or `X-Forwarded-For` chain that reaches the origin
-    /// without being keyed, and the viewer's address, which an answer
-    /// must not echo to other viewers either.
+    /// every header the origin receives. Notes in `unkeyed` whether a
+    /// viewer header, cookie or `X-Forwarded-For` chain reaches the origin
+    /// without being keyed.
     pub(crate) fn origin_headers<'r>(
         &self,
         request: &ViewerRequest<'r>,
@@ -209,9 +208,9 @@ impl<'c> Forwarding<'c> {
             if self.forwards_viewer_header(name) {
                 if self.keys_header(name) {
                 } else if is_credential(name) {
-                    unkeyed.credential(value);
+                    unkeyed.credential();
                 } else {
-                    unkeyed.input(value);
+                    unkeyed.input();
                 }
                 out.push((Cow::Borrowed(name), Cow::Borrowed(value)));
             }
@@ -229,9 +228,8 @@ impl<'c> Forwarding<'c> {
         if let Some(ip) = request.client_ip {
             let chain = forwarded_for(&headers, self.orp, ip);
             if chain.len() > ip.len() {
-                unkeyed.input(&chain[..chain.len() - ip.len()]);
+                unkeyed.input();
             }
-            unkeyed.watch(ip.as_bytes());
             out.push((Cow::Borrowed("x-forwarded-for"), chain));
         }
         for (name, value) in &self.origin.custom_headers {
@@ -323,7 +321,7 @@ impl<'c> Forwarding<'c> {
             }
             if is_keyed || forwarded_set.is_some_and(|s| s.forwards(cookie.name)) {
                 if !is_keyed {
-                    unkeyed.credential(cookie.value.as_bytes());
+                    unkeyed.credential();
                 }
                 if !header.is_empty() {
                     header.push_str("; ");

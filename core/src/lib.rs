@@ -87,5 +87,5 @@ pub use status::{has_no_content, is_final_status};
 pub use stored::{HOP_BY_HOP_HEADERS, StoredHead};
 pub use tags::{MAX_TAG_LEN, MAX_TAGS, response_tags};
 pub use ttl::{ErrorCaching, OriginLifetime, edge_ttl, error_ttl};
-pub use unkeyed::{BodyScan, MAX_WATCHED, MIN_REFLECTED_LEN, Unkeyed};
+pub use unkeyed::{BodyScan, MAX_WATCHED, MIN_REFLECTED_LEN, Unkeyed, Watched};
 pub use vary::{VaryRule, VaryStar};

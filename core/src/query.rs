@@ -54,13 +54,6 @@ pub(crate) struct Param<'a> {
     pub(crate) name: &'a str,
 }
 
-impl<'a> Param<'a> {
-    /// After the first `=` (empty for a bare name).
-    pub(crate) fn value(&self) -> &'a str {
-        self.text.split_once('=').map_or("", |(_, value)| value)
-    }
-}
-
 /// The name a framework reads a parameter name as: PHP turns `.`, ` `
 /// and `[` into `_` and `name[]=` into an array of `name`; many read names
 /// without regard to case.

@@ -183,9 +183,9 @@ pub struct RequestPlan<'c, 'r> {
     /// What reaches the origin, for Vary: a response can only vary on a
     /// header the origin could have received.
     pub forwarding: Forwarding<'c>,
-    /// What reached the origin without being keyed: whether anything did,
-    /// whether a credential did, and the values an answer must not echo
-    /// to be stored.
+    /// Whether anything, and whether a credential, reached the origin
+    /// without being keyed ([`crate::Watched`] finds the values, when an
+    /// answer is about to be stored).
     pub unkeyed: Unkeyed,
 }
 
@@ -354,11 +354,7 @@ fn plan<'c: 'r, 'r>(
         method,
         disposition: match pass {
             Some(reason) => Disposition::Pass(reason),
-            None => {
-                let key = key.finish();
-                unkeyed.except_in(key.as_str());
-                Disposition::Lookup(key)
-            }
+            None => Disposition::Lookup(key.finish()),
         },
         path,
         credentials: request.headers.contains("authorization"),

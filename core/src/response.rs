@@ -22,6 +22,7 @@ use crate::reason::PassReason;
 use crate::request::{Disposition, RequestPlan};
 use crate::tags::response_tags;
 use crate::ttl::{OriginLifetime, edge_ttl, error_ttl};
+use crate::unkeyed::Watched;
 use crate::vary::VaryRule;
 
 /// How long a stale object with validators is kept for revalidation.
@@ -228,10 +229,11 @@ fn store(
     {
         return Err(PassReason::UnkeyedCredentials);
     }
-    if plan.unkeyed.reflected_in(headers) {
+    let watched = Watched::of(plan);
+    if watched.reflected_in(headers) {
         return Err(PassReason::ReflectedUnkeyedInput);
     }
-    if plan.unkeyed.overflowed() {
+    if watched.overflowed() {
         return Err(PassReason::TooManyUnkeyedInputs);
     }
     if status >= 400 {

@@ -10,6 +10,7 @@
 
 use crate::headers::Headers;
 use crate::percent::unescape;
+use crate::request::{Disposition, RequestPlan};
 
 /// Values shorter than this many bytes are not looked for: short values
 /// ("en", "1", "true", "google") are common words an honest answer
@@ -32,39 +33,100 @@ const NEGOTIATED: [&str; 4] = [
     "vary",
 ];
 
-/// What reached the origin without being keyed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Whether inputs reached the origin without being keyed: noted while the
+/// request decision is made, at no cost beyond two flags (a hit needs no
+/// more). The values themselves are found by [`Watched::of`] only when an
+/// answer may be stored.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Unkeyed {
-    /// Some query parameter, header or cookie reached the origin without
-    /// being keyed. The configuration says such inputs do not change the
-    /// answer, but an error they provoke is not stored for everyone.
+    /// Some query parameter, header, cookie or `X-Forwarded-For` chain
+    /// reached the origin without being keyed. The configuration says such
+    /// inputs do not change the answer, but an error they provoke is not
+    /// stored for everyone.
     pub any: bool,
     /// A cookie or a credential header reached the origin without being
     /// keyed: the answer may be that viewer's own.
     pub credentials: bool,
-    /// The values to look for in the answer, at least
-    /// [`MIN_REFLECTED_LEN`] bytes each, as sent and percent-decoded.
-    values: Vec<Vec<u8>>,
-    /// More than [`MAX_WATCHED`] values reached the origin.
-    overflow: bool,
 }
 
 impl Unkeyed {
-    /// Notes an unkeyed input with this value.
-    pub(crate) fn input(&mut self, value: &[u8]) {
+    /// Notes an unkeyed input.
+    pub(crate) fn input(&mut self) {
         self.any = true;
-        self.watch(value);
     }
 
-    /// Notes an unkeyed credential (a cookie, an API key) with this value.
-    pub(crate) fn credential(&mut self, value: &[u8]) {
+    /// Notes an unkeyed credential (a cookie, an API key).
+    pub(crate) fn credential(&mut self) {
         self.credentials = true;
-        self.input(value);
+        self.input();
+    }
+}
+
+/// The values an answer to a request must not echo to be stored: each
+/// query parameter value, viewer header value, cookie value and
+/// `X-Forwarded-For` element the origin received (the viewer's address
+/// among them), as sent and percent-decoded, at least
+/// [`MIN_REFLECTED_LEN`] bytes long, except what the cache key holds (an
+/// answer may echo a keyed input) and what the edge sets (the origin's
+/// custom headers, its Host, the normalized `Accept-Encoding`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Watched {
+    values: Vec<Vec<u8>>,
+    overflow: bool,
+}
+
+impl Watched {
+    /// The values `plan`'s origin request carries.
+    pub fn of(plan: &RequestPlan<'_, '_>) -> Watched {
+        let mut watched = Watched::default();
+        let (request, policy) = (&plan.origin_request, plan.cache_policy);
+        if let Some((_, query)) = request.url.split_once('?') {
+            for param in query.split('&') {
+                let (name, value) = param.split_once('=').unwrap_or((param, ""));
+                if !policy.query_strings.keys(name) {
+                    watched.watch(value.as_bytes());
+                }
+            }
+        }
+        let normalized = plan.forwarding.encoding.is_some();
+        let configured = |name: &str| {
+            name.eq_ignore_ascii_case("host")
+                || (normalized && name.eq_ignore_ascii_case("accept-encoding"))
+                || request
+                    .origin
+                    .custom_headers
+                    .iter()
+                    .any(|(n, _)| name.eq_ignore_ascii_case(n))
+        };
+        for (name, value) in &request.headers {
+            if configured(name) {
+                continue;
+            }
+            if name.eq_ignore_ascii_case("cookie") {
+                for pair in value.split(|&b| b == b';') {
+                    let value = pair
+                        .iter()
+                        .position(|&b| b == b'=')
+                        .map_or(&[][..], |at| &pair[at + 1..]);
+                    watched.watch(value.trim_ascii());
+                }
+            } else if name.eq_ignore_ascii_case("x-forwarded-for") {
+                for hop in value.split(|&b| b == b',') {
+                    watched.watch(hop.trim_ascii());
+                }
+            } else {
+                watched.watch(value);
+            }
+        }
+        if let Disposition::Lookup(key) = &plan.disposition {
+            let key = key.as_str().as_bytes();
+            watched.values.retain(|value| !contains(key, value));
+        }
+        watched
     }
 
-    /// Looks for `value` in answers without counting it as an input the
-    /// configuration forwards (the viewer's address, which the edge adds).
-    pub(crate) fn watch(&mut self, value: &[u8]) {
+    /// Looks for `value`, and its percent-decoded form.
+    fn watch(&mut self, value: &[u8]) {
         self.push(value.to_vec());
         if let Ok(text) = std::str::from_utf8(value)
             && text.contains(['%', '+'])
@@ -84,16 +146,9 @@ impl Unkeyed {
         }
     }
 
-    /// Whether more values reached the origin than are looked for.
+    /// Whether the request carried more values than are looked for.
     pub fn overflowed(&self) -> bool {
         self.overflow
-    }
-
-    /// Forgets values the cache key holds: an answer may echo a keyed
-    /// input, and the same text in an unkeyed one changes nothing.
-    pub(crate) fn except_in(&mut self, key: &str) {
-        self.values
-            .retain(|value| !contains(key.as_bytes(), value.as_slice()));
     }
 
     /// The values looked for.
@@ -130,14 +185,14 @@ impl Unkeyed {
 /// value split across two chunks is found too.
 ///
 /// ```
-/// use edgecache_core::{ViewerRequest, Headers, decide_request, RequestDecision, Config};
+/// use edgecache_core::{Config, RequestDecision, ViewerRequest, Watched, decide_request};
 /// # let config = Config::from_json(r#"{"origins": {"a": {"domain": "a.example"}},
 /// #   "cache_policies": {"p": {"query_strings": {"behavior": "whitelist", "names": ["q"]}}},
 /// #   "origin_request_policies": {"o": {"query_strings": {"behavior": "all"}}},
 /// #   "default_behavior": {"origin": "a", "cache_policy": "p", "origin_request_policy": "o"}}"#).unwrap();
 /// let viewer = ViewerRequest::new("GET", "/s?q=flu&cb=%3Cscript%3E");
 /// let RequestDecision::Forward(plan) = decide_request(&config, &viewer) else { panic!() };
-/// let mut scan = plan.unkeyed.body_scan();
+/// let mut scan = Watched::of(&plan).body_scan();
 /// assert!(!scan.feed(b"{\"q\": \"flu\", \"html\": \"<scr"));
 /// assert!(scan.feed(b"ipt>\"}"));
 /// ```
@@ -217,93 +272,73 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 mod tests {
     use super::*;
 
-    fn unkeyed(values: &[&str]) -> Unkeyed {
-        let mut unkeyed = Unkeyed::default();
+    fn watched(values: &[&str]) -> Watched {
+        let mut watched = Watched::default();
         for value in values {
-            unkeyed.input(value.as_bytes());
+            watched.watch(value.as_bytes());
         }
-        unkeyed
+        watched
     }
 
     #[test]
     fn short_values_are_not_looked_for() {
-        let u = unkeyed(&["en", "12345", "google"]);
-        assert!(u.any);
-        assert_eq!(u.values(), [b"google".to_vec()]);
+        assert_eq!(
+            watched(&["en", "12345", "google"]).values(),
+            [b"google".to_vec()]
+        );
     }
 
     #[test]
     fn percent_decoded_values_are_looked_for_too() {
-        let u = unkeyed(&["%3Cimg%20src%3Dx%3E", "a+b+c+d"]);
-        let values: Vec<&[u8]> = u.values().iter().map(Vec::as_slice).collect();
+        let w = watched(&["%3Cimg%20src%3Dx%3E", "a+b+c+d"]);
+        let values: Vec<&[u8]> = w.values().iter().map(Vec::as_slice).collect();
         assert!(values.contains(&&b"<img src=x>"[..]));
         assert!(values.contains(&&b"a b c d"[..]));
     }
 
     #[test]
-    fn values_in_the_key_are_not_reflections() {
-        let mut u = unkeyed(&["influenza", "attacker"]);
-        u.except_in("/search?Keyword=influenza");
-        assert_eq!(u.values(), [b"attacker".to_vec()]);
-    }
-
-    #[test]
-    fn finds_a_value_in_any_header() {
-        let u = unkeyed(&["evil.example"]);
+    fn finds_a_value_in_any_header_but_the_negotiated_ones() {
+        let w = watched(&["evil.example", "application/json"]);
         let list = [
-            ("content-type", b"text/html".as_slice()),
+            (
+                "content-type",
+                b"application/json; charset=utf-8".as_slice(),
+            ),
             ("location", b"https://evil.example/x".as_slice()),
         ];
-        assert!(u.reflected_in(&Headers::new(&list)));
-        assert!(!u.reflected_in(&Headers::new(&list[..1])));
+        assert!(w.reflected_in(&Headers::new(&list)));
+        assert!(!w.reflected_in(&Headers::new(&list[..1])));
     }
 
     #[test]
     fn finds_a_value_split_across_chunks_in_every_place() {
-        let u = unkeyed(&["payload!"]);
+        let w = watched(&["payload!"]);
         let body = b"0123456789payload!0123456789";
         for split in 0..=body.len() {
-            let mut scan = u.body_scan();
+            let mut scan = w.body_scan();
             let (a, b) = body.split_at(split);
             scan.feed(a);
             assert!(scan.feed(b), "split at {split}");
         }
-        let mut clean = u.body_scan();
+        let mut clean = w.body_scan();
         assert!(!clean.feed(b"payload"));
         assert!(!clean.feed(b" and more"));
     }
 
     #[test]
     fn nothing_to_look_for_finds_nothing() {
-        let mut scan = Unkeyed::default().body_scan();
+        let mut scan = Watched::default().body_scan();
         assert!(!scan.feed(b"anything at all"));
     }
-}
-
-#[cfg(test)]
-mod limits {
-    use super::*;
 
     #[test]
     fn past_the_limit_values_overflow_instead_of_growing_the_scan() {
-        let mut u = Unkeyed::default();
-        for i in 0..MAX_WATCHED + 5 {
-            u.input(format!("value-{i:04}").as_bytes());
-        }
-        assert_eq!(u.values().len(), MAX_WATCHED);
-        assert!(u.overflowed());
-    }
-
-    #[test]
-    fn negotiated_representation_headers_are_not_reflections() {
-        let mut u = Unkeyed::default();
-        u.input(b"application/json");
-        let list = [(
-            "content-type",
-            b"application/json; charset=utf-8".as_slice(),
-        )];
-        assert!(!u.reflected_in(&Headers::new(&list)));
-        let list = [("link", b"<application/json>".as_slice())];
-        assert!(u.reflected_in(&Headers::new(&list)));
+        let values: Vec<String> = (0..MAX_WATCHED + 5)
+            .map(|i| format!("value-{i:04}"))
+            .collect();
+        let refs: Vec<&str> = values.iter().map(String::as_str).collect();
+        let w = watched(&refs);
+        assert_eq!(w.values().len(), MAX_WATCHED);
+        assert!(w.overflowed());
     }
 }

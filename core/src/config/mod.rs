@@ -272,6 +272,15 @@ impl NameSet {
         let NameSet::Only(names) = self else {
             return false;
         };
+        // Without a character frameworks rewrite on either side, an alias
+        // would be the same name in another case, which is keyed already.
+        let rewritten = |s: &str| {
+            s.bytes()
+                .any(|b| matches!(b, b'.' | b' ' | b'[' | b'%' | b'+'))
+        };
+        if !rewritten(name) && !names.iter().any(|n| rewritten(n)) {
+            return false;
+        }
         let alias = crate::query::alias_form(name);
         names.iter().any(|n| crate::query::alias_form(n) == alias)
     }

@@ -12,7 +12,7 @@ use crate::request::OriginRequest;
 use crate::response::{OriginResponse, ResponseDecision, StoreDecision, decide_response};
 use crate::serve::{Revalidation, is_origin_failure, revalidate, usable_on_error};
 use crate::stored::StoredHead;
-use crate::unkeyed::BodyScan;
+use crate::unkeyed::{BodyScan, Watched};
 
 use super::exchange::Exchange;
 use super::finish::{EdgeReply, Finish};
@@ -329,11 +329,11 @@ fn store(
         stored: Ok((ttl, decision.source)),
     };
     let entry = new_entry(ex, key, head.clone(), decision, length);
-    let unkeyed = &ex.plan.unkeyed;
+    let watched = Watched::of(&ex.plan);
     AfterOrigin::Store(Store {
         entry,
         serve: FromCache::new(ex, head, outcome),
-        scan: (!unkeyed.values().is_empty()).then(|| unkeyed.body_scan()),
+        scan: (!watched.values().is_empty()).then(|| watched.body_scan()),
     })
 }
 

@@ -602,7 +602,8 @@ fn notes_unkeyed_credentials_and_the_values_an_answer_must_not_echo() {
         let list = header_list(lines);
         let plan = plan(&config, &viewer("GET", target, &list));
         assert_eq!(plan.unkeyed.credentials, credentials, "{target} {lines:?}");
-        let seen: Vec<&[u8]> = plan.unkeyed.values().iter().map(Vec::as_slice).collect();
+        let watched = crate::unkeyed::Watched::of(&plan);
+        let seen: Vec<&[u8]> = watched.values().iter().map(Vec::as_slice).collect();
         let want: Vec<&[u8]> = values.iter().map(|v| v.as_bytes()).collect();
         assert_eq!(seen, want, "{target} {lines:?}");
     }
@@ -629,7 +630,8 @@ fn the_viewers_address_is_watched_and_its_forwarded_chain_is_unkeyed() {
         !plan_alone.unkeyed.any,
         "the edge's own address is no input"
     );
-    assert_eq!(plan_alone.unkeyed.values(), [b"203.0.113.9".to_vec()]);
+    let watched = crate::unkeyed::Watched::of(&plan_alone);
+    assert_eq!(watched.values(), [b"203.0.113.9".to_vec()]);
 }
 
 #[test]
