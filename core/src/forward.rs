@@ -381,6 +381,11 @@ impl HeaderRole {
         };
         lower.copy_from_slice(name.as_bytes());
         lower.make_ascii_lowercase();
+        // CGI, PHP and Rack read `_` in a header name as `-`:
+        // `X-Forwarded_Proto` is `X-Forwarded-Proto` to them.
+        for b in lower.iter_mut().filter(|b| **b == b'_') {
+            *b = b'-';
+        }
         let lower = std::str::from_utf8(lower).unwrap_or_default();
         if EDGE_OWNED_HEADERS.contains(&lower) {
             HeaderRole::EdgeOwned

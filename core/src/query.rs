@@ -54,15 +54,22 @@ pub(crate) struct Param<'a> {
     pub(crate) name: &'a str,
 }
 
-/// The name a framework reads a parameter name as: PHP turns `.`, ` `
-/// and `[` into `_` and `name[]=` into an array of `name`; many read names
-/// without regard to case.
+/// The name a framework reads a parameter name as. PHP drops leading
+/// spaces, turns `.`, ` ` and `[` (when unmatched) into `_`, reads
+/// `name[]` and `name[key]` as an array named `name`, and stops at a NUL;
+/// many frameworks read names without regard to case.
 pub(crate) fn alias_form(name: &str) -> String {
-    let name = name
-        .strip_suffix("%5B%5D")
-        .or_else(|| name.strip_suffix("[]"))
-        .unwrap_or(name);
     let decoded = crate::percent::unescape(&name.replace('+', " "));
+    let decoded = decoded.split(|&b| b == 0).next().unwrap_or_default();
+    let start = decoded
+        .iter()
+        .position(|&b| b != b' ')
+        .unwrap_or(decoded.len());
+    let decoded = &decoded[start..];
+    let decoded = match decoded.iter().position(|&b| b == b'[') {
+        Some(open) if open > 0 && decoded[open..].contains(&b']') => &decoded[..open],
+        _ => decoded,
+    };
     decoded
         .iter()
         .map(|&b| match b {

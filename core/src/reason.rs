@@ -54,8 +54,9 @@ pub enum PassReason {
     /// poisoning guard looks for (`MAX_WATCHED`): the answer is not
     /// checked, so it is not stored.
     TooManyUnkeyedInputs,
-    /// The answer could have echoed an unkeyed input and was too large to
-    /// check before it is stored (`flow::MAX_CHECKED_BODY`).
+    /// The answer could have echoed an unkeyed input and could not be
+    /// checked before it is stored: larger than `flow::MAX_CHECKED_BODY`,
+    /// or compressed (`Content-Encoding`).
     UncheckedBody,
     /// An error answered a request that carried inputs the key ignores
     /// (`?Keyword=flu&junk=...`): storing it would let one viewer take the

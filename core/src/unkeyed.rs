@@ -18,10 +18,52 @@ use crate::request::{Disposition, RequestPlan};
 /// without stopping an attack (a payload that does harm is longer).
 pub const MIN_REFLECTED_LEN: usize = 6;
 
+/// How long a prefix of a long value is looked for too.
+const PREFIX_LEN: usize = 24;
+
+/// How JSON encoders write what HTML treats as markup.
+const JSON_ESCAPES: &[(u8, &[u8])] = &[
+    (b'/', b"\\/"),
+    (b'"', b"\\\""),
+    (b'<', b"\\u003c"),
+    (b'>', b"\\u003e"),
+    (b'&', b"\\u0026"),
+    (b'\'', b"\\u0027"),
+];
+
+/// How HTML templates escape a value.
+const HTML_ESCAPES: &[(u8, &[u8])] = &[
+    (b'&', b"&amp;"),
+    (b'<', b"&lt;"),
+    (b'>', b"&gt;"),
+    (b'"', b"&quot;"),
+    (b'\'', b"&#39;"),
+];
+
+/// `value` with each byte in `escapes` written as its escape.
+fn escaped(value: &[u8], escapes: &[(u8, &[u8])]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(value.len());
+    for &b in value {
+        match escapes.iter().find(|(from, _)| *from == b) {
+            Some((_, to)) => out.extend_from_slice(to),
+            None => out.push(b),
+        }
+    }
+    out
+}
+
+/// Percent-decoded (with `+` as a space), or as it is.
+fn decode(value: &[u8]) -> Vec<u8> {
+    match std::str::from_utf8(value) {
+        Ok(text) if text.contains(['%', '+']) => unescape(&text.replace('+', " ")),
+        _ => value.to_vec(),
+    }
+}
+
 /// The most values looked for. A request with more unkeyed values than
 /// this (no honest one has) is answered, and its answer not stored: the
 /// scan's cost must not be the viewer's to choose.
-pub const MAX_WATCHED: usize = 32;
+pub const MAX_WATCHED: usize = 128;
 
 /// Response headers that describe the representation chosen by content
 /// negotiation: an honest answer repeats the viewer's `Accept*` values
@@ -125,13 +167,23 @@ impl Watched {
         watched
     }
 
-    /// Looks for `value`, and its percent-decoded form.
+    /// Looks for `value` and the forms an origin may echo it in: unquoted
+    /// (a quoted cookie), percent-decoded once and twice, escaped for JSON
+    /// and HTML, and its first bytes (an origin that cuts long values).
     fn watch(&mut self, value: &[u8]) {
-        self.push(value.to_vec());
-        if let Ok(text) = std::str::from_utf8(value)
-            && text.contains(['%', '+'])
-        {
-            self.push(unescape(&text.replace('+', " ")));
+        let unquoted = value
+            .strip_prefix(b"\"")
+            .and_then(|v| v.strip_suffix(b"\""))
+            .unwrap_or(value);
+        let decoded = decode(unquoted);
+        let twice = decode(&decoded);
+        for form in [unquoted, &decoded, &twice] {
+            self.push(form.to_vec());
+            self.push(escaped(form, JSON_ESCAPES));
+            self.push(escaped(form, HTML_ESCAPES));
+            if form.len() > PREFIX_LEN {
+                self.push(form[..PREFIX_LEN].to_vec());
+            }
         }
     }
 

@@ -330,6 +330,21 @@ fn store(
     };
     let entry = new_entry(ex, key, head.clone(), decision, length);
     let watched = Watched::of(&ex.plan);
+    let coded = headers
+        .get_str("content-encoding")
+        .is_some_and(|coding| !coding.eq_ignore_ascii_case("identity"));
+    if coded && !watched.values().is_empty() {
+        // A compressed body cannot be checked for echoes of the request's
+        // unkeyed values as it is: served, not stored.
+        let outcome = CacheOutcome::Miss {
+            status,
+            stored: Err(PassReason::UncheckedBody),
+        };
+        return AfterOrigin::Forward {
+            finish: ex.finish(outcome, Some(key)),
+            write: WriteEnd::Release,
+        };
+    }
     AfterOrigin::Store(Store {
         entry,
         serve: FromCache::new(ex, head, outcome),

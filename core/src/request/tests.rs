@@ -582,7 +582,12 @@ fn notes_unkeyed_credentials_and_the_values_an_answer_must_not_echo() {
             "/s?q=a&cb=%3Cscript%3E",
             &[],
             false,
-            &["%3Cscript%3E", "<script>"],
+            &[
+                "%3Cscript%3E",
+                "<script>",
+                "\\u003cscript\\u003e",
+                "&lt;script&gt;",
+            ],
         ),
         (
             "/s?q=a",
@@ -641,11 +646,34 @@ fn parameter_names_that_alias_a_keyed_one_are_not_forwarded() {
         r#"{"query_strings": {"behavior": "all"}}"#,
         r#"{"domain": "a.example"}"#,
     );
-    let target =
-        "/s?Practice_Id=1&Practice.Id=2&Practice_Id[]=3&Practice%20Id=4&Keyword%5B%5D=x&utm=y";
+    let target = "/s?Practice_Id=1&Practice.Id=2&Practice_Id[]=3&Practice%20Id=4&Keyword%5B%5D=x\
+        &Keyword[0]=a&Keyword%5Bx%5D=b&%20Keyword=c&+Keyword=d&Keyword%00x=e&utm=y";
     let plan = plan(&config, &viewer("GET", target, &[]));
     assert_eq!(
         plan.origin_request.url,
         "https://a.example/s?Practice_Id=1&utm=y"
     );
+}
+
+#[test]
+fn underscore_spellings_of_poisoning_headers_are_dropped_too() {
+    let config = config_with(
+        r#"{"default_ttl": 0}"#,
+        r#"{"headers": {"behavior": "all_viewer"}}"#,
+        r#"{"domain": "a.example"}"#,
+    );
+    let list = header_list(&[
+        "X-Forwarded_Proto: http",
+        "X-Original_URL: /admin",
+        "X-Debug: 1",
+    ]);
+    let plan = plan(&config, &viewer("GET", "/x", &list));
+    let names: Vec<&str> = plan
+        .origin_request
+        .headers
+        .iter()
+        .map(|(n, _)| n.as_ref())
+        .collect();
+    assert!(!names.iter().any(|n| n.contains('_')), "{names:?}");
+    assert!(names.contains(&"X-Debug"), "{names:?}");
 }

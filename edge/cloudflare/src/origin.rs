@@ -11,7 +11,10 @@ use std::time::Duration;
 use edgecache_core::{OriginFailure, OriginRequest, is_final_status};
 use futures_util::future::{Either, select};
 use worker::wasm_bindgen::JsValue;
-use worker::{AbortController, CacheMode, Delay, Fetch, Method, Request, RequestInit, Response};
+use worker::{
+    AbortController, CacheMode, Delay, Fetch, Method, Request, RequestInit, RequestRedirect,
+    Response,
+};
 
 use crate::respond;
 
@@ -32,6 +35,9 @@ pub(crate) async fn send(
                 .map(|(name, value)| (name.as_ref(), value.as_ref())),
         ))
         .with_cache(CacheMode::NoStore)
+        // The origin's redirect is the answer: core decides about it, and
+        // the origin's custom headers never go to the host it names.
+        .with_redirect(RequestRedirect::Manual)
         .with_body(body);
     let out = Request::new_with_init(&request.url, &init).map_err(|e| {
         worker::console_warn!("edgecache: cannot build the origin request: {e}");
