@@ -223,6 +223,7 @@ fn reason(status: u16) -> &'static str {
         405 => "Method Not Allowed",
         410 => "Gone",
         412 => "Precondition Failed",
+        414 => "URI Too Long",
         416 => "Range Not Satisfiable",
         500 => "Internal Server Error",
         502 => "Bad Gateway",

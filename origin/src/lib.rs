@@ -10,16 +10,33 @@
 //! | `/products/ID` | even ids `public, max-age=604800`, odd ids `no-cache` with an ETag |
 //! | `/respond?status=&cc=&expires=&set-cookie=&vary=&etag=&last-modified=&age=&surrogate-key=&cache-tag=&delay_ms=&body=` | whatever the query asks for; the same under any path below it (`/respond/t7/a?...`), so that each test may have paths of its own |
 //! | `/echo` | the request it received, as JSON (method, target, headers) |
+//! | `/naive/search` | a naive framework's search page (for the attack suite): no Cache-Control; reflects the query as sent in a "did you mean" link and its other parameters decoded in an analytics snippet, `callback=` makes it JSONP, `Page=0` redirects keeping the query, `ref=` sets a cookie |
+//! | `/naive/embed` | a widget reflecting `return_to` through PHP's `json_encode` (`/` as `\/`), `campaign` cut to 64 characters, `promo` decoded twice |
+//! | `/naive/practice` | a practice page read from `Practice_Id` |
+//! | `/naive/gzip/...` | any page above, gzip-compressed when the request accepts gzip (`Vary: Accept-Encoding`), as nginx's `gzip on` does |
+//! | `/naive/login?next=URL` | 302 to `next`, whatever it is (an open redirect) |
+//! | `/naive/home` | `public, max-age=600`, in the `theme` and `lang` its cookies name (unquoted, decoded, unescaped) |
+//! | `/naive/search`, `/naive/embed`, `/naive/practice`: before the page | the framework first: 400 (`max-age=300`) for a header or a parameter over its limits, 414 for a query over 4 KiB, 500 for a control character in a parameter, 405 (`max-age=300`) for a method override, 301 to https when `X-Forwarded-Proto` and the like say http, a React Server Components payload for `RSC: 1` and Next.js's prefetch headers; links absolute on `X-Forwarded-Host` and the like, `X-Forwarded-Uri`, `X-Forwarded-Prefix`; `X-Original-URL` and `X-Rewrite-URL` route another path; header names read as CGI does (`X-Forwarded_Proto` is `X-Forwarded-Proto`); parameter names read as PHP does (`Practice.Id` is `Practice_Id`, `Keyword[0]` and ` Keyword` are `Keyword`) |
+//! | `/api/me` | the user of the `session` cookie, echoing the session, no Cache-Control (`{"user": null}` without one); the same under `/api/shared/`, with `max-age=60` under `/api/cached/`, `public, max-age=60` under `/api/public/`; `/api/profile` the session's user without the session; `/api/catalog` the same for everyone |
+//! | `/static/NAME.css`, `/static/NAME.js` | a small file, no Cache-Control |
 //! | `/__origin/stats` | requests received per path and per target, and the headers of the last request per path |
 //! | `POST /__origin/reset`, `POST /__origin/mode?set=up\|fail\|hang` | control: forget the counts and modes; answer normally, 503 to everything, or hang |
 //! | `POST /__origin/mode?set=up\|fail\|hang&prefix=/PATH` | the same for the paths that start with `/PATH` only |
+//!
+//! Paths under `/naive/`, `/api/` and `/static/` are routed loosely, as
+//! naive frameworks do: on the percent-decoded path (`%2F` too) with `\`
+//! read as `/`, `;` parameters dropped, only the first segments deciding
+//! (`/api/me/x.css`, `/api/me;x.css` and `/api/me%2f..%2fx.css` are
+//! `/api/me`), then with dot segments resolved (`/static/..%2Fapi%2Fme`).
 //!
 //! Control endpoints are not counted. A path's mode is the one set for the
 //! longest prefix it starts with, else the one set without a prefix: tests
 //! that share one origin each fail or hang their own paths only.
 
+mod gzip;
 mod http;
 mod media;
+mod naive;
 mod routes;
 mod state;
 
@@ -30,6 +47,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+pub use gzip::{gunzip, gzip};
 pub use state::Mode;
 use state::State;
 

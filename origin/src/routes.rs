@@ -5,6 +5,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::json;
 
 use crate::media;
+use crate::naive;
 use crate::state::{Mode, State};
 
 /// An answer before it is written: status, headers, body.
@@ -23,7 +24,7 @@ impl Reply {
         }
     }
 
-    fn json(status: u16, value: &serde_json::Value) -> Reply {
+    pub(crate) fn json(status: u16, value: &serde_json::Value) -> Reply {
         Reply::new(status, "application/json", value.to_string())
     }
 
@@ -44,6 +45,8 @@ impl Reply {
 pub(crate) struct Incoming {
     pub(crate) method: String,
     pub(crate) path: String,
+    /// The query as received, undecoded.
+    pub(crate) raw_query: String,
     pub(crate) query: Vec<(String, String)>,
     pub(crate) headers: Vec<(String, String)>,
 }
@@ -70,6 +73,7 @@ pub(crate) fn handle(request: crate::http::Request, state: &State) -> crate::htt
     let incoming = Incoming {
         method: request.method,
         path: path.to_string(),
+        raw_query: query.to_string(),
         query: parse_query(query),
         headers: request.headers,
     };
@@ -96,6 +100,9 @@ pub(crate) fn handle(request: crate::http::Request, state: &State) -> crate::htt
 
 fn route(req: &Incoming, state: &State) -> Reply {
     let path = req.path.as_str();
+    if naive::handles(path) {
+        return naive::route(req, state);
+    }
     if let Some(kind) = path.strip_prefix("/search/") {
         return search(kind, req, state);
     }
@@ -234,7 +241,7 @@ fn parse_query(query: &str) -> Vec<(String, String)> {
 }
 
 /// Percent-decoding, `+` as a space (form encoding).
-fn decode(text: &str) -> String {
+pub(crate) fn decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

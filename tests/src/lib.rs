@@ -14,7 +14,7 @@ mod scope;
 
 use std::time::Duration;
 
-pub use client::{Got, Request};
+pub use client::{Got, Request, raw_get};
 pub use runtime::{Edge, PURGE_TOKEN, Platform, test_config};
 pub use scope::{Configuration, Scope};
 
@@ -114,13 +114,23 @@ impl Origin {
 }
 
 /// Runs each scenario `fn(Platform)` as one test per platform, in the
-/// modules `fastly` and `cloudflare`.
+/// modules `fastly` and `cloudflare`. Attributes written before a
+/// scenario's name (`#[ignore = "why"]`) go on both of its tests; one
+/// written after it behind `fastly:` or `cloudflare:` on that platform's
+/// only (`scenario fastly: #[ignore = "why"]`).
 #[macro_export]
 macro_rules! on_every_platform {
-    ($($scenario:ident),* $(,)?) => {
+    ($(
+        $(#[$attribute:meta])*
+        $scenario:ident
+        $(fastly: #[$fastly:meta])?
+        $(cloudflare: #[$cloudflare:meta])?
+    ),* $(,)?) => {
         mod fastly {
             $(
                 #[test]
+                $(#[$attribute])*
+                $(#[$fastly])?
                 fn $scenario() {
                     super::$scenario(e2e::Platform::Fastly);
                 }
@@ -129,6 +139,8 @@ macro_rules! on_every_platform {
         mod cloudflare {
             $(
                 #[test]
+                $(#[$attribute])*
+                $(#[$cloudflare])?
                 fn $scenario() {
                     super::$scenario(e2e::Platform::Cloudflare);
                 }
@@ -171,5 +183,24 @@ pub fn config_forwarding(origin_url: &str, header: &str) -> String {
     };
     config["origin_request_policies"]["all-query-strings"]["headers"] =
         serde_json::json!({"behavior": "whitelist", "names": [header]});
+    config.to_string()
+}
+
+/// The attack suite's configuration, `tests/config/naive.json` (check it
+/// with `edgecache check`), its origin moved to the test origin's port.
+pub fn naive_config(origin_url: &str) -> String {
+    let mut config: serde_json::Value =
+        match serde_json::from_str(include_str!("../config/naive.json")) {
+            Ok(config) => config,
+            Err(e) => panic!("tests/config/naive.json: {e}"),
+        };
+    let port = origin_url
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse::<u16>().ok())
+        .unwrap_or(8080);
+    let origin = &mut config["origins"]["naive"];
+    origin["domain"] = "127.0.0.1".into();
+    origin["http_port"] = port.into();
     config.to_string()
 }

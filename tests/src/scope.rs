@@ -26,6 +26,10 @@ pub enum Configuration {
     /// this name share: for a test that acts on the whole cache (purges
     /// everything), which would reach into other tests' entries.
     Own(&'static str),
+    /// The attack suite's configuration ([`crate::naive_config`]): the
+    /// case study's search in front of the demo origin's naive framework,
+    /// forwarding more than it keys, with session APIs and static files.
+    Naive,
 }
 
 impl Configuration {
@@ -46,6 +50,9 @@ impl Configuration {
             }
             Configuration::Text(config) => Edge::start_with_config(platform, &url, config),
             Configuration::WithoutPurgeToken => Edge::start_without_purge_token(platform, &url),
+            Configuration::Naive => {
+                Edge::start_with_config(platform, &url, &crate::naive_config(&url))
+            }
         }
     }
 }
