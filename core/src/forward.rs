@@ -102,7 +102,28 @@ pub(crate) const CREDENTIAL_HEADERS: [&str; 7] = [
 ];
 
 fn is_credential(name: &str) -> bool {
+    let name = name.replace('_', "-");
     CREDENTIAL_HEADERS
+        .iter()
+        .any(|c| name.eq_ignore_ascii_case(c))
+}
+
+/// Query parameters that carry a credential (OAuth's `access_token`, API
+/// keys, pre-signed URLs' signatures).
+const CREDENTIAL_PARAMS: [&str; 9] = [
+    "access_token",
+    "id_token",
+    "api_key",
+    "apikey",
+    "auth_token",
+    "token",
+    "session",
+    "sessionid",
+    "x-amz-signature",
+];
+
+fn is_credential_param(name: &str) -> bool {
+    CREDENTIAL_PARAMS
         .iter()
         .any(|c| name.eq_ignore_ascii_case(c))
 }
@@ -158,7 +179,10 @@ impl<'c> Forwarding<'c> {
                 continue;
             }
             if is_forwarded {
-                if !is_keyed {
+                if is_keyed {
+                } else if is_credential_param(param.name) {
+                    unkeyed.credential();
+                } else {
                     unkeyed.input();
                 }
                 if !forwarded.is_empty() {

@@ -18,6 +18,13 @@ use crate::request::{Disposition, RequestPlan};
 /// without stopping an attack (a payload that does harm is longer).
 pub const MIN_REFLECTED_LEN: usize = 6;
 
+/// Whether `value` is a plain word (`google`, `dismiss`, `same-origin`):
+/// letters and dashes, shorter than 16 bytes. Honest pages are full of
+/// them, and a word carries no markup; a session id has digits.
+fn is_word(value: &[u8]) -> bool {
+    value.len() < 16 && value.iter().all(|b| b.is_ascii_alphabetic() || *b == b'-')
+}
+
 /// How long a prefix of a long value is looked for too.
 const PREFIX_LEN: usize = 24;
 
@@ -121,12 +128,21 @@ impl Watched {
     /// The values `plan`'s origin request carries.
     pub fn of(plan: &RequestPlan<'_, '_>) -> Watched {
         let mut watched = Watched::default();
+        if !plan.unkeyed.any {
+            // Everything the origin received is keyed or the edge's own:
+            // the key holds every input that could shape the answer.
+            return watched;
+        }
         let (request, policy) = (&plan.origin_request, plan.cache_policy);
         if let Some((_, query)) = request.url.split_once('?') {
             for param in query.split('&') {
                 let (name, value) = param.split_once('=').unwrap_or((param, ""));
                 if !policy.query_strings.keys(name) {
                     watched.watch(value.as_bytes());
+                    // A name can carry a payload too (`?<script>=1`).
+                    if value.is_empty() || name.contains('%') {
+                        watched.watch(name.as_bytes());
+                    }
                 }
             }
         }
@@ -181,14 +197,16 @@ impl Watched {
             self.push(form.to_vec());
             self.push(escaped(form, JSON_ESCAPES));
             self.push(escaped(form, HTML_ESCAPES));
-            if form.len() > PREFIX_LEN {
+            // An origin that cuts a long value keeps its start; but the
+            // start of a URL is a site everyone links to.
+            if form.len() > PREFIX_LEN && !form.windows(3).any(|w| w == b"://") {
                 self.push(form[..PREFIX_LEN].to_vec());
             }
         }
     }
 
     fn push(&mut self, value: Vec<u8>) {
-        if value.len() < MIN_REFLECTED_LEN || self.values.contains(&value) {
+        if value.len() < MIN_REFLECTED_LEN || is_word(&value) || self.values.contains(&value) {
             return;
         }
         if self.values.len() == MAX_WATCHED {
@@ -258,16 +276,23 @@ pub struct BodyScan {
 }
 
 impl BodyScan {
-    /// Feeds the next chunk; true once any value has been seen.
+    /// Feeds the next chunk; true once any value has been seen. The chunk
+    /// is read where it is; only the few bytes around its start, where a
+    /// value may straddle two chunks, are copied.
     pub fn feed(&mut self, chunk: &[u8]) -> bool {
         if self.found || self.values.is_empty() {
             return self.found;
         }
-        let mut window = std::mem::take(&mut self.tail);
-        window.extend_from_slice(chunk);
-        self.found = self.values.found_in(&window);
-        let start = window.len().saturating_sub(self.keep);
-        self.tail = window.split_off(start);
+        let head = &chunk[..chunk.len().min(self.keep)];
+        let mut seam = std::mem::take(&mut self.tail);
+        seam.extend_from_slice(head);
+        self.found = self.values.found_in(&seam) || self.values.found_in(chunk);
+        if chunk.len() >= self.keep {
+            self.tail = chunk[chunk.len() - self.keep..].to_vec();
+        } else {
+            let start = seam.len().saturating_sub(self.keep);
+            self.tail = seam.split_off(start);
+        }
         self.found
     }
 
@@ -277,24 +302,34 @@ impl BodyScan {
     }
 }
 
-/// The values looked for, indexed by their first byte so that a text is
-/// read once whatever their number.
+/// The values looked for, indexed by their first byte (in lower case) and
+/// filtered by their second, so that a text is read once whatever their
+/// number. Matching ignores ASCII case: an origin may lower-case a host or
+/// upper-case an escape.
 #[derive(Debug, Clone)]
 struct Values {
     by_first: Vec<Vec<Vec<u8>>>,
+    /// Per first byte, a bit per possible second byte.
+    seconds: Vec<[u64; 4]>,
 }
 
 impl Values {
     fn new(values: &[Vec<u8>]) -> Values {
         let mut by_first = vec![Vec::new(); 256];
+        let mut seconds = vec![[0u64; 4]; 256];
         for value in values {
-            if let Some((&first, _)) = value.split_first()
-                && let Some(slot) = by_first.get_mut(usize::from(first))
-            {
-                slot.push(value.clone());
+            let lower = value.to_ascii_lowercase();
+            if let [first, second, ..] = lower[..] {
+                let slot = usize::from(first);
+                if let (Some(list), Some(bits)) = (by_first.get_mut(slot), seconds.get_mut(slot)) {
+                    list.push(lower.clone());
+                    if let Some(word) = bits.get_mut(usize::from(second >> 6)) {
+                        *word |= 1 << (second & 63);
+                    }
+                }
             }
         }
-        Values { by_first }
+        Values { by_first, seconds }
     }
 
     fn is_empty(&self) -> bool {
@@ -303,13 +338,20 @@ impl Values {
 
     /// Whether any value occurs in `text`.
     fn found_in(&self, text: &[u8]) -> bool {
-        text.iter().enumerate().any(|(at, &byte)| {
-            self.by_first
-                .get(usize::from(byte))
-                .is_some_and(|candidates| {
-                    candidates
-                        .iter()
-                        .any(|v| text.get(at..at + v.len()) == Some(v.as_slice()))
+        text.windows(2).enumerate().any(|(at, pair)| {
+            let (first, second) = (pair[0].to_ascii_lowercase(), pair[1].to_ascii_lowercase());
+            let slot = usize::from(first);
+            let possible = self
+                .seconds
+                .get(slot)
+                .and_then(|bits| bits.get(usize::from(second >> 6)))
+                .is_some_and(|word| word & (1 << (second & 63)) != 0);
+            possible
+                && self.by_first.get(slot).is_some_and(|candidates| {
+                    candidates.iter().any(|v| {
+                        text.get(at..at + v.len())
+                            .is_some_and(|t| t.eq_ignore_ascii_case(v))
+                    })
                 })
         })
     }
@@ -324,6 +366,15 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 mod tests {
     use super::*;
 
+    #[test]
+    fn matching_ignores_ascii_case() {
+        let w = watched(&["//Evil.Example/x"]);
+        let list = [("location", b"//evil.example/x".as_slice())];
+        assert!(w.reflected_in(&Headers::new(&list)));
+        let mut scan = watched(&["<b>x1</b>"]).body_scan();
+        assert!(scan.feed(b"...\\u003Cb\\u003Ex1\\u003C\\/b\\u003E..."));
+    }
+
     fn watched(values: &[&str]) -> Watched {
         let mut watched = Watched::default();
         for value in values {
@@ -333,11 +384,9 @@ mod tests {
     }
 
     #[test]
-    fn short_values_are_not_looked_for() {
-        assert_eq!(
-            watched(&["en", "12345", "google"]).values(),
-            [b"google".to_vec()]
-        );
+    fn short_values_and_plain_words_are_not_looked_for() {
+        let w = watched(&["en", "12345", "google", "same-origin", "g00gle!"]);
+        assert_eq!(w.values(), [b"g00gle!".to_vec()]);
     }
 
     #[test]

@@ -128,7 +128,7 @@ pub struct Store {
 
 /// The most of a body read before it is stored, to check that it echoes
 /// no unkeyed input. A larger body is served, not stored.
-pub const MAX_CHECKED_BODY: usize = 8 * 1024 * 1024;
+pub const MAX_CHECKED_BODY: usize = 4 * 1024 * 1024;
 
 impl Store {
     /// Whether the body must be read and [`Store::checked`] before it is

@@ -97,8 +97,11 @@ pub(super) fn origin(c: &mut Checker, path: &str, name: &str, o: &RawOrigin) -> 
 
 /// This machine, where plain HTTP never leaves it (the demo origin).
 fn is_loopback(domain: &str) -> bool {
-    let domain = domain.to_ascii_lowercase();
-    domain == "localhost" || domain.starts_with("127.") || domain == "::1" || domain == "[::1]"
+    let bare = domain.trim_start_matches('[').trim_end_matches(']');
+    domain.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn check_domain(c: &mut Checker, path: &str, domain: &str) {
