@@ -338,20 +338,21 @@ impl Values {
 
     /// Whether any value occurs in `text`.
     fn found_in(&self, text: &[u8]) -> bool {
-        text.windows(2).enumerate().any(|(at, pair)| {
-            let (first, second) = (pair[0].to_ascii_lowercase(), pair[1].to_ascii_lowercase());
-            let slot = usize::from(first);
+        text.iter().enumerate().any(|(at, &byte)| {
+            let slot = usize::from(byte.to_ascii_lowercase());
+            let Some(candidates) = self.by_first.get(slot).filter(|c| !c.is_empty()) else {
+                return false;
+            };
+            let second = text.get(at + 1).map_or(0, u8::to_ascii_lowercase);
             let possible = self
                 .seconds
                 .get(slot)
                 .and_then(|bits| bits.get(usize::from(second >> 6)))
                 .is_some_and(|word| word & (1 << (second & 63)) != 0);
             possible
-                && self.by_first.get(slot).is_some_and(|candidates| {
-                    candidates.iter().any(|v| {
-                        text.get(at..at + v.len())
-                            .is_some_and(|t| t.eq_ignore_ascii_case(v))
-                    })
+                && candidates.iter().any(|v| {
+                    text.get(at..at + v.len())
+                        .is_some_and(|t| t.eq_ignore_ascii_case(v))
                 })
         })
     }
