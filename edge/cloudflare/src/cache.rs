@@ -233,12 +233,7 @@ async fn fetch_with(
     match (step, leader) {
         (AfterOrigin::Store(store), Some(leader)) => match checked(store, body).await {
             Ok((store, body)) => {
-                let keep = Keep {
-                    place,
-                    entry: store.entry,
-                    leader,
-                    fetched_ms: started,
-                };
+                let keep = Keep::new(place, store.entry, leader, started);
                 keep.serve(store.serve, body, origin_ms).await
             }
             Err((finish, body)) => respond::forward(forwarded(body), *finish, origin_ms),
@@ -252,12 +247,7 @@ async fn fetch_with(
             respond::discard(body);
             match (stale, leader) {
                 (Some(stale), Some(leader)) => {
-                    let keep = Keep {
-                        place,
-                        entry: update.entry,
-                        leader,
-                        fetched_ms: started,
-                    };
+                    let keep = Keep::new(place, update.entry, leader, started);
                     keep.serve(update.serve, stale, origin_ms).await
                 }
                 (stale, _) => from_cache(update.serve.cache_failed(), stale, origin_ms).await,
@@ -304,6 +294,17 @@ struct Keep {
 }
 
 impl Keep {
+    /// `entry`, to write under `place` with the write `leader` holds, its
+    /// origin asked at `fetched_ms`.
+    fn new(place: Place, entry: NewEntry, leader: Leader, fetched_ms: f64) -> Keep {
+        Keep {
+            place,
+            entry,
+            leader,
+            fetched_ms,
+        }
+    }
+
     /// Serves `body` under the entry's head and stores a copy once the
     /// response is sent: the body is teed, one branch streaming to the
     /// viewer, the other into the cache. When it cannot be copied, the
