@@ -180,7 +180,22 @@ pub fn decide_response(
     if let Disposition::Pass(reason) = plan.disposition {
         return ResponseDecision::Pass(reason);
     }
-    match store(config, plan, response, now) {
+    decide_watching(config, plan, response, now, &Watched::of(plan))
+}
+
+/// [`decide_response`] for a request whose [`Watched`] values are found
+/// already (the flow needs them again to check the body).
+pub(crate) fn decide_watching(
+    config: &Config,
+    plan: &RequestPlan<'_, '_>,
+    response: &OriginResponse<'_>,
+    now: u64,
+    watched: &Watched,
+) -> ResponseDecision {
+    if let Disposition::Pass(reason) = plan.disposition {
+        return ResponseDecision::Pass(reason);
+    }
+    match store(config, plan, response, now, watched) {
         Ok(decision) => ResponseDecision::Store(decision),
         Err(reason) => ResponseDecision::Pass(reason),
     }
@@ -204,6 +219,7 @@ fn store(
     plan: &RequestPlan<'_, '_>,
     response: &OriginResponse<'_>,
     now: u64,
+    watched: &Watched,
 ) -> Result<StoreDecision, PassReason> {
     let (headers, status, policy) = (&response.headers, response.status, plan.cache_policy);
     // 206 and 304 are not complete responses; 1xx are not final (RFC 9111 section 3).
@@ -229,7 +245,6 @@ fn store(
     {
         return Err(PassReason::UnkeyedCredentials);
     }
-    let watched = Watched::of(plan);
     if watched.reflected_in(headers) {
         return Err(PassReason::ReflectedUnkeyedInput);
     }

@@ -9,7 +9,7 @@ use crate::key::CacheKey;
 use crate::purge::entry_purge_keys;
 use crate::reason::{OriginFailure, PassReason};
 use crate::request::OriginRequest;
-use crate::response::{OriginResponse, ResponseDecision, StoreDecision, decide_response};
+use crate::response::{OriginResponse, ResponseDecision, StoreDecision, decide_watching};
 use crate::serve::{Revalidation, is_origin_failure, revalidate, usable_on_error};
 use crate::stored::StoredHead;
 use crate::unkeyed::{BodyScan, Watched};
@@ -219,9 +219,10 @@ impl<'c> Fetch<'c> {
             Storing::Nothing(reason) => *reason,
             Storing::Fill | Storing::Revalidate(_) => {
                 let response = OriginResponse { status, headers };
-                match decide_response(ex.config, &ex.plan, &response, ex.now) {
+                let watched = Watched::of(&ex.plan);
+                match decide_watching(ex.config, &ex.plan, &response, ex.now, &watched) {
                     ResponseDecision::Store(decision) => {
-                        return store(&ex, &key, &decision, status, &headers);
+                        return store(&ex, &key, &decision, (status, &headers), &watched);
                     }
                     ResponseDecision::Pass(reason) => {
                         let outcome = CacheOutcome::Miss {
@@ -312,8 +313,8 @@ fn store(
     ex: &Exchange<'_>,
     key: &CacheKey,
     decision: &StoreDecision,
-    status: u16,
-    headers: &Headers<'_>,
+    (status, headers): (u16, &Headers<'_>),
+    watched: &Watched,
 ) -> AfterOrigin {
     let head = StoredHead::new(
         EntryMeta::new(decision, status, ex.now),
@@ -329,7 +330,6 @@ fn store(
         stored: Ok((ttl, decision.source)),
     };
     let entry = new_entry(ex, key, head.clone(), decision, length);
-    let watched = Watched::of(&ex.plan);
     let coded = headers
         .get_str("content-encoding")
         .is_some_and(|coding| !coding.eq_ignore_ascii_case("identity"));
