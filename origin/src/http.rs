@@ -1,6 +1,7 @@
 //! A small HTTP/1.1 server for the demo origin: one thread per
 //! connection, keep-alive, request bodies framed by Content-Length or
-//! chunked (read and dropped), responses framed by Content-Length.
+//! chunked (read and dropped), responses framed by Content-Length; plain
+//! or over TLS.
 //!
 //! Not tiny_http: its connection pool hands a new connection to a waiting
 //! thread only when one is free, and a thread stays with its keep-alive
@@ -12,6 +13,8 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
+
+use rustls::{ServerConfig, ServerConnection, StreamOwned};
 
 /// A request head; its body has been read and dropped.
 pub(crate) struct Request {
@@ -40,32 +43,49 @@ const MAX_HEAD: u64 = 64 * 1024;
 const IDLE: Duration = Duration::from_secs(30);
 
 /// Accepts connections until `stopping` is set (then one more connection
-/// wakes the loop), each on its own thread.
-pub(crate) fn serve(listener: TcpListener, stopping: Arc<AtomicBool>, handler: Handler) {
+/// wakes the loop), each on its own thread; over TLS with `tls`.
+pub(crate) fn serve(
+    listener: TcpListener,
+    stopping: Arc<AtomicBool>,
+    handler: Handler,
+    tls: Option<Arc<ServerConfig>>,
+) {
     for stream in listener.incoming() {
         if stopping.load(Ordering::Acquire) {
             return;
         }
         let Ok(stream) = stream else { continue };
         let handler = Arc::clone(&handler);
+        let tls = tls.clone();
         std::thread::spawn(move || {
-            // A peer that goes away is not the origin's problem.
-            let _ = connection(stream, &handler);
+            // A peer that goes away, or fails the handshake, is not the
+            // origin's problem.
+            let _ = accept(stream, tls, &handler);
         });
     }
 }
 
-fn connection(stream: TcpStream, handler: &Handler) -> io::Result<()> {
+fn accept(stream: TcpStream, tls: Option<Arc<ServerConfig>>, handler: &Handler) -> io::Result<()> {
     stream.set_read_timeout(Some(IDLE))?;
     let _ = stream.set_nodelay(true);
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut writer = stream;
+    match tls {
+        None => connection(stream, handler),
+        Some(config) => {
+            let session = ServerConnection::new(config).map_err(io::Error::other)?;
+            connection(StreamOwned::new(session, stream), handler)
+        }
+    }
+}
+
+fn connection(stream: impl Read + Write, handler: &Handler) -> io::Result<()> {
+    let mut reader = BufReader::new(stream);
     while let Some(request) = read_head(&mut reader)? {
         let keep_alive = keeps_alive(&request);
         drop_body(&mut reader, &request)?;
         let head_only = request.method == "HEAD";
         let response = handler(request);
-        write_response(&mut writer, response, head_only, keep_alive)?;
+        // The buffer holds only what was read: writing beside it is safe.
+        write_response(reader.get_mut(), response, head_only, keep_alive)?;
         if !keep_alive {
             break;
         }
@@ -74,7 +94,7 @@ fn connection(stream: TcpStream, handler: &Handler) -> io::Result<()> {
 }
 
 /// The next request head, or `None` when the peer closed the connection.
-fn read_head(reader: &mut BufReader<TcpStream>) -> io::Result<Option<Request>> {
+fn read_head(reader: &mut impl BufRead) -> io::Result<Option<Request>> {
     let mut limited = reader.take(MAX_HEAD);
     let mut line = String::new();
     // RFC 9112 section 2.2: empty lines before a request line are ignored.
@@ -141,7 +161,7 @@ fn keeps_alive(request: &Request) -> bool {
 }
 
 /// Reads the request body and drops it: chunked or Content-Length.
-fn drop_body(reader: &mut BufReader<TcpStream>, request: &Request) -> io::Result<()> {
+fn drop_body(reader: &mut impl BufRead, request: &Request) -> io::Result<()> {
     let chunked = header(request, "transfer-encoding")
         .is_some_and(|te| te.to_ascii_lowercase().contains("chunked"));
     if chunked {
@@ -154,7 +174,7 @@ fn drop_body(reader: &mut BufReader<TcpStream>, request: &Request) -> io::Result
     Ok(())
 }
 
-fn drop_chunks(reader: &mut BufReader<TcpStream>) -> io::Result<()> {
+fn drop_chunks(reader: &mut impl BufRead) -> io::Result<()> {
     let mut line = String::new();
     loop {
         line.clear();
@@ -177,7 +197,7 @@ fn drop_chunks(reader: &mut BufReader<TcpStream>) -> io::Result<()> {
 }
 
 fn write_response(
-    writer: &mut TcpStream,
+    writer: &mut impl Write,
     response: Response,
     head_only: bool,
     keep_alive: bool,

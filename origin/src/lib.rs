@@ -29,6 +29,10 @@
 //! (`/api/me/x.css`, `/api/me;x.css` and `/api/me%2f..%2fx.css` are
 //! `/api/me`), then with dot segments resolved (`/static/..%2Fapi%2Fme`).
 //!
+//! The same origin may also listen for HTTPS ([`RunningOrigin::serve_tls`],
+//! `--tls-addr` with `--tls-cert` and `--tls-key`), on other ports with
+//! other certificates, answering from the same state.
+//!
 //! Control endpoints are not counted. A path's mode is the one set for the
 //! longest prefix it starts with, else the one set without a prefix: tests
 //! that share one origin each fail or hang their own paths only.
@@ -39,6 +43,7 @@ mod media;
 mod naive;
 mod routes;
 mod state;
+mod tls;
 
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -50,6 +55,7 @@ use std::time::Duration;
 pub use gzip::{gunzip, gzip};
 pub use state::Mode;
 use state::State;
+pub use tls::TlsIdentity;
 
 /// How the origin behaves.
 #[derive(Debug, Clone)]
@@ -72,32 +78,30 @@ impl Default for Options {
 /// A running origin; stops when dropped.
 pub struct RunningOrigin {
     addr: SocketAddr,
+    handler: http::Handler,
     stopping: Arc<AtomicBool>,
-    acceptor: Option<JoinHandle<()>>,
+    /// Each listener's address and accept loop, the plain one first.
+    acceptors: Vec<(SocketAddr, JoinHandle<()>)>,
 }
 
 /// Starts the origin on `addr` (`127.0.0.1:0` picks a free port).
 pub fn start(addr: &str, options: Options) -> io::Result<RunningOrigin> {
-    let listener = TcpListener::bind(addr)?;
-    let local = listener.local_addr()?;
     let state = Arc::new(State::new(options));
-    let stopping = Arc::new(AtomicBool::new(false));
     // One thread per connection, so a hanging or slow answer never holds
     // up the others.
     let handler: http::Handler = Arc::new(move |request| routes::handle(request, &state));
-    let acceptor = {
-        let stopping = Arc::clone(&stopping);
-        std::thread::spawn(move || http::serve(listener, stopping, handler))
+    let mut origin = RunningOrigin {
+        addr: "127.0.0.1:0".parse().map_err(io::Error::other)?,
+        handler,
+        stopping: Arc::new(AtomicBool::new(false)),
+        acceptors: Vec::new(),
     };
-    Ok(RunningOrigin {
-        addr: local,
-        stopping,
-        acceptor: Some(acceptor),
-    })
+    origin.addr = origin.listen(addr, None)?;
+    Ok(origin)
 }
 
 impl RunningOrigin {
-    /// The address it listens on.
+    /// The address it listens on for plain HTTP.
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
@@ -107,9 +111,32 @@ impl RunningOrigin {
         format!("http://{}", self.addr)
     }
 
+    /// Also answers HTTPS on `addr`, presenting `identity`, from the same
+    /// state (counts, modes); returns the address it listens on.
+    ///
+    /// # Errors
+    /// When `addr` cannot be bound.
+    pub fn serve_tls(&mut self, addr: &str, identity: &TlsIdentity) -> io::Result<SocketAddr> {
+        self.listen(addr, Some(Arc::clone(&identity.config)))
+    }
+
+    fn listen(
+        &mut self,
+        addr: &str,
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> io::Result<SocketAddr> {
+        let listener = TcpListener::bind(addr)?;
+        let local = listener.local_addr()?;
+        let handler = Arc::clone(&self.handler);
+        let stopping = Arc::clone(&self.stopping);
+        let acceptor = std::thread::spawn(move || http::serve(listener, stopping, handler, tls));
+        self.acceptors.push((local, acceptor));
+        Ok(local)
+    }
+
     /// Blocks until the origin is stopped from elsewhere.
     pub fn wait(mut self) {
-        if let Some(acceptor) = self.acceptor.take() {
+        for (_, acceptor) in std::mem::take(&mut self.acceptors) {
             let _ = acceptor.join();
         }
     }
@@ -118,9 +145,9 @@ impl RunningOrigin {
 impl Drop for RunningOrigin {
     fn drop(&mut self) {
         self.stopping.store(true, Ordering::Release);
-        // Wakes the accept loop, which then sees it is stopping.
-        let _ = TcpStream::connect(self.addr);
-        if let Some(acceptor) = self.acceptor.take() {
+        for (addr, acceptor) in std::mem::take(&mut self.acceptors) {
+            // Wakes the accept loop, which then sees it is stopping.
+            let _ = TcpStream::connect(addr);
             let _ = acceptor.join();
         }
     }

@@ -18,11 +18,66 @@ pub use client::{Got, Request, raw_get};
 pub use runtime::{Edge, PURGE_TOKEN, Platform, test_config};
 pub use scope::{Configuration, Scope};
 
-use demo_origin::{Options, RunningOrigin};
+use demo_origin::{Options, RunningOrigin, TlsIdentity};
 
-/// The demo origin, started in-process on a free port.
+/// The certificates an HTTPS listener of the test origin presents, from
+/// `tests/tls/` (written by `scripts/make-test-ca.sh`). The runtimes trust
+/// the test CA, `tests/tls/ca.pem`, as they would a public one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Certificate {
+    /// For `localhost` and `127.0.0.1`, signed by the test CA.
+    Localhost,
+    /// For `wrong.example`, signed by the test CA: the wrong host.
+    WrongHost,
+    /// For `localhost`, signed by no CA the runtimes trust.
+    SelfSigned,
+}
+
+impl Certificate {
+    const ALL: [Certificate; 3] = [
+        Certificate::Localhost,
+        Certificate::WrongHost,
+        Certificate::SelfSigned,
+    ];
+
+    fn file(self) -> &'static str {
+        match self {
+            Certificate::Localhost => "localhost",
+            Certificate::WrongHost => "wrong-host",
+            Certificate::SelfSigned => "self-signed",
+        }
+    }
+
+    fn identity(self) -> TlsIdentity {
+        let dir = tls_dir();
+        let chain = dir.join(format!("{}.pem", self.file()));
+        let key = dir.join(format!("{}.key", self.file()));
+        let read = |path: &std::path::Path| match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(e) => panic!("{}: {e}", path.display()),
+        };
+        match TlsIdentity::from_pem(&read(&chain), &read(&key)) {
+            Ok(identity) => identity,
+            Err(e) => panic!("{}: {e}", chain.display()),
+        }
+    }
+}
+
+/// `tests/tls/`.
+fn tls_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tls")
+}
+
+/// The test CA, which the runtimes the tests start trust.
+pub fn test_ca() -> std::path::PathBuf {
+    tls_dir().join("ca.pem")
+}
+
+/// The demo origin, started in-process on a free port, with an HTTPS
+/// listener per [`Certificate`].
 pub struct Origin {
     running: RunningOrigin,
+    tls_ports: Vec<(Certificate, u16)>,
 }
 
 impl Origin {
@@ -32,15 +87,33 @@ impl Origin {
             search_delay: Duration::from_millis(50),
             hang: Duration::from_secs(3),
         };
-        match demo_origin::start("127.0.0.1:0", options) {
-            Ok(running) => Origin { running },
+        let mut running = match demo_origin::start("127.0.0.1:0", options) {
+            Ok(running) => running,
             Err(e) => panic!("the demo origin does not start: {e}"),
-        }
+        };
+        let tls_ports = Certificate::ALL
+            .into_iter()
+            .map(
+                |certificate| match running.serve_tls("127.0.0.1:0", &certificate.identity()) {
+                    Ok(addr) => (certificate, addr.port()),
+                    Err(e) => panic!("the demo origin does not listen for HTTPS: {e}"),
+                },
+            )
+            .collect();
+        Origin { running, tls_ports }
     }
 
     /// `http://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
         self.running.url()
+    }
+
+    /// The port of the HTTPS listener presenting `certificate`.
+    pub fn tls_port(&self, certificate: Certificate) -> u16 {
+        self.tls_ports
+            .iter()
+            .find(|(c, _)| *c == certificate)
+            .map_or(0, |(_, port)| *port)
     }
 
     /// How many requests reached the origin for `path` (without query).
@@ -184,6 +257,43 @@ pub fn config_forwarding(origin_url: &str, header: &str) -> String {
     config["origin_request_policies"]["all-query-strings"]["headers"] =
         serde_json::json!({"behavior": "whitelist", "names": [header]});
     config.to_string()
+}
+
+/// The test configuration with an HTTPS origin per [`Certificate`], all
+/// named `localhost`, `https-only`, and a behavior for each:
+/// `/respond/tls-localhost/*`, `/respond/tls-wrong-host/*`,
+/// `/respond/tls-self-signed/*` (see [`tls_path`]).
+pub fn tls_config(origin: &Origin) -> String {
+    let mut config: serde_json::Value = match serde_json::from_str(&test_config(&origin.url())) {
+        Ok(config) => config,
+        Err(e) => panic!("the test configuration: {e}"),
+    };
+    for certificate in Certificate::ALL {
+        let name = format!("tls-{}", certificate.file());
+        config["origins"][&name] = serde_json::json!({
+            "domain": "localhost",
+            "protocol": "https-only",
+            "https_port": origin.tls_port(certificate),
+            "custom_headers": {"X-Origin-Verify": "tls-shared-secret"},
+            "first_byte_timeout_ms": 2000,
+        });
+        let behavior = serde_json::json!({
+            "path_pattern": format!("/respond/{name}/*"),
+            "origin": name,
+            "cache_policy": "origin-decides",
+            "origin_request_policy": "all-query-strings",
+        });
+        if let Some(behaviors) = config["behaviors"].as_array_mut() {
+            behaviors.push(behavior);
+        }
+    }
+    config.to_string()
+}
+
+/// A path of the test's own under the behavior of the HTTPS origin that
+/// presents `certificate`: `/respond/tls-localhost/t0042`.
+pub fn tls_path(scope: &Scope, certificate: Certificate) -> String {
+    scope.path(&format!("/respond/tls-{}", certificate.file()))
 }
 
 /// The attack suite's configuration, `tests/config/naive.json` (check it

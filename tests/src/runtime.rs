@@ -172,6 +172,9 @@ fn fastly(origin_url: &str, config: &str, token: Option<&str>) -> Edge {
         .arg("-C")
         .arg(&manifest_path)
         .arg(&wasm)
+        // Viceroy trusts the certificates of this file instead of the
+        // system's: the test CA only (every test origin is on loopback).
+        .env("SSL_CERT_FILE", crate::test_ca())
         .process_group(0)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -242,6 +245,8 @@ fn cloudflare(config: &str, token: Option<&str>) -> Edge {
         .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
         .env("CI", "true")
         .env("NO_COLOR", "1")
+        // workerd trusts the test CA besides the public ones.
+        .env("NODE_EXTRA_CA_CERTS", crate::test_ca())
         .process_group(0)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

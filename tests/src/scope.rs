@@ -30,6 +30,8 @@ pub enum Configuration {
     /// case study's search in front of the demo origin's naive framework,
     /// forwarding more than it keys, with session APIs and static files.
     Naive,
+    /// The test configuration with HTTPS origins ([`crate::tls_config`]).
+    Tls,
 }
 
 impl Configuration {
@@ -52,6 +54,9 @@ impl Configuration {
             Configuration::WithoutPurgeToken => Edge::start_without_purge_token(platform, &url),
             Configuration::Naive => {
                 Edge::start_with_config(platform, &url, &crate::naive_config(&url))
+            }
+            Configuration::Tls => {
+                Edge::start_with_config(platform, &url, &crate::tls_config(origin))
             }
         }
     }
