@@ -593,6 +593,27 @@ fn a_request_behind_a_fill_in_progress_goes_to_the_origin_without_storing() {
 }
 
 #[test]
+fn a_request_behind_a_revalidation_in_progress_still_gets_the_stale_copy_on_errors() {
+    for locking in [Locking::Transaction, Locking::Claim] {
+        let (platform, mode) = platform(locking);
+        let t = "/fixed/behind";
+        assert_eq!(platform.get(t).x_cache(), "Miss");
+        platform.advance(100);
+        *mode.borrow_mut() = Mode::Status(503);
+        let first = platform.begin(t);
+        let second = platform.get(t);
+        assert_eq!(
+            (second.status, second.x_cache()),
+            (200, "RefreshHit"),
+            "{locking:?}: {}",
+            second.cache_status()
+        );
+        assert!(second.cache_status().contains("stale-if-error"));
+        assert_eq!(platform.finish(first).x_cache(), "RefreshHit");
+    }
+}
+
+#[test]
 fn cdn_only_headers_never_reach_the_viewer() {
     let (platform, _) = platform(Locking::Claim);
     let t = "/respond?cc=max-age%3D60&tag=a";

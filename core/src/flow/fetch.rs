@@ -27,8 +27,33 @@ pub(crate) enum Storing {
     /// validators), which stands in if the origin fails: this request
     /// holds the write.
     Revalidate(StoredHead),
-    /// Store nothing, for this reason.
-    Nothing(PassReason),
+    /// Store nothing, for this reason; the stale entry, when there is one,
+    /// still stands in if the origin fails (RFC 5861 section 4): another
+    /// request holds the write, not the entry.
+    Nothing(PassReason, Option<StoredHead>),
+}
+
+impl Storing {
+    /// The same fetch without the write, for `reason`: the stale entry
+    /// stays the stand-in.
+    pub(crate) fn without_write(self, reason: PassReason) -> Storing {
+        Storing::Nothing(reason, self.into_stale())
+    }
+
+    /// The stale entry that stands in if the origin fails.
+    fn stale(&self) -> Option<&StoredHead> {
+        match self {
+            Storing::Revalidate(stale) | Storing::Nothing(_, Some(stale)) => Some(stale),
+            Storing::Fill | Storing::Nothing(_, None) => None,
+        }
+    }
+
+    fn into_stale(self) -> Option<StoredHead> {
+        match self {
+            Storing::Revalidate(stale) | Storing::Nothing(_, Some(stale)) => Some(stale),
+            Storing::Fill | Storing::Nothing(_, None) => None,
+        }
+    }
 }
 
 /// Send [`Fetch::request`] to the origin, then report with
@@ -186,7 +211,7 @@ impl<'c> Fetch<'c> {
                 .plan
                 .origin_request
                 .revalidating(&stale.meta.validators),
-            Storing::Fill | Storing::Nothing(_) => self.ex.plan.origin_request.clone(),
+            Storing::Fill | Storing::Nothing(..) => self.ex.plan.origin_request.clone(),
         }
     }
 
@@ -194,7 +219,7 @@ impl<'c> Fetch<'c> {
     /// the platform handed this request must be let go of before the
     /// origin is asked, so that other requests need not wait for it.
     pub fn stores(&self) -> bool {
-        !matches!(self.storing, Storing::Nothing(_))
+        !matches!(self.storing, Storing::Nothing(..))
     }
 
     /// Decides from the origin's response: its status and headers (the
@@ -202,7 +227,7 @@ impl<'c> Fetch<'c> {
     pub fn answered(self, response: OriginResponse<'_>) -> AfterOrigin {
         let (status, headers) = (response.status, response.headers);
         if is_origin_failure(status)
-            && let Storing::Revalidate(stale) = &self.storing
+            && let Some(stale) = self.storing.stale()
             && usable_on_error(&stale.meta, self.ex.now)
         {
             let reason = StaleReason::OriginError {
@@ -216,7 +241,7 @@ impl<'c> Fetch<'c> {
             Storing::Revalidate(stale) if status == 304 => {
                 return not_modified(&ex, &key, stale.clone(), &headers);
             }
-            Storing::Nothing(reason) => *reason,
+            Storing::Nothing(reason, _) => *reason,
             Storing::Fill | Storing::Revalidate(_) => {
                 let response = OriginResponse { status, headers };
                 let watched = Watched::of(&ex.plan);
@@ -251,8 +276,8 @@ impl<'c> Fetch<'c> {
     /// 502 or 504.
     pub fn failed(self, failure: OriginFailure) -> AfterFailure {
         let now = self.ex.now;
-        match self.storing {
-            Storing::Revalidate(stale) if usable_on_error(&stale.meta, now) => {
+        match self.storing.into_stale() {
+            Some(stale) if usable_on_error(&stale.meta, now) => {
                 let reason = StaleReason::OriginError { status: None };
                 let outcome = CacheOutcome::stale(&stale.meta, now, reason);
                 AfterFailure::FromCache(FromCache::new(&self.ex, stale, outcome))
@@ -277,7 +302,7 @@ fn write_end(ex: &Exchange<'_>, storing: &Storing, reason: PassReason) -> WriteE
     let forced = ex.plan.unkeyed.any || ex.plan.unkeyed.credentials;
     let keeps_stale = match storing {
         Storing::Revalidate(stale) => usable_on_error(&stale.meta, ex.now),
-        Storing::Fill | Storing::Nothing(_) => false,
+        Storing::Fill | Storing::Nothing(..) => false,
     };
     if !reason.records_hit_for_pass() || forced || keeps_stale {
         return WriteEnd::Release;

@@ -137,7 +137,7 @@ impl<'c> Lookup<'c> {
         let now = self.ex.now;
         let head = match found {
             Found::Unavailable => {
-                return self.fetch(Storing::Nothing(PassReason::CacheUnavailable));
+                return self.fetch(Storing::Nothing(PassReason::CacheUnavailable, None));
             }
             Found::Nothing => None,
             Found::Entry(entry) => entry.effective(now),
@@ -169,8 +169,8 @@ impl<'c> Lookup<'c> {
             Serving::Revalidate { .. } => self.write(Storing::Revalidate(head), write),
             // Another variant is stored: this one replaces it.
             Serving::VaryMismatch => self.write(Storing::Fill, write),
-            Serving::Unusable(reason) => self.fetch(Storing::Nothing(reason)),
-            Serving::HitForPass => self.fetch(Storing::Nothing(PassReason::HitForPass)),
+            Serving::Unusable(reason) => self.fetch(Storing::Nothing(reason, None)),
+            Serving::HitForPass => self.fetch(Storing::Nothing(PassReason::HitForPass, None)),
         }
     }
 
@@ -179,7 +179,7 @@ impl<'c> Lookup<'c> {
     fn write(self, storing: Storing, write: Write) -> AfterLookup<'c> {
         match write {
             Write::Held => self.fetch(storing),
-            Write::Busy => self.fetch(Storing::Nothing(PassReason::EntryBusy)),
+            Write::Busy => self.fetch(storing.without_write(PassReason::EntryBusy)),
             Write::OnRequest => AfterLookup::Claim(Claim {
                 lookup: self,
                 storing,
@@ -246,7 +246,7 @@ impl<'c> Claim<'c> {
             Claimed::Follower if lookup.waited => AfterClaim::Fetch(Fetch::new(
                 lookup.ex,
                 lookup.key,
-                Storing::Nothing(PassReason::EntryBusy),
+                storing.without_write(PassReason::EntryBusy),
             )),
             Claimed::Follower => {
                 lookup.waited = true;
