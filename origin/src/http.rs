@@ -16,6 +16,8 @@ use std::time::{Duration, SystemTime};
 
 use rustls::{ServerConfig, ServerConnection, StreamOwned};
 
+use crate::fault::{End, Fault};
+
 /// A request head; its body has been read and dropped.
 pub(crate) struct Request {
     pub(crate) method: String,
@@ -32,6 +34,8 @@ pub(crate) struct Response {
     pub(crate) status: u16,
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) body: Vec<u8>,
+    /// How to break it on the wire, if at all.
+    pub(crate) fault: Option<Fault>,
 }
 
 /// What answers requests; called on the connection's thread.
@@ -68,16 +72,22 @@ pub(crate) fn serve(
 fn accept(stream: TcpStream, tls: Option<Arc<ServerConfig>>, handler: &Handler) -> io::Result<()> {
     stream.set_read_timeout(Some(IDLE))?;
     let _ = stream.set_nodelay(true);
-    match tls {
+    let socket = stream.try_clone()?;
+    let ended = match tls {
         None => connection(stream, handler),
         Some(config) => {
             let session = ServerConnection::new(config).map_err(io::Error::other)?;
             connection(StreamOwned::new(session, stream), handler)
         }
+    }?;
+    if ended == End::Reset {
+        // Closing with a zero linger sends a reset, not a FIN.
+        socket2::SockRef::from(&socket).set_linger(Some(Duration::ZERO))?;
     }
+    Ok(())
 }
 
-fn connection(stream: impl Read + Write, handler: &Handler) -> io::Result<()> {
+fn connection(stream: impl Read + Write, handler: &Handler) -> io::Result<End> {
     let mut reader = BufReader::new(stream);
     while let Some(request) = read_head(&mut reader)? {
         let keep_alive = keeps_alive(&request);
@@ -85,12 +95,12 @@ fn connection(stream: impl Read + Write, handler: &Handler) -> io::Result<()> {
         let head_only = request.method == "HEAD";
         let response = handler(request);
         // The buffer holds only what was read: writing beside it is safe.
-        write_response(reader.get_mut(), response, head_only, keep_alive)?;
-        if !keep_alive {
-            break;
+        let end = write_response(reader.get_mut(), response, head_only, keep_alive)?;
+        if end != End::Open || !keep_alive {
+            return Ok(end);
         }
     }
-    Ok(())
+    Ok(End::Close)
 }
 
 /// The next request head, or `None` when the peer closed the connection.
@@ -201,7 +211,7 @@ fn write_response(
     response: Response,
     head_only: bool,
     keep_alive: bool,
-) -> io::Result<()> {
+) -> io::Result<End> {
     let status = response.status;
     let mut head = format!("HTTP/1.1 {status} {}\r\n", reason(status));
     head.push_str(&format!(
@@ -210,6 +220,9 @@ fn write_response(
     ));
     for (name, value) in &response.headers {
         head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if let Some(fault) = response.fault {
+        return fault.write(writer, &head, &response.body);
     }
     // 204 and 304 carry no body and, here, no length (RFC 9110 8.6).
     let bodiless = matches!(status, 204 | 304);
@@ -225,7 +238,8 @@ fn write_response(
         out.extend_from_slice(&response.body);
     }
     writer.write_all(&out)?;
-    writer.flush()
+    writer.flush()?;
+    Ok(End::Open)
 }
 
 fn reason(status: u16) -> &'static str {

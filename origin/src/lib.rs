@@ -8,7 +8,8 @@
 //! | `/search/partner` | a third-party-backed search: `Cache-Control: max-age=1` |
 //! | `/media/NAME` | deterministic bytes (256 KiB, or `NAME-5m.mp3` for 5 MiB) with ETag, Last-Modified, Range and conditional requests |
 //! | `/products/ID` | even ids `public, max-age=604800`, odd ids `no-cache` with an ETag |
-//! | `/respond?status=&cc=&expires=&set-cookie=&vary=&etag=&last-modified=&age=&surrogate-key=&cache-tag=&delay_ms=&body=` | whatever the query asks for; the same under any path below it (`/respond/t7/a?...`), so that each test may have paths of its own |
+//! | `/respond?status=&cc=&expires=&set-cookie=&vary=&etag=&last-modified=&age=&surrogate-key=&cache-tag=&delay_ms=&body=&size=` | whatever the query asks for (`size=N`: the body repeated to N bytes); the same under any path below it (`/respond/t7/a?...`), so that each test may have paths of its own |
+//! | `/respond?...&fault=NAME` | the same, broken on the wire: `cut-length` (the whole length declared, half the body sent, closed), `cut-chunked` (no last chunk), `reset-head` (a TCP reset before any byte), `reset-body` (a reset after half the body), `slow-body` (half, a stall of `stall_ms`, default 3000, then the rest), `interim` (`100` and `103` before the answer), `garbage-header` (control bytes and a line without a colon), `extra-bytes` (a second response smuggled after the body) |
 //! | `/echo` | the request it received, as JSON (method, target, headers) |
 //! | `/naive/search` | a naive framework's search page (for the attack suite): no Cache-Control; reflects the query as sent in a "did you mean" link and its other parameters decoded in an analytics snippet, `callback=` makes it JSONP, `Page=0` redirects keeping the query, `ref=` sets a cookie |
 //! | `/naive/embed` | a widget reflecting `return_to` through PHP's `json_encode` (`/` as `\/`), `campaign` cut to 64 characters, `promo` decoded twice |
@@ -22,6 +23,7 @@
 //! | `/__origin/stats` | requests received per path and per target, and the headers of the last request per path |
 //! | `POST /__origin/reset`, `POST /__origin/mode?set=up\|fail\|hang` | control: forget the counts and modes; answer normally, 503 to everything, or hang |
 //! | `POST /__origin/mode?set=up\|fail\|hang&prefix=/PATH` | the same for the paths that start with `/PATH` only |
+//! | `POST /__origin/mode?set=FAULT&prefix=/PATH` | `/respond` paths that start with `/PATH` answer broken so (`set=cut-length`, see `fault=` above) |
 //!
 //! Paths under `/naive/`, `/api/` and `/static/` are routed loosely, as
 //! naive frameworks do: on the percent-decoded path (`%2F` too) with `\`
@@ -37,6 +39,7 @@
 //! longest prefix it starts with, else the one set without a prefix: tests
 //! that share one origin each fail or hang their own paths only.
 
+mod fault;
 mod gzip;
 mod http;
 mod media;
@@ -52,6 +55,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+pub use fault::Fault;
 pub use gzip::{gunzip, gzip};
 pub use state::Mode;
 use state::State;

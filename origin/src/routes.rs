@@ -4,6 +4,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
 
+use crate::fault::Fault;
 use crate::media;
 use crate::naive;
 use crate::state::{Mode, State};
@@ -87,7 +88,7 @@ pub(crate) fn handle(request: crate::http::Request, state: &State) -> crate::htt
                 std::thread::sleep(state.options.hang);
                 route(&incoming, state)
             }
-            Mode::Up => route(&incoming, state),
+            Mode::Up | Mode::Fault(_) => route(&incoming, state),
         }
     };
     let reply = media::conditional_or_range(&incoming, reply);
@@ -95,6 +96,23 @@ pub(crate) fn handle(request: crate::http::Request, state: &State) -> crate::htt
         status: reply.status,
         headers: reply.headers,
         body: reply.body,
+        fault: fault(&incoming, state),
+    }
+}
+
+/// The fault a `/respond` request asks for (`fault=NAME`, `stall_ms=`),
+/// else the one its path's mode says.
+fn fault(req: &Incoming, state: &State) -> Option<Fault> {
+    let respond = req.path == "/respond" || req.path.starts_with("/respond/");
+    if !respond || req.path.starts_with("/__origin/") {
+        return None;
+    }
+    let stall_ms = req.param("stall_ms").and_then(|v| v.parse().ok());
+    match (req.param("fault"), state.mode_for(&req.path)) {
+        (_, Mode::Fail | Mode::Hang) => None,
+        (Some(name), _) => Fault::parse(name, stall_ms),
+        (None, Mode::Fault(fault)) => Some(fault),
+        (None, Mode::Up) => None,
     }
 }
 
@@ -179,8 +197,12 @@ fn respond(req: &Incoming) -> Reply {
         .param("status")
         .and_then(|s| s.parse().ok())
         .unwrap_or(200);
-    let body = req.param("body").unwrap_or("ok").to_string();
-    let mut reply = Reply::new(status, "text/plain", format!("{body}\n"));
+    let body = format!("{}\n", req.param("body").unwrap_or("ok"));
+    let body = match req.param("size").and_then(|v| v.parse::<usize>().ok()) {
+        Some(size) => body.bytes().cycle().take(size).collect(),
+        None => body.into_bytes(),
+    };
+    let mut reply = Reply::new(status, "text/plain", body);
     let fields = [
         ("cc", "Cache-Control"),
         ("set-cookie", "Set-Cookie"),
@@ -215,11 +237,11 @@ fn control_reply(control: &str, req: &Incoming, state: &State) -> Reply {
     }
 }
 
-/// `set=up|fail|hang`, for every path, or with `prefix=/PATH` for the
+/// `set=up|fail|hang|FAULT`, for every path, or with `prefix=/PATH` for the
 /// paths that start with it only.
 fn set_mode(req: &Incoming, state: &State) -> Reply {
     let Some(mode) = req.param("set").and_then(Mode::parse) else {
-        return Reply::new(400, "text/plain", "set=up|fail|hang[&prefix=/PATH]\n");
+        return Reply::new(400, "text/plain", "set=up|fail|hang|FAULT[&prefix=/PATH]\n");
     };
     match req.param("prefix") {
         None => state.set_mode(mode),

@@ -6,6 +6,7 @@ use std::sync::Mutex;
 use serde_json::{Value, json};
 
 use crate::Options;
+use crate::fault::Fault;
 
 /// How the origin answers non-control requests.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -17,16 +18,18 @@ pub enum Mode {
     Fail,
     /// After hanging for the configured time.
     Hang,
+    /// Normally, broken on the wire so (`/respond` paths only).
+    Fault(Fault),
 }
 
 impl Mode {
-    /// `up`, `fail` or `hang`.
+    /// `up`, `fail`, `hang`, or a fault's name ([`Fault::parse`]).
     pub fn parse(text: &str) -> Option<Mode> {
         match text {
             "up" => Some(Mode::Up),
             "fail" => Some(Mode::Fail),
             "hang" => Some(Mode::Hang),
-            _ => None,
+            fault => Fault::parse(fault, None).map(Mode::Fault),
         }
     }
 
@@ -36,6 +39,7 @@ impl Mode {
             Mode::Up => "up",
             Mode::Fail => "fail",
             Mode::Hang => "hang",
+            Mode::Fault(fault) => fault.name(),
         }
     }
 }

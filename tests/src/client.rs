@@ -22,8 +22,11 @@ pub struct Got {
     pub status: u16,
     /// The header fields, names as the server sent them.
     pub headers: Vec<(String, String)>,
-    /// The body; empty for a HEAD.
+    /// The body; empty for a HEAD, and what arrived of a cut one.
     pub body: Vec<u8>,
+    /// Whether the body was cut: the connection ended or broke before the
+    /// framing said the body was whole.
+    pub cut: bool,
 }
 
 impl Request {
@@ -101,11 +104,14 @@ impl Request {
                 )
             })
             .collect();
-        let body = response.body_mut().read_to_vec().unwrap_or_default();
+        let mut body = Vec::new();
+        let cut =
+            std::io::Read::read_to_end(&mut response.body_mut().as_reader(), &mut body).is_err();
         Ok(Got {
             status: response.status().as_u16(),
             headers,
             body,
+            cut,
         })
     }
 }
@@ -213,6 +219,7 @@ fn parse_answer(answer: &[u8]) -> Got {
             status: 0,
             headers: Vec::new(),
             body: answer.to_vec(),
+            cut: true,
         };
     };
     let head = String::from_utf8_lossy(&answer[..end]);
@@ -240,6 +247,7 @@ fn parse_answer(answer: &[u8]) -> Got {
         status,
         headers,
         body,
+        cut: false,
     }
 }
 

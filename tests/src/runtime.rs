@@ -305,7 +305,8 @@ fn capture(child: &mut Child) -> Arc<Mutex<Vec<String>>> {
 }
 
 /// The demo configuration, its origin moved to the test origin's port and
-/// given a 1-second first-byte timeout (the origin's hang mode lasts 3 s).
+/// given 1-second first-byte and between-bytes timeouts (the origin's
+/// hang mode and slow-body fault last 3 s).
 /// It reaches the function through the config store, as in production.
 pub fn test_config(origin_url: &str) -> String {
     let mut config: serde_json::Value =
@@ -322,6 +323,8 @@ pub fn test_config(origin_url: &str) -> String {
     origin["domain"] = "127.0.0.1".into();
     origin["http_port"] = port.into();
     origin["first_byte_timeout_ms"] = 1000.into();
+    // The origin's slow-body fault stalls 3 s.
+    origin["between_bytes_timeout_ms"] = 1000.into();
     config.to_string()
 }
 
