@@ -6,6 +6,7 @@ use serde_json::json;
 
 use crate::cache_status::CacheOutcome;
 use crate::error::Error;
+use crate::flow::BodyCut;
 use crate::key::CacheKey;
 
 /// What one request did.
@@ -29,13 +30,16 @@ pub struct LogLine<'a> {
     pub status: u16,
     /// Milliseconds the origin took, when it was asked.
     pub origin_ms: Option<u64>,
+    /// How the body of a fill failed to arrive whole, when it did
+    /// (logged as `body_cut`, beside `detail="incomplete-body"`).
+    pub cut: Option<BodyCut>,
 }
 
 impl LogLine<'_> {
     /// The line: one JSON object, no newline.
     pub fn to_json(&self) -> String {
         let decoration = self.outcome.headers(None);
-        json!({
+        let mut line = json!({
             "method": self.method,
             "path": self.path,
             "behavior": self.behavior,
@@ -44,8 +48,11 @@ impl LogLine<'_> {
             "cache_status": decoration.cache_status,
             "status": self.status,
             "origin_ms": self.origin_ms,
-        })
-        .to_string()
+        });
+        if let Some(cut) = self.cut {
+            line["body_cut"] = cut.to_string().into();
+        }
+        line.to_string()
     }
 }
 
@@ -101,6 +108,7 @@ mod tests {
             outcome: &outcome,
             status: 201,
             origin_ms: Some(12),
+            cut: None,
         }
         .to_json();
         let value: serde_json::Value = serde_json::from_str(&line).unwrap();
@@ -109,5 +117,36 @@ mod tests {
         assert_eq!(value["origin_ms"], 12);
         assert!(value["cache_status"].as_str().unwrap().contains("method"));
         assert!(!line.contains('\n'));
+        assert!(!line.contains("body_cut"));
+    }
+
+    #[test]
+    fn a_cut_body_says_how() {
+        let outcome = CacheOutcome::Miss {
+            status: 200,
+            stored: Err(PassReason::IncompleteBody),
+        };
+        let line = LogLine {
+            method: "GET",
+            path: "/a",
+            behavior: "*",
+            key: None,
+            outcome: &outcome,
+            status: 200,
+            origin_ms: Some(3),
+            cut: Some(BodyCut::Short {
+                received: 5,
+                declared: 9,
+            }),
+        }
+        .to_json();
+        let value: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(value["body_cut"], "the body ended at 5 of 9 declared bytes");
+        assert!(
+            value["cache_status"]
+                .as_str()
+                .unwrap()
+                .contains("incomplete-body")
+        );
     }
 }

@@ -58,6 +58,10 @@ pub enum PassReason {
     /// checked before it is stored: larger than `flow::MAX_CHECKED_BODY`,
     /// or compressed (`Content-Encoding`).
     UncheckedBody,
+    /// The body did not arrive whole (cut short of its declared length,
+    /// past it, or broken): the viewer saw the cut, nothing was stored
+    /// (RFC 9111 section 3.3).
+    IncompleteBody,
     /// An error answered a request that carried inputs the key ignores
     /// (`?Keyword=flu&junk=...`): storing it would let one viewer take the
     /// clean URL down for everyone for the error TTL.
@@ -83,6 +87,7 @@ impl PassReason {
             PassReason::UnkeyedCredentials => "unkeyed-credentials",
             PassReason::ReflectedUnkeyedInput => "reflected-unkeyed-input",
             PassReason::UncheckedBody => "unchecked-body",
+            PassReason::IncompleteBody => "incomplete-body",
             PassReason::TooManyUnkeyedInputs => "too-many-unkeyed-inputs",
             PassReason::EntryBusy => "entry-busy",
             PassReason::HitForPass => "hit-for-pass",

@@ -51,6 +51,9 @@ enum Mode {
     Down(OriginFailure),
     /// Answers as the target asks, with `Cache-Control: no-store`.
     NoStore,
+    /// Answers as the target asks, declaring the body's length, and cuts
+    /// the body after half of it.
+    Cut,
 }
 
 /// The origin: answers `/respond?cc=...&status=...&etag=...&vary=...&
@@ -63,7 +66,7 @@ fn origin(mode: Rc<RefCell<Mode>>) -> impl Fn(&Received) -> Scripted + 'static {
         match mode {
             Mode::Down(failure) => return Scripted::Fail(failure),
             Mode::Status(status) => return response(status, Vec::new(), b"down"),
-            Mode::Up | Mode::NoStore => {}
+            Mode::Up | Mode::NoStore | Mode::Cut => {}
         }
         let mut headers = Vec::new();
         let mut add = |name: &str, value: Option<String>| {
@@ -101,6 +104,14 @@ fn origin(mode: Rc<RefCell<Mode>>) -> impl Fn(&Received) -> Scripted + 'static {
         };
         let status = param("status").and_then(|s| s.parse().ok()).unwrap_or(200);
         headers.push(("content-length".into(), body.len().to_string()));
+        if mode == Mode::Cut {
+            let half = body.as_bytes()[..body.len() / 2].to_vec();
+            return Scripted::Broken {
+                status,
+                headers,
+                body: half,
+            };
+        }
         response(status, headers, body.as_bytes())
     }
 }
@@ -611,6 +622,60 @@ fn a_request_behind_a_revalidation_in_progress_still_gets_the_stale_copy_on_erro
         assert!(second.cache_status().contains("stale-if-error"));
         assert_eq!(platform.finish(first).x_cache(), "RefreshHit");
     }
+}
+
+#[test]
+fn a_body_that_did_not_arrive_whole_is_never_stored() {
+    let stored = r#"fwd=miss; fwd-status=200; stored; ttl=60; detail="max-age""#;
+    let cut = r#"fwd=miss; fwd-status=200; detail="incomplete-body""#;
+    let replies = run(&[
+        get("/respond?cc=max-age%3D60&body=abcdefgh", "Miss", cut)
+            .mode(Mode::Cut)
+            .calls(1),
+        get("/respond?cc=max-age%3D60&body=abcdefgh", "Miss", cut)
+            .mode(Mode::Cut)
+            .calls(2),
+        get("/respond?cc=max-age%3D60&body=abcdefgh", "Miss", stored).calls(3),
+        get(
+            "/respond?cc=max-age%3D60&body=abcdefgh",
+            "Hit",
+            "hit; ttl=60",
+        )
+        .calls(3),
+    ]);
+    assert_eq!(replies[0].body, b"abcd");
+    let log: serde_json::Value = serde_json::from_str(&replies[0].log).unwrap();
+    assert_eq!(log["body_cut"], "the body broke after 4 bytes");
+    assert_eq!(replies[3].body, b"abcdefgh");
+}
+
+#[test]
+fn a_cut_refill_leaves_the_stale_copy_for_errors() {
+    let t = "/fixed/cut";
+    let replies = run(&[
+        get(
+            t,
+            "Miss",
+            r#"fwd=miss; fwd-status=200; stored; ttl=60; detail="default-ttl""#,
+        )
+        .calls(1),
+        get(
+            t,
+            "Miss",
+            r#"fwd=miss; fwd-status=200; detail="incomplete-body""#,
+        )
+        .after(100)
+        .mode(Mode::Cut)
+        .calls(2),
+        get(
+            t,
+            "RefreshHit",
+            r#"fwd=stale; ttl=-40; detail="stale-if-error""#,
+        )
+        .mode(Mode::Down(OriginFailure::Unreachable))
+        .calls(3),
+    ]);
+    assert_eq!(replies[2].body, b"body for -");
 }
 
 #[test]

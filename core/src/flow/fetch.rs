@@ -14,6 +14,7 @@ use crate::serve::{Revalidation, is_origin_failure, revalidate, usable_on_error}
 use crate::stored::StoredHead;
 use crate::unkeyed::{BodyScan, Watched};
 
+use super::body_check::BodyCheck;
 use super::exchange::Exchange;
 use super::finish::{EdgeReply, Finish};
 use super::from_cache::FromCache;
@@ -161,6 +162,13 @@ impl Store {
     /// parameters, cookies, headers) that the answer could echo.
     pub fn checks_body(&self) -> bool {
         self.scan.is_some()
+    }
+
+    /// The check the body's bytes go through as they are copied into the
+    /// cache: a body that does not arrive whole is never stored (abandon
+    /// the write, and report [`Finish::cut`]).
+    pub fn body_check(&self) -> BodyCheck {
+        BodyCheck::new(self.entry.length)
     }
 
     /// Decides on the body read so far: `body`, the first bytes (at most

@@ -5,7 +5,9 @@ use crate::cache_status::{CDN_ONLY_HEADERS, CacheOutcome, Decoration};
 use crate::config::Method;
 use crate::key::CacheKey;
 use crate::log_line::LogLine;
-use crate::reason::{OriginFailure, Rejection};
+use crate::reason::{OriginFailure, PassReason, Rejection};
+
+use super::body_check::BodyCut;
 use crate::request::ViewerRequest;
 
 /// What a request's flow ended with: the outcome, and what the log line
@@ -18,6 +20,7 @@ pub struct Finish {
     behavior: String,
     key: Option<CacheKey>,
     send_body: bool,
+    cut: Option<BodyCut>,
 }
 
 impl Finish {
@@ -36,6 +39,7 @@ impl Finish {
             behavior: behavior.to_string(),
             key,
             send_body,
+            cut: None,
         }
     }
 
@@ -99,8 +103,26 @@ impl Finish {
             outcome: &self.outcome,
             status,
             origin_ms,
+            cut: self.cut,
         }
         .to_json()
+    }
+
+    /// The report of a fill whose body did not arrive whole: the viewer
+    /// saw the cut, and nothing was stored.
+    pub fn cut(self, cut: BodyCut) -> Finish {
+        let status = match self.outcome {
+            CacheOutcome::Miss { status, .. } => status,
+            _ => 200,
+        };
+        let finish = self.with_outcome(CacheOutcome::Miss {
+            status,
+            stored: Err(PassReason::IncompleteBody),
+        });
+        Finish {
+            cut: Some(cut),
+            ..finish
+        }
     }
 
     /// The same report with another outcome.

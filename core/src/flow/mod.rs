@@ -50,6 +50,7 @@
 //! assert_eq!(store.serve.finish().decoration().x_cache, "Miss from edgecache");
 //! ```
 
+mod body_check;
 mod claims;
 mod exchange;
 mod fetch;
@@ -58,6 +59,7 @@ mod from_cache;
 mod lookup;
 mod pass;
 
+pub use body_check::{BodyCheck, BodyCut};
 pub use claims::{Claims, TAKEOVER_AFTER_MS, Ticket};
 pub use fetch::{
     AfterFailure, AfterOrigin, Fetch, MAX_CHECKED_BODY, Marker, NewEntry, Store, Update, WriteEnd,

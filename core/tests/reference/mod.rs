@@ -42,6 +42,13 @@ pub(crate) enum Scripted {
         headers: Vec<(String, String)>,
         body: Vec<u8>,
     },
+    /// A response whose body breaks after `body` (a reset, a timeout
+    /// between bytes): the viewer gets the bytes that came.
+    Broken {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    },
     /// No response.
     Fail(OriginFailure),
 }
@@ -195,6 +202,11 @@ impl Platform {
                     status,
                     headers,
                     body,
+                }
+                | Scripted::Broken {
+                    status,
+                    headers,
+                    body,
                 } => forward(status, headers, body, &pass.answered(status)),
                 Scripted::Fail(failure) => edge_reply(pass.failed(failure)),
             },
@@ -329,12 +341,17 @@ impl Platform {
         let key = fetch.key().hash_hex();
         let fetched_ms = self.now.get() * 1000;
         let scripted = self.ask(&fetch.request());
-        let (status, headers, body) = match scripted {
+        let (status, headers, body, broken) = match scripted {
             Scripted::Response {
                 status,
                 headers,
                 body,
-            } => (status, headers, body),
+            } => (status, headers, body, false),
+            Scripted::Broken {
+                status,
+                headers,
+                body,
+            } => (status, headers, body, true),
             Scripted::Fail(failure) => {
                 self.let_go(&key);
                 return match fetch.failed(failure) {
@@ -354,10 +371,24 @@ impl Platform {
         let step = fetch.answered(response);
         self.let_go(&key);
         match step {
-            AfterOrigin::Store(store) => match store.checked(&body, true) {
+            AfterOrigin::Store(store) => match store.checked(&body, !broken) {
                 Ok(store) => {
-                    self.write(&key, store.entry, body.clone(), fetched_ms);
-                    self.serve_body(store.serve, &body)
+                    // The copy into the cache, counted as it goes.
+                    let mut check = store.body_check();
+                    let copied = check.received(body.len()).and_then(|()| match broken {
+                        true => Err(check.broke()),
+                        false => check.ended().map(drop),
+                    });
+                    match copied {
+                        Ok(()) => {
+                            self.write(&key, store.entry, body.clone(), fetched_ms);
+                            self.serve_body(store.serve, &body)
+                        }
+                        Err(cut) => {
+                            let finish = store.serve.into_finish().cut(cut);
+                            forward(status, headers, body, &finish)
+                        }
+                    }
                 }
                 Err(finish) => forward(status, headers, body, &finish),
             },
