@@ -68,6 +68,20 @@ impl StoredHead {
             .collect()
     }
 
+    /// The body's length as the stored head declares it
+    /// (`Content-Length`), when it does.
+    pub fn declared_length(&self) -> Option<u64> {
+        let (_, value) = self
+            .headers
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))?;
+        let value = value.trim();
+        if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        value.parse().ok()
+    }
+
     /// The head as compact JSON; [`StoredHead::from_bytes`] reads it back.
     pub fn to_bytes(&self) -> Vec<u8> {
         // Plain fields always serialize.

@@ -94,11 +94,7 @@ impl FromCache {
     /// for platforms that cannot tell the length of a stored stream without
     /// reading it.
     pub fn stored_length(&self) -> Option<u64> {
-        let headers = self.head.headers();
-        let declared = headers
-            .iter()
-            .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))?;
-        std::str::from_utf8(&declared.1).ok()?.trim().parse().ok()
+        self.head.declared_length()
     }
 
     /// Whether a byte range applies, so the platform must tell the stored

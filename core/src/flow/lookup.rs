@@ -24,6 +24,9 @@ pub struct Lookup<'c> {
 }
 
 /// What the platform's cache gave for the key.
+// Built once per lookup and consumed at once: a box would cost an
+// allocation on every request for no saving.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Found {
     /// Nothing usable: absent, or a head that cannot be read (another
@@ -45,22 +48,34 @@ pub struct Entry {
     pub platform_stale: bool,
     /// What the purge log says of it, on platforms that keep one.
     pub purge: PurgeVerdict,
+    /// The stored body's length as the platform reports it, when it does.
+    /// A body of another length than its head declares did not arrive
+    /// whole (a platform kept part of a write that failed): the entry is
+    /// not used, and the next fill replaces it.
+    pub body_length: Option<u64>,
 }
 
 impl Entry {
-    /// An entry found with `head`, neither stale on the platform nor purged.
+    /// An entry found with `head`, neither stale on the platform nor
+    /// purged, its body's length unknown.
     pub fn new(head: StoredHead) -> Entry {
         Entry {
             head,
             platform_stale: false,
             purge: PurgeVerdict::Kept,
+            body_length: None,
         }
     }
 
-    /// The metadata to decide with at `now`: `None` when purged; stale
-    /// from the purge when soft-purged (by the log, or by the platform
-    /// while core's clock still calls it fresh).
+    /// The metadata to decide with at `now`: `None` when purged or cut;
+    /// stale from the purge when soft-purged (by the log, or by the
+    /// platform while core's clock still calls it fresh).
     fn effective(self, now: u64) -> Option<StoredHead> {
+        if let (Some(length), Some(declared)) = (self.body_length, self.head.declared_length())
+            && length != declared
+        {
+            return None;
+        }
         let mut head = self.head;
         match self.purge {
             PurgeVerdict::Hard => return None,

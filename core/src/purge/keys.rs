@@ -8,7 +8,10 @@
 //! - `ec-p-<hash of /media/a/b.mp3>`: every variant of the path;
 //! - `ec-k-<hash of the path and keyed query>`: the variants of its key;
 //! - `ec-d-<hash>` of `/`, `/media/`, `/media/a/`: prefix purges;
-//! - the origin's own tags.
+//! - the origin's own tags;
+//! - on Fastly, `ec-f-<hash>` of the key and a nonce ([`fill_key`]): the
+//!   one fill, so that a fill whose body did not arrive whole is purged
+//!   alone.
 //!
 //! A prefix that does not end in `/` (`/media/so*`) is widened to its
 //! directory (`/media/*`): more is purged, never less.
@@ -35,6 +38,19 @@ pub fn entry_purge_keys(plan: &RequestPlan<'_, '_>, key: &CacheKey) -> Vec<Strin
     ];
     keys.extend(directories(&plan.path).map(|dir| hashed("ec-d-", dir)));
     keys
+}
+
+/// The purge key of one fill of the key whose hash is `key_hash`
+/// ([`CacheKey::hash_hex`]), told apart from the other fills of the key by
+/// `nonce` (anything unique to the request: a timestamp, a request id).
+///
+/// ```
+/// # use edgecache_core::purge::fill_key;
+/// assert!(fill_key("3f2a", "1").starts_with("ec-f-"));
+/// assert_ne!(fill_key("3f2a", "1"), fill_key("3f2a", "2"));
+/// ```
+pub fn fill_key(key_hash: &str, nonce: &str) -> String {
+    hashed("ec-f-", &format!("{key_hash}:{nonce}"))
 }
 
 /// The keys that purge what `target` names, and the prefix it was widened

@@ -313,6 +313,7 @@ impl Platform {
             head: object.head,
             platform_stale: object.stale_after <= now,
             purge,
+            body_length: Some(object.body.len() as u64),
         };
         (Found::Entry(entry), write)
     }
