@@ -86,8 +86,9 @@ for target in "${TARGETS[@]}"; do
   fuzz run --sanitizer "$SANITIZER" "$target" "$corpus" -- "${args[@]}" >"$log" 2>&1 || status=$?
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
   if [ -z "$runs" ]; then
-    # No final stats (a crash): the last status line has the count.
-    runs=$(grep -oE '^#[0-9]+' "$log" | tail -n 1 | tr -d '#')
+    # No final stats (a crash): the last status line has the count; none
+    # at all when the target did not even build.
+    runs=$( (grep -oE '^#[0-9]+' "$log" || true) | tail -n 1 | tr -d '#')
   fi
   runs="${runs:-0}"
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)

@@ -17,13 +17,15 @@
 use std::time::Duration;
 
 use edgecache_core::flow::{
-    AfterClaim, AfterFailure, AfterLookup, AfterOrigin, BodyPart, Claimed, Entry, Fetch, Finish,
-    Found, FromCache, Lookup, MAX_CHECKED_BODY, Marker, NewEntry, Refresh, Store, Write, WriteEnd,
+    AfterClaim, AfterFailure, AfterLookup, AfterOrigin, BodyCut, BodyPart, Claimed, Entry, Fetch,
+    Finish, Found, FromCache, Lookup, MAX_CHECKED_BODY, Marker, NewEntry, Refresh, Store, Write,
+    WriteEnd,
 };
 use edgecache_core::{Headers, OriginResponse, StoredHead, VaryRule};
 use futures_util::future::LocalBoxFuture;
 use worker::{Cache, Response, ResponseBody};
 
+use crate::body::{self, Verdict};
 use crate::collapse::{self, Leader};
 use crate::origin;
 use crate::purge;
@@ -41,6 +43,10 @@ const FETCHED_HEADER: &str = "x-edgecache-fetched-ms";
 /// longer-lived variant with it, away; each variant is still checked
 /// against its own Vary rule.
 const VARY_INDEX_KEEP_FOR: u64 = 31_536_000;
+/// The largest body read whole before it is put: a larger one is put as
+/// it streams. Fills in flight hold up to this much each, on top of what
+/// the viewer's branch of the body holds (an isolate has 128 MB).
+const MAX_BUFFERED_FILL: usize = 16 * 1024 * 1024;
 /// The path under which entries are stored, on the zone's own host.
 const ENTRY_PATH: &str = "/.edgecache/entry/";
 
@@ -183,6 +189,7 @@ async fn read(lookup: &Lookup<'_>, place: &Place) -> Read {
         .unwrap_or(head.meta.stored_at.saturating_mul(1000));
     let entry = Entry {
         purge: purge::verdict(&lookup.purge_keys_of(&head), fetched_ms),
+        body_length: header("content-length").and_then(|v| v.trim().parse().ok()),
         ..Entry::new(head)
     };
     Read {
@@ -210,7 +217,10 @@ async fn fetch_with(
     place: Place,
 ) -> Served {
     let started = now_ms();
-    let result = origin::send(&fetch.request(), None).await;
+    let request = fetch.request();
+    let between = Duration::from_millis(request.origin.between_bytes_timeout_ms);
+    let result = origin::send(&request, None).await;
+    drop(request);
     let origin_ms = Some(elapsed_ms(started));
     let response = match result {
         Ok(response) => response,
@@ -233,7 +243,13 @@ async fn fetch_with(
     match (step, leader) {
         (AfterOrigin::Store(store), Some(leader)) => match checked(store, body).await {
             Ok((store, body)) => {
-                let keep = Keep::new(place, store.entry, leader, started);
+                let (body, verdict) = body::checked(body, store.body_check(), between);
+                let report = Report {
+                    finish: store.serve.finish().clone(),
+                    status,
+                    origin_ms,
+                };
+                let keep = Keep::new(place, store.entry, leader, started).checked(verdict, report);
                 keep.serve(store.serve, body, origin_ms).await
             }
             Err((finish, body)) => respond::forward(forwarded(body), *finish, origin_ms),
@@ -291,6 +307,31 @@ struct Keep {
     /// When the origin was asked (Unix milliseconds): purges after it
     /// purge the entry.
     fetched_ms: f64,
+    /// For a fill: how its body ended, and the request's report to log
+    /// again when it did not arrive whole.
+    checked: Option<(Verdict, Report)>,
+}
+
+/// What the log line of a request whose fill was cut is made of.
+struct Report {
+    finish: Finish,
+    status: u16,
+    origin_ms: Option<u64>,
+}
+
+impl Report {
+    /// Logs the request's line again, with what really happened: the
+    /// fill's body was cut, and nothing was stored.
+    fn log(self, cut: BodyCut) {
+        worker::console_warn!("edgecache: not stored: {cut}");
+        let line = self.finish.cut(cut).log_line(self.status, self.origin_ms);
+        worker::console_log!("{line}");
+    }
+}
+
+/// Whether a checked body is known to have been cut.
+fn cut(checked: Option<&(Verdict, Report)>) -> bool {
+    checked.is_some_and(|(verdict, _)| matches!(verdict.get(), Some(Err(_))))
 }
 
 impl Keep {
@@ -302,6 +343,16 @@ impl Keep {
             entry,
             leader,
             fetched_ms,
+            checked: None,
+        }
+    }
+
+    /// The same, its body checked: stored only when `verdict` says it
+    /// arrived whole.
+    fn checked(self, verdict: Verdict, report: Report) -> Keep {
+        Keep {
+            checked: Some((verdict, report)),
+            ..self
         }
     }
 
@@ -332,6 +383,7 @@ impl Keep {
                 entry,
                 leader,
                 fetched_ms,
+                checked,
             } = self;
             let cache = Cache::default();
             let url = place.entry_url(&entry.head.meta.vary);
@@ -339,9 +391,36 @@ impl Keep {
             let fetched = (fetched_ms as u64).to_string();
             let head = entry.head.to_header_value();
             let headers = [(HEAD_HEADER, head.as_str()), (FETCHED_HEADER, &fetched)];
-            let stored = stored_response(entry.keep_for, &headers, body);
-            if let Err(e) = cache.put(url.as_str(), stored).await {
-                worker::console_error!("edgecache: cache write failed: {e}");
+            // A body up to MAX_BUFFERED_FILL is put only once it arrived
+            // whole: a put whose body fails midway may still keep what it
+            // got (workerd does), and would replace a stale copy with it.
+            let (read, whole, rest) = respond::read_at_most(body, MAX_BUFFERED_FILL).await;
+            let body = match (whole, rest) {
+                (true, _) => Some(ResponseBody::Body(read)),
+                (false, rest @ Some(_)) => Some(respond::prefixed(read, rest)),
+                (false, None) => None,
+            };
+            let put = match body {
+                Some(body) if !cut(checked.as_ref()) => {
+                    let stored = stored_response(entry.keep_for, &headers, body);
+                    let put = cache.put(url.as_str(), stored).await;
+                    if put.is_err() {
+                        // Whatever part of a failed put was kept is not
+                        // served (the entry it replaced is gone with it).
+                        let _ = cache.delete(url.as_str(), false).await;
+                    }
+                    put.map_err(|e| e.to_string())
+                }
+                // Nothing was put: an entry it would have replaced stays.
+                _ => Err("the body broke".to_string()),
+            };
+            if let Err(e) = put {
+                match checked.map(|(verdict, report)| (verdict.get(), report)) {
+                    Some((Some(Err(cut)), report)) => report.log(cut),
+                    _ => worker::console_error!("edgecache: cache write failed: {e}"),
+                }
+                drop(leader);
+                return;
             }
             if !entry.vary.is_empty() {
                 let names = entry.vary.join(", ");
@@ -411,10 +490,11 @@ async fn from_cache(
         ResponseBody::Stream(_) => serve.stored_length(),
     };
     let reply = serve.reply(length);
-    let body = match reply.body {
-        BodyPart::Whole => body,
-        BodyPart::Range { start, end } => respond::slice(body, start, end),
-        BodyPart::Empty => ResponseBody::Empty,
+    let body = match (reply.body, length) {
+        (BodyPart::Whole, Some(length)) => respond::fixed_length(body, length),
+        (BodyPart::Whole, None) => body,
+        (BodyPart::Range { start, end }, _) => respond::slice(body, start, end),
+        (BodyPart::Empty, _) => ResponseBody::Empty,
     };
     respond::stored(reply, body, serve.into_finish(), origin_ms)
 }

@@ -6,6 +6,7 @@
 //! and returns what core says to send. Every caching decision is core's;
 //! the Fastly adapter runs the same flow on Fastly's core cache.
 
+mod body;
 mod cache;
 mod collapse;
 mod config;

@@ -201,6 +201,22 @@ pub(crate) fn prefixed(read: Vec<u8>, rest: Option<ByteStream>) -> ResponseBody 
     }
 }
 
+/// `body`, declared `length` bytes long: the runtime sends it with that
+/// `Content-Length`, and a stream that ends short or runs long is an
+/// error, so the viewer's connection is cut instead of ending cleanly on
+/// a short body.
+pub(crate) fn fixed_length(body: ResponseBody, length: u64) -> ResponseBody {
+    let ResponseBody::Stream(stream) = body else {
+        return body;
+    };
+    let Ok(bytes) = Response::builder().stream(stream).stream() else {
+        return ResponseBody::Empty;
+    };
+    let fixed = worker::FixedLengthStream::wrap(bytes, length);
+    let transform: worker::worker_sys::FixedLengthStream = fixed.into();
+    ResponseBody::Stream(transform.readable())
+}
+
 /// Bytes `start..=end` of `body`, cut from the stream as it comes.
 pub(crate) fn slice(body: ResponseBody, start: u64, end: u64) -> ResponseBody {
     let cut = move |from: u64, chunk: Vec<u8>| {

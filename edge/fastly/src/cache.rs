@@ -3,18 +3,21 @@
 //! one request refreshes a stale entry while the others are served. This
 //! module does the I/O of each step; core decides every one.
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use std::io::Read;
+use std::io::{Read, Write as _};
 
 use edgecache_core::flow::{
-    AfterClaim, AfterFailure, AfterLookup, AfterOrigin, BodyPart, Claimed, Entry, Fetch, Finish,
-    Found, FromCache, Lookup, MAX_CHECKED_BODY, Marker, NewEntry, Refresh, Store, Write, WriteEnd,
+    AfterClaim, AfterFailure, AfterLookup, AfterOrigin, BodyCheck, BodyCut, BodyPart, Claimed,
+    Entry, Fetch, Finish, Found, FromCache, Lookup, MAX_CHECKED_BODY, Marker, NewEntry, Refresh,
+    Store, Write, WriteEnd,
 };
-use edgecache_core::purge::PurgeVerdict;
-use edgecache_core::{OriginResponse, StoredHead};
+use edgecache_core::purge::{PurgeVerdict, fill_key};
+use edgecache_core::{CacheKey, OriginResponse, StoredHead};
 use fastly::cache::core::{Found as Stored, Transaction};
 use fastly::http::HeaderName;
+use fastly::http::body::StreamingBody;
+use fastly::http::purge::purge_surrogate_key;
 use fastly::{Body, Response};
 
 use crate::origin;
@@ -38,6 +41,7 @@ pub(crate) fn serve<'c>(lookup: Lookup<'c>) -> (Served, Option<Later<'c>>) {
                 head,
                 platform_stale: stored.is_stale(),
                 purge: PurgeVerdict::Kept,
+                body_length: stored.known_length(),
             }),
             Err(_) => Found::Nothing,
         },
@@ -74,8 +78,8 @@ pub(crate) fn serve<'c>(lookup: Lookup<'c>) -> (Served, Option<Later<'c>>) {
 /// Refreshes a stale entry after the viewer was answered from it.
 pub(crate) fn refresh(later: Later<'_>) {
     let stored = later.transaction.found();
-    // Nobody reads this response.
-    let _ = fetch_with(later.refresh.fetch(), Some(later.transaction), stored);
+    // Nobody reads this response; its body is still copied into the cache.
+    fetch_with(later.refresh.fetch(), Some(later.transaction), stored).finish_unsent();
 }
 
 /// The lookup: the headers the origin would receive select among stored
@@ -136,9 +140,7 @@ fn fetch_with(fetch: Fetch<'_>, transaction: Option<Transaction>, stale: Option<
     match step {
         AfterOrigin::Store(store) => match transaction {
             Some(transaction) => match checked(store, response) {
-                Ok((store, response)) => {
-                    insert(transaction, store.entry, store.serve, response, origin_ms)
-                }
+                Ok((store, response)) => insert(transaction, store, response, origin_ms),
                 Err(unstored) => {
                     release(Some(&transaction));
                     respond::forward(unstored.1, unstored.0, origin_ms)
@@ -228,19 +230,25 @@ fn vary_names(entry: &NewEntry) -> Vec<HeaderName> {
 }
 
 /// Stores an origin response and streams it back to the viewer as it is
-/// written. When the cache refuses it, the viewer still gets the origin's.
+/// written: the viewer's response goes out first, then [`Fill::copy`]
+/// copies the body into the cache. When the cache refuses it, the viewer
+/// still gets the origin's.
 fn insert(
     transaction: Transaction,
-    entry: NewEntry,
-    serve: FromCache,
+    store: Store,
     mut response: Response,
     origin_ms: Option<u64>,
 ) -> Served {
+    let check = store.body_check();
+    let key_hash = store.serve.finish().key().map(CacheKey::hash_hex);
+    let own_key = fill_key(&key_hash.unwrap_or_default(), &nonce());
+    let Store { entry, serve, .. } = store;
     let vary = vary_names(&entry);
+    let keys = entry.purge_keys.iter().chain([&own_key]);
     let mut builder = transaction
         .insert(Duration::from_secs(entry.fresh_for))
         .stale_while_revalidate(Duration::from_secs(entry.stale_for))
-        .surrogate_keys(entry.purge_keys.iter().map(String::as_str))
+        .surrogate_keys(keys.map(String::as_str))
         .user_metadata(entry.head.to_bytes().into());
     if let Some(length) = entry.length {
         builder = builder.known_length(length);
@@ -248,19 +256,91 @@ fn insert(
     if !vary.is_empty() {
         builder = builder.vary_by(vary.iter());
     }
-    let (mut writer, stored) = match builder.execute_and_stream_back() {
+    let (writer, stored) = match builder.execute_and_stream_back() {
         Ok(pair) => pair,
         Err(e) => {
             log::error!("edgecache: cache insert failed: {e:?}");
             return respond::forward(response, serve.cache_failed().into_finish(), origin_ms);
         }
     };
-    writer.append(response.take_body());
-    if let Err(e) = writer.finish() {
-        // The body was streamed into the cache and cannot be sent twice.
-        log::error!("edgecache: cache write failed: {e}");
+    let fill = Fill {
+        writer,
+        body: response.take_body(),
+        check,
+        own_key,
+    };
+    from_cache(serve, Some(&stored), origin_ms).filling(fill)
+}
+
+/// A body to copy into the cache entry being written, once the viewer's
+/// response (streamed back from that entry) is on its way.
+pub(crate) struct Fill {
+    writer: StreamingBody,
+    body: Body,
+    check: BodyCheck,
+    /// The fill's own surrogate key ([`fill_key`]): purged when the body
+    /// is cut, so that the abandoned object is never found (Viceroy keeps
+    /// an abandoned insert, and serves what it got of it).
+    own_key: String,
+}
+
+/// How much of the origin's body is read at a time.
+const CHUNK: usize = 64 * 1024;
+
+impl Fill {
+    /// Copies the body, counting it: finishes the entry when the body
+    /// arrived whole, abandons it otherwise (nothing is stored, waiting
+    /// requests retry, and viewers reading it back see the cut).
+    pub(crate) fn copy(self) -> Result<u64, BodyCut> {
+        let Fill {
+            mut writer,
+            mut body,
+            mut check,
+            own_key,
+        } = self;
+        let copied = copy_checked(&mut body, &mut writer, &mut check);
+        let finished = match copied {
+            Ok(length) => writer.finish().map(|()| length).map_err(|e| {
+                log::error!("edgecache: cache write failed: {e}");
+                check.broke()
+            }),
+            Err(cut) => {
+                let _ = writer.abandon();
+                Err(cut)
+            }
+        };
+        if let Err(cut) = &finished {
+            log::warn!("edgecache: not stored: {cut}");
+            if let Err(e) = purge_surrogate_key(&own_key) {
+                log::error!("edgecache: cannot purge an abandoned fill: {e:?}");
+            }
+        }
+        finished
     }
-    from_cache(serve, Some(&stored), origin_ms)
+}
+
+/// Something unique to this fill: the clock's nanoseconds (each request
+/// runs in an instance of its own).
+fn nonce() -> String {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos())
+        .to_string()
+}
+
+/// Copies `body` into `writer` through `check`. On `Err` the writer is
+/// left unfinished: dropping it abandons the entry.
+fn copy_checked(
+    body: &mut Body,
+    writer: &mut StreamingBody,
+    check: &mut BodyCheck,
+) -> Result<u64, BodyCut> {
+    for chunk in body.read_chunks(CHUNK) {
+        let chunk = chunk.map_err(|_| check.broke())?;
+        check.received(chunk.len())?;
+        writer.write_all(&chunk).map_err(|_| check.broke())?;
+    }
+    check.ended()
 }
 
 /// Updates a stored entry's head after a 304.

@@ -7,21 +7,36 @@ use edgecache_core::HeaderPair;
 use edgecache_core::flow::{EdgeReply, Finish, StoredReply};
 use fastly::{Body, Response};
 
-/// A response, what happened, and how long the origin took.
+use crate::cache::Fill;
+
+/// A response, what happened, how long the origin took, and the body
+/// still to copy into the cache when the response is a fill's.
 pub(crate) struct Served {
     response: Response,
     finish: Finish,
     origin_ms: Option<u64>,
+    fill: Option<Fill>,
 }
 
 impl Served {
-    /// Sends the response, decorated (without a body for HEAD), and logs
-    /// the request's line.
+    /// The same response, streamed back from an entry whose body `fill`
+    /// copies once the response is sent.
+    pub(crate) fn filling(self, fill: Fill) -> Served {
+        Served {
+            fill: Some(fill),
+            ..self
+        }
+    }
+
+    /// Sends the response, decorated (without a body for HEAD), copies a
+    /// fill's body into the cache, and logs the request's line: what
+    /// really happened, a cut body included.
     pub(crate) fn send(self) {
         let Served {
             mut response,
             finish,
             origin_ms,
+            fill,
         } = self;
         if !finish.send_body() {
             let _ = response.take_body();
@@ -33,8 +48,21 @@ impl Served {
             }
         }
         let status = response.get_status().as_u16();
-        log::info!("{}", finish.log_line(status, origin_ms));
+        // The body streams back from the entry as the fill writes it.
         response.send_to_client();
+        let finish = match fill.map(Fill::copy) {
+            Some(Err(cut)) => finish.cut(cut),
+            _ => finish,
+        };
+        log::info!("{}", finish.log_line(status, origin_ms));
+    }
+
+    /// Copies a fill's body into the cache without sending the response
+    /// (a background refresh's).
+    pub(crate) fn finish_unsent(self) {
+        if let Some(fill) = self.fill {
+            let _ = fill.copy();
+        }
     }
 }
 
@@ -49,6 +77,7 @@ pub(crate) fn forward(response: Response, finish: Finish, origin_ms: Option<u64>
         response,
         finish,
         origin_ms,
+        fill: None,
     }
 }
 
