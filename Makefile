@@ -6,7 +6,7 @@ CARGO ?= cargo
 FASTLY_WASM := target/wasm32-wasip1/release/edgecache-fastly.wasm
 
 .PHONY: setup fastly-tools fastly-wasm cloudflare-tools cloudflare-worker serve serve-cloudflare \
-	test test-fast test-e2e fuzz lint check-wasm bench bench-fastly bench-cloudflare cli simulate bench-simulate
+	test test-fast test-e2e fuzz soak lint check-wasm bench bench-fastly bench-cloudflare cli simulate bench-simulate
 
 setup:
 	@scripts/setup.sh
@@ -59,6 +59,16 @@ test-e2e: setup fastly-tools fastly-wasm cloudflare-tools cloudflare-worker
 FUZZ_SECONDS ?= 60
 fuzz:
 	@scripts/fuzz.sh $(FUZZ_SECONDS)
+
+## soak: a bounded load test on each runtime (not part of make test):
+## SOAK_THREADS threads (4) for SOAK_SECONDS (20) over SOAK_KEYS Zipf keys
+## (2000), with purges and passes; prints requests, errors, body
+## mismatches, hit ratio, origin fills against a perfect cache's, and
+## the runtime's memory
+soak: setup fastly-tools fastly-wasm cloudflare-tools cloudflare-worker
+	$(CARGO) build --release --locked -p edgecache-e2e --bin soak
+	target/release/soak fastly
+	target/release/soak cloudflare
 
 ## lint: formatting, clippy and documentation links, as CI runs them
 lint: setup

@@ -69,6 +69,34 @@ impl Edge {
         format!("{}{target}", self.url)
     }
 
+    /// The resident memory of the runtime, in KiB: every process of its
+    /// process group (wrangler runs workerd as a child), from `/proc`.
+    /// `None` where `/proc` cannot tell.
+    pub fn memory_kib(&self) -> Option<u64> {
+        let group = self.child.id().to_string();
+        let mut total = None;
+        for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+            let dir = entry.path();
+            let Ok(stat) = std::fs::read_to_string(dir.join("stat")) else {
+                continue;
+            };
+            // pid (comm) state ppid pgrp ...: comm may hold spaces.
+            let after_comm = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+            if after_comm.split_whitespace().nth(2) != Some(group.as_str()) {
+                continue;
+            }
+            let status = std::fs::read_to_string(dir.join("status")).unwrap_or_default();
+            let rss = status
+                .lines()
+                .find_map(|line| line.strip_prefix("VmRSS:"))
+                .and_then(|kib| kib.trim().trim_end_matches("kB").trim().parse::<u64>().ok());
+            if let Some(rss) = rss {
+                total = Some(total.unwrap_or(0) + rss);
+            }
+        }
+        total
+    }
+
     /// The lines the runtime printed so far (log lines among them).
     pub fn output(&self) -> Vec<String> {
         self.output

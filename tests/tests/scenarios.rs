@@ -33,6 +33,7 @@ on_every_platform!(
     a_bad_configuration_falls_back_to_the_embedded_one,
     every_request_logs_one_json_line,
     vary_keeps_one_variant_per_forwarded_value,
+    an_expired_entry_is_refilled_by_one_request,
 );
 
 fn miss_then_hit(platform: Platform) {
@@ -551,4 +552,22 @@ fn start_of_a_second() {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_millis());
     std::thread::sleep(std::time::Duration::from_millis(u64::from(1010 - into)));
+}
+
+/// Requests one after another across an entry's expiry: one refill, not
+/// one origin request per request until the platform's own TTL runs out
+/// (the platform's TTL is anchored to core's whole-second clock).
+fn an_expired_entry_is_refilled_by_one_request(platform: Platform) {
+    let t = Scope::new(platform);
+    let target = t.respond("public, max-age=2", "&body=once");
+    let path = t.path("/respond");
+    let until = std::time::Instant::now() + std::time::Duration::from_millis(3500);
+    while std::time::Instant::now() < until {
+        let got = Request::get(&t.edge.url(&target)).send();
+        assert_eq!(got.text(), "once\n");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // The first fill, and one refill (two when the run spans two expiries).
+    let fills = t.count(&path);
+    assert!((2..=3).contains(&fills), "{fills} origin requests");
 }

@@ -220,6 +220,20 @@ fn from_cache(serve: FromCache, stored: Option<&Stored>, origin_ms: Option<u64>)
     }
 }
 
+/// The platform's TTL for an entry fresh `fresh_for` seconds from
+/// `stored_at`, on core's whole-second clock: the object goes stale on the
+/// platform at the second core calls it stale. A TTL counted from the
+/// insert itself would keep it fresh on the platform up to a second
+/// longer, and in that second every request would find the write held by
+/// no one (the platform calls the object fresh) and go to the origin.
+fn platform_ttl(stored_at: u64, fresh_for: u64) -> Duration {
+    let stale_at = UNIX_EPOCH + Duration::from_secs(stored_at.saturating_add(fresh_for));
+    stale_at
+        .duration_since(SystemTime::now())
+        .unwrap_or_default()
+        .max(Duration::from_millis(1))
+}
+
 /// The request headers an entry varies on.
 fn vary_names(entry: &NewEntry) -> Vec<HeaderName> {
     entry
@@ -246,7 +260,7 @@ fn insert(
     let vary = vary_names(&entry);
     let keys = entry.purge_keys.iter().chain([&own_key]);
     let mut builder = transaction
-        .insert(Duration::from_secs(entry.fresh_for))
+        .insert(platform_ttl(entry.head.meta.stored_at, entry.fresh_for))
         .stale_while_revalidate(Duration::from_secs(entry.stale_for))
         .surrogate_keys(keys.map(String::as_str))
         .user_metadata(entry.head.to_bytes().into());
@@ -347,7 +361,7 @@ fn copy_checked(
 fn update_entry(transaction: Transaction, entry: &NewEntry) -> Result<(), ()> {
     let vary = vary_names(entry);
     let mut update = transaction
-        .update(Duration::from_secs(entry.fresh_for))
+        .update(platform_ttl(entry.head.meta.stored_at, entry.fresh_for))
         .stale_while_revalidate(Duration::from_secs(entry.stale_for))
         .surrogate_keys(entry.purge_keys.iter().map(String::as_str))
         .user_metadata(entry.head.to_bytes().into());
@@ -362,7 +376,7 @@ fn update_entry(transaction: Transaction, entry: &NewEntry) -> Result<(), ()> {
 /// Stores a hit-for-pass marker in place of the entry.
 fn mark(transaction: Transaction, marker: &Marker) {
     let writer = transaction
-        .insert(Duration::from_secs(marker.ttl))
+        .insert(platform_ttl(marker.head.meta.stored_at, marker.ttl))
         .user_metadata(marker.head.to_bytes().into())
         .known_length(0)
         .execute();
