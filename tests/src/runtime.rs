@@ -57,10 +57,16 @@ impl Edge {
         Edge::launch(platform, origin_url, &test_config(origin_url), None)
     }
 
+    /// Starts Cloudflare without the purge log's Durable Object bound,
+    /// as when the object cannot be reached.
+    pub fn start_cloudflare_without_purge_log(origin_url: &str) -> Edge {
+        cloudflare(&test_config(origin_url), Some(PURGE_TOKEN), false)
+    }
+
     fn launch(platform: Platform, origin_url: &str, config: &str, token: Option<&str>) -> Edge {
         match platform {
             Platform::Fastly => fastly(origin_url, config, token),
-            Platform::Cloudflare => cloudflare(config, token),
+            Platform::Cloudflare => cloudflare(config, token, true),
         }
     }
 
@@ -228,7 +234,7 @@ fn wrangler() -> PathBuf {
 /// `wrangler dev` on a free port, serving the Worker that
 /// scripts/build-cloudflare.sh built, with `config` in `EDGECACHE_CONFIG`.
 /// Each runtime gets its own state directory, so caches never mix.
-fn cloudflare(config: &str, token: Option<&str>) -> Edge {
+fn cloudflare(config: &str, token: Option<&str>, purge_log: bool) -> Edge {
     let build = std::env::var_os("EDGECACHE_CLOUDFLARE_BUILD")
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace_root().join("build/worker"));
@@ -242,13 +248,14 @@ fn cloudflare(config: &str, token: Option<&str>) -> Edge {
     let dir = std::env::temp_dir().join(format!("edgecache-e2e-cf-{}-{port}", std::process::id()));
     let _ = std::fs::create_dir_all(&dir);
     let manifest_path = dir.join("wrangler.toml");
+    let binding = "[[durable_objects.bindings]]\nname = \"PURGE_LOG\"\nclass_name = \"PurgeLogObject\"\n\n\
+         [[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"PurgeLogObject\"]\n";
     let manifest = format!(
         "name = \"edgecache-e2e\"\nmain = {}\ncompatibility_date = \"2026-04-01\"\n\n\
-         [vars]\nEDGECACHE_CONFIG = {}\n\n\
-         [[durable_objects.bindings]]\nname = \"PURGE_LOG\"\nclass_name = \"PurgeLogObject\"\n\n\
-         [[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"PurgeLogObject\"]\n",
+         [vars]\nEDGECACHE_CONFIG = {}\n\n{}",
         toml_literal(&main.display().to_string()),
-        toml_literal(config)
+        toml_literal(config),
+        if purge_log { binding } else { "" }
     );
     if let Err(e) = std::fs::write(&manifest_path, manifest) {
         panic!("cannot write {}: {e}", manifest_path.display());

@@ -32,6 +32,9 @@ pub enum Configuration {
     Naive,
     /// The test configuration with HTTPS origins ([`crate::tls_config`]).
     Tls,
+    /// The test configuration, on Cloudflare without the purge log's
+    /// Durable Object (unreachable); on Fastly the test configuration.
+    WithoutPurgeLog,
 }
 
 impl Configuration {
@@ -58,6 +61,10 @@ impl Configuration {
             Configuration::Tls => {
                 Edge::start_with_config(platform, &url, &crate::tls_config(origin))
             }
+            Configuration::WithoutPurgeLog => match platform {
+                Platform::Cloudflare => Edge::start_cloudflare_without_purge_log(&url),
+                Platform::Fastly => Edge::start(platform, &url),
+            },
         }
     }
 }

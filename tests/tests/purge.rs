@@ -339,3 +339,26 @@ fn assert_purge_logged(edge: &Edge, id: &str) {
             .any(|line| line.contains("\"event\":\"purge\"") && line.contains(id))
     });
 }
+
+/// Cloudflare's purge log lives in a Durable Object: when it cannot be
+/// reached, a purge answers 503 (retry; nothing was recorded) and lookups
+/// keep serving what is stored. Fastly purges through the platform, which
+/// the local runtime cannot make fail.
+#[test]
+fn cloudflare_an_unreachable_purge_log_fails_purges_and_keeps_serving() {
+    let t = Scope::with(Platform::Cloudflare, Configuration::WithoutPurgeLog);
+    let target = t.respond("public, max-age=60", "&body=kept");
+    let miss = Request::get(&t.edge.url(&target)).send();
+    assert_eq!(miss.status, 200);
+    eventually("the answer is stored", || {
+        Request::get(&t.edge.url(&target)).send().x_cache() == "Hit from edgecache"
+    });
+    let got = purge(
+        t.edge,
+        &format!(r#"{{"paths": ["{}"]}}"#, t.path("/respond")),
+    );
+    assert_eq!(got.status, 503, "{}", String::from_utf8_lossy(&got.body));
+    assert_eq!(got.json()["error"], "purge failed: retry");
+    let hit = Request::get(&t.edge.url(&target)).send();
+    assert_eq!((hit.status, hit.x_cache()), (200, "Hit from edgecache"));
+}
