@@ -58,6 +58,9 @@ pub enum PassReason {
     /// checked before it is stored: larger than `flow::MAX_CHECKED_BODY`,
     /// or compressed (`Content-Encoding`).
     UncheckedBody,
+    /// The answer is larger than the cache policy's `max_object_bytes` or
+    /// the platform stores in one object: served, not stored.
+    TooLarge,
     /// The body did not arrive whole (cut short of its declared length,
     /// past it, or broken): the viewer saw the cut, nothing was stored
     /// (RFC 9111 section 3.3).
@@ -88,6 +91,7 @@ impl PassReason {
             PassReason::ReflectedUnkeyedInput => "reflected-unkeyed-input",
             PassReason::UncheckedBody => "unchecked-body",
             PassReason::IncompleteBody => "incomplete-body",
+            PassReason::TooLarge => "too-large",
             PassReason::TooManyUnkeyedInputs => "too-many-unkeyed-inputs",
             PassReason::EntryBusy => "entry-busy",
             PassReason::HitForPass => "hit-for-pass",

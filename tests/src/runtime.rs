@@ -341,7 +341,8 @@ fn capture(child: &mut Child) -> Arc<Mutex<Vec<String>>> {
 
 /// The demo configuration, its origin moved to the test origin's port and
 /// given 1-second first-byte and between-bytes timeouts (the origin's
-/// hang mode and slow-body fault last 3 s).
+/// hang mode and slow-body fault last 3 s), and a behavior for
+/// `/respond/small/*` that stores answers up to 100,000 bytes.
 /// It reaches the function through the config store, as in production.
 pub fn test_config(origin_url: &str) -> String {
     let mut config: serde_json::Value =
@@ -360,6 +361,19 @@ pub fn test_config(origin_url: &str) -> String {
     origin["first_byte_timeout_ms"] = 1000.into();
     // The origin's slow-body fault stalls 3 s.
     origin["between_bytes_timeout_ms"] = 1000.into();
+    // Answers under /respond/small/ are stored up to 100,000 bytes.
+    let mut small = config["cache_policies"]["origin-decides"].clone();
+    small["max_object_bytes"] = 100_000.into();
+    config["cache_policies"]["small-objects"] = small;
+    let behavior = serde_json::json!({
+        "path_pattern": "/respond/small/*",
+        "origin": "demo",
+        "cache_policy": "small-objects",
+        "origin_request_policy": "all-query-strings",
+    });
+    if let Some(behaviors) = config["behaviors"].as_array_mut() {
+        behaviors.push(behavior);
+    }
     config.to_string()
 }
 

@@ -29,6 +29,7 @@ on_every_platform!(
         cloudflare: #[ignore = "workerd reads the bytes an origin sends past its Content-Length as the answer to the next request on the pooled connection (response queue poisoning, under wrangler dev): the Worker cannot tell"],
     a_cut_refill_is_never_served,
     a_storm_of_5xx_is_answered_from_the_stale_copy,
+    an_answer_larger_than_may_be_stored_is_served_whole_and_not_stored,
 );
 
 /// A body of 20,000 bytes, public for a minute, broken by `fault`.
@@ -243,4 +244,27 @@ fn a_storm_of_5xx_is_answered_from_the_stale_copy(platform: Platform) {
     t.set_origin_mode_under(&path, "up");
     let fresh = Request::get(&t.edge.url(&target)).send();
     assert_eq!(fresh.status, 200);
+}
+
+fn an_answer_larger_than_may_be_stored_is_served_whole_and_not_stored(platform: Platform) {
+    let t = Scope::new(platform);
+    // The behavior for /respond/small/ stores up to 100,000 bytes; the
+    // platforms' own limits (100 MB, 512 MB) work the same way.
+    let path = format!("/respond/small/{}", t.token());
+    let large = e2e::respond_target(&path, "public, max-age=60", "&size=150000&body=large");
+    for attempt in 1..=2 {
+        let got = Request::get(&t.edge.url(&large)).send();
+        assert_eq!((got.status, got.body.len(), got.cut), (200, 150_000, false));
+        assert!(
+            got.cache_status().contains("too-large"),
+            "{}",
+            got.cache_status()
+        );
+        assert_eq!(t.origin.count(&path), attempt);
+    }
+    let small = e2e::respond_target(&path, "public, max-age=60", "&size=90000&body=small");
+    Request::get(&t.edge.url(&small)).send();
+    let hit = Request::get(&t.edge.url(&small)).send();
+    assert!(hit.x_cache().starts_with("Hit"), "{}", hit.x_cache());
+    assert_eq!(hit.body.len(), 90_000);
 }

@@ -202,6 +202,9 @@ pub struct CachePolicy {
     /// The origin answers alike whatever unkeyed cookies and credential
     /// headers it receives: their answers may be stored by `default_ttl`.
     pub origin_ignores_unkeyed_credentials: bool,
+    /// The largest body stored, in bytes (below the platform's own limit,
+    /// which applies besides); `None`: the platform's limit only.
+    pub max_object_bytes: Option<u64>,
     /// Seconds a stale response may be served while one request refreshes
     /// it, when the origin states no `stale-while-revalidate` (RFC 5861).
     pub stale_while_revalidate: Seconds,

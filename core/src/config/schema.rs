@@ -175,6 +175,10 @@ pub struct RawCachePolicy {
     /// CDN-targeted lifetime), never by `default_ttl` alone.
     #[serde(default)]
     pub origin_ignores_unkeyed_credentials: bool,
+    /// The largest body stored, in bytes; larger answers are served, not
+    /// stored. Default: the platform's own limit.
+    #[serde(default)]
+    pub max_object_bytes: Option<u64>,
     /// Stale-while-revalidate window used when the origin states none.
     #[serde(default)]
     pub stale_while_revalidate: Seconds,

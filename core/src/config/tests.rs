@@ -714,3 +714,22 @@ fn rejects_custom_headers_sent_in_clear_text_off_this_machine() {
         Config::from_json(&fine).unwrap_or_else(|e| panic!("{fine}: {e}"));
     }
 }
+
+#[test]
+fn a_policy_may_cap_the_size_of_what_it_stores_but_not_to_nothing() {
+    let json = |cap: &str| {
+        format!(
+            r#"{{"origins": {{"api": {{"domain": "api.example.com"}}}},
+            "cache_policies": {{"p": {{"max_object_bytes": {cap}}}}},
+            "default_behavior": {{"origin": "api", "cache_policy": "p"}}}}"#
+        )
+    };
+    assert_single_error(
+        &json("0"),
+        "cache_policies.p.max_object_bytes",
+        "stores no answer",
+    );
+    let config = Config::from_json(&json("1048576")).unwrap();
+    let policy = config.cache_policies.iter().find(|p| p.name == "p");
+    assert_eq!(policy.and_then(|p| p.max_object_bytes), Some(1_048_576));
+}

@@ -22,6 +22,7 @@ use std::fmt;
 pub struct BodyCheck {
     declared: Option<u64>,
     received: u64,
+    limit: u64,
 }
 
 /// How a body failed to arrive whole.
@@ -45,6 +46,11 @@ pub enum BodyCut {
         /// The declared `Content-Length`.
         declared: u64,
     },
+    /// More bytes came than may be stored (a body of no declared length).
+    TooLarge {
+        /// The most that may be stored.
+        limit: u64,
+    },
 }
 
 impl BodyCheck {
@@ -54,7 +60,14 @@ impl BodyCheck {
         BodyCheck {
             declared,
             received: 0,
+            limit: u64::MAX,
         }
+    }
+
+    /// The same check, for a body of which at most `limit` bytes may be
+    /// stored.
+    pub fn limited(self, limit: u64) -> BodyCheck {
+        BodyCheck { limit, ..self }
     }
 
     /// Counts `bytes` more. `Err` when that is more than declared: the
@@ -65,6 +78,7 @@ impl BodyCheck {
             .saturating_add(u64::try_from(bytes).unwrap_or(u64::MAX));
         match self.declared {
             Some(declared) if self.received > declared => Err(BodyCut::Long { declared }),
+            _ if self.received > self.limit => Err(BodyCut::TooLarge { limit: self.limit }),
             _ => Ok(()),
         }
     }
@@ -105,6 +119,9 @@ impl fmt::Display for BodyCut {
                 )
             }
             BodyCut::Long { declared } => write!(f, "the body ran past {declared} declared bytes"),
+            BodyCut::TooLarge { limit } => {
+                write!(f, "the body ran past {limit} bytes, the most stored")
+            }
         }
     }
 }
@@ -146,6 +163,13 @@ mod tests {
     fn a_body_past_its_declared_length_is_cut_as_it_comes() {
         let mut check = BodyCheck::new(Some(3));
         assert_eq!(check.received(4), Err(BodyCut::Long { declared: 3 }));
+    }
+
+    #[test]
+    fn a_body_of_no_declared_length_past_the_limit_is_cut_as_it_comes() {
+        let mut check = BodyCheck::new(None).limited(10);
+        assert_eq!(check.received(10), Ok(()));
+        assert_eq!(check.received(1), Err(BodyCut::TooLarge { limit: 10 }));
     }
 
     #[test]

@@ -150,6 +150,9 @@ pub struct Store {
     /// The poisoning guard's scan, when the request carried unkeyed input
     /// values an answer could echo.
     scan: Option<BodyScan>,
+    /// The most of the body that may be stored: the cache policy's
+    /// `max_object_bytes`, lowered to the platform's by [`Store::within`].
+    limit: u64,
 }
 
 /// The most of a body read before it is stored, to check that it echoes
@@ -168,7 +171,22 @@ impl Store {
     /// cache: a body that does not arrive whole is never stored (abandon
     /// the write, and report [`Finish::cut`]).
     pub fn body_check(&self) -> BodyCheck {
-        BodyCheck::new(self.entry.length)
+        BodyCheck::new(self.entry.length).limited(self.limit)
+    }
+
+    /// Decides on the platform's limit, `platform_limit` bytes in one
+    /// object: `Err` (forward the response with this report, storing
+    /// nothing) when the body's declared length is over it, or over the
+    /// cache policy's `max_object_bytes`. A body of no declared length is
+    /// held to the same limit as it is copied ([`Store::body_check`]).
+    pub fn within(mut self, platform_limit: u64) -> Result<Store, Box<Finish>> {
+        self.limit = self.limit.min(platform_limit);
+        match self.entry.length {
+            Some(length) if length > self.limit => Err(Box::new(
+                self.serve.not_stored(PassReason::TooLarge).into_finish(),
+            )),
+            _ => Ok(self),
+        }
     }
 
     /// Decides on the body read so far: `body`, the first bytes (at most
@@ -382,6 +400,7 @@ fn store(
         entry,
         serve: FromCache::new(ex, head, outcome),
         scan: (!watched.values().is_empty()).then(|| watched.body_scan()),
+        limit: ex.plan.cache_policy.max_object_bytes.unwrap_or(u64::MAX),
     })
 }
 

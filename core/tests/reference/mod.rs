@@ -372,7 +372,10 @@ impl Platform {
         let step = fetch.answered(response);
         self.let_go(&key);
         match step {
-            AfterOrigin::Store(store) => match store.checked(&body, !broken) {
+            AfterOrigin::Store(store) => match store
+                .checked(&body, !broken)
+                .and_then(|store| store.within(u64::MAX))
+            {
                 Ok(store) => {
                     // The copy into the cache, counted as it goes.
                     let mut check = store.body_check();

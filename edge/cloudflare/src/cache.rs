@@ -43,6 +43,8 @@ const FETCHED_HEADER: &str = "x-edgecache-fetched-ms";
 /// longer-lived variant with it, away; each variant is still checked
 /// against its own Vary rule.
 const VARY_INDEX_KEEP_FOR: u64 = 31_536_000;
+/// The most the Cache API stores in one object.
+const MAX_OBJECT_BYTES: u64 = 512_000_000;
 /// The largest body read whole before it is put: a larger one is put as
 /// it streams. Fills in flight hold up to this much each, on top of what
 /// the viewer's branch of the body holds (an isolate has 128 MB).
@@ -243,6 +245,10 @@ async fn fetch_with(
     match (step, leader) {
         (AfterOrigin::Store(store), Some(leader)) => match checked(store, body).await {
             Ok((store, body)) => {
+                let store = match store.within(MAX_OBJECT_BYTES) {
+                    Ok(store) => store,
+                    Err(finish) => return respond::forward(forwarded(body), *finish, origin_ms),
+                };
                 let (body, verdict) = body::checked(body, store.body_check(), between);
                 let report = Report {
                     finish: store.serve.finish().clone(),

@@ -253,6 +253,13 @@ fn insert(
     mut response: Response,
     origin_ms: Option<u64>,
 ) -> Served {
+    let store = match store.within(MAX_OBJECT_BYTES) {
+        Ok(store) => store,
+        Err(finish) => {
+            release(Some(&transaction));
+            return respond::forward(response, *finish, origin_ms);
+        }
+    };
     let check = store.body_check();
     let key_hash = store.serve.finish().key().map(CacheKey::hash_hex);
     let own_key = fill_key(&key_hash.unwrap_or_default(), &nonce());
@@ -297,6 +304,9 @@ pub(crate) struct Fill {
     /// an abandoned insert, and serves what it got of it).
     own_key: String,
 }
+
+/// The most Fastly stores in one cached object.
+const MAX_OBJECT_BYTES: u64 = 100_000_000;
 
 /// How much of the origin's body is read at a time.
 const CHUNK: usize = 64 * 1024;

@@ -73,6 +73,12 @@ pub(super) fn cache_policy(
     }
     headers.sort();
     headers.dedup();
+    if p.max_object_bytes == Some(0) {
+        c.error(
+            format!("{path}.max_object_bytes"),
+            "0 bytes stores no answer: leave it out for the platform's limit, or set max_ttl to 0",
+        );
+    }
     CachePolicy {
         name: name.to_string(),
         ttl,
@@ -84,6 +90,7 @@ pub(super) fn cache_policy(
         include_host: p.include_host,
         cloudfront_min_ttl_override: p.cloudfront_min_ttl_override,
         origin_ignores_unkeyed_credentials: p.origin_ignores_unkeyed_credentials,
+        max_object_bytes: p.max_object_bytes,
         stale_while_revalidate: p.stale_while_revalidate,
         stale_if_error: p.stale_if_error,
     }
