@@ -30,6 +30,7 @@ on_every_platform!(
     a_cut_refill_is_never_served,
     a_storm_of_5xx_is_answered_from_the_stale_copy,
     an_answer_larger_than_may_be_stored_is_served_whole_and_not_stored,
+    viewers_waiting_on_a_cut_fill_never_hang_nor_get_a_whole_looking_body,
 );
 
 /// A body of 20,000 bytes, public for a minute, broken by `fault`.
@@ -267,4 +268,34 @@ fn an_answer_larger_than_may_be_stored_is_served_whole_and_not_stored(platform: 
     let hit = Request::get(&t.edge.url(&small)).send();
     assert!(hit.x_cache().starts_with("Hit"), "{}", hit.x_cache());
     assert_eq!(hit.body.len(), 90_000);
+}
+
+fn viewers_waiting_on_a_cut_fill_never_hang_nor_get_a_whole_looking_body(platform: Platform) {
+    let t = Scope::new(platform);
+    // Slow enough that the requests collapse behind the first one's fill.
+    let target = format!("{}&delay_ms=300", broken(&t, "cut-length"));
+    let url = t.edge.url(&target);
+    let (sender, answers) = std::sync::mpsc::channel();
+    for _ in 0..6 {
+        let (url, sender) = (url.clone(), sender.clone());
+        std::thread::spawn(move || {
+            let _ = sender.send(Request::get(&url).try_send());
+        });
+    }
+    for n in 0..6 {
+        let answer = answers
+            .recv_timeout(Duration::from_secs(20))
+            .unwrap_or_else(|_| panic!("viewer {n} got no answer in 20 s"));
+        if let Ok(got) = answer {
+            let whole_looking = got.status == 200 && !got.cut;
+            assert!(
+                !whole_looking,
+                "{} {:?}, {} bytes",
+                got.status,
+                got.headers,
+                got.body.len()
+            );
+        }
+    }
+    next_is_clean(&t);
 }
