@@ -26,6 +26,7 @@ mod accept_encoding;
 mod behavior;
 mod cache_control;
 mod cache_status;
+mod conditional;
 mod config;
 mod cookies;
 mod entry;
@@ -57,6 +58,7 @@ pub use accept_encoding::AcceptEncoding;
 pub use behavior::{PathPattern, PatternError, select as select_behavior};
 pub use cache_control::{CacheControl, Directive};
 pub use cache_status::{CACHE_NAME, CDN_ONLY_HEADERS, CacheOutcome, Decoration, StaleReason};
+pub use conditional::Conditions;
 pub use config::schema;
 pub use config::{
     Behavior, CachePolicy, Config, DEFAULT_ERROR_CACHING_MIN_TTL, DEFAULT_INVALIDATION_PATH,

@@ -808,3 +808,52 @@ fn a_hit_for_pass_marker_never_replaces_a_stale_copy_kept_for_errors() {
         .calls(3),
     ]);
 }
+
+#[test]
+fn a_viewer_holding_the_stored_representation_gets_a_304() {
+    let t = "/respond?cc=max-age%3D60&etag=v1&body=hello";
+    let matching: &[(&str, &str)] = &[("if-none-match", "W/\"x\", \"v1\"")];
+    let other: &[(&str, &str)] = &[("if-none-match", "\"v0\"")];
+    let hit = "hit; ttl=60";
+    let replies = run(&[
+        // A fill answers the viewer's condition from what it stored.
+        get(
+            t,
+            "Miss",
+            r#"fwd=miss; fwd-status=200; stored; ttl=60; detail="max-age""#,
+        )
+        .headers(matching)
+        .status(304)
+        .calls(1),
+        get(t, "Hit", hit).headers(matching).status(304).calls(1),
+        get(t, "Hit", hit).headers(other).calls(1),
+        get(t, "Hit", hit).calls(1),
+    ]);
+    let not_modified = &replies[1];
+    assert!(not_modified.body.is_empty());
+    assert_eq!(not_modified.header("etag"), Some("\"v1\""));
+    assert_eq!(not_modified.header("cache-control"), Some("max-age=60"));
+    assert_eq!(not_modified.header("content-length"), None);
+    assert_eq!(replies[2].body, b"hello");
+    assert_eq!(replies[3].body, b"hello");
+}
+
+#[test]
+fn if_modified_since_is_answered_from_the_stored_last_modified_or_date() {
+    // The reference origin sends no Last-Modified nor Date: the time the
+    // entry was stored decides.
+    let t = "/respond?cc=max-age%3D60&body=dated";
+    let later: &[(&str, &str)] = &[("if-modified-since", "Wed, 15 Nov 2023 00:00:00 GMT")];
+    let earlier: &[(&str, &str)] = &[("if-modified-since", "Mon, 13 Nov 2023 00:00:00 GMT")];
+    let hit = "hit; ttl=60";
+    run(&[
+        get(
+            t,
+            "Miss",
+            r#"fwd=miss; fwd-status=200; stored; ttl=60; detail="max-age""#,
+        )
+        .calls(1),
+        get(t, "Hit", hit).headers(later).status(304).calls(1),
+        get(t, "Hit", hit).headers(earlier).calls(1),
+    ]);
+}

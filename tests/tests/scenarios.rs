@@ -34,6 +34,7 @@ on_every_platform!(
     every_request_logs_one_json_line,
     vary_keeps_one_variant_per_forwarded_value,
     an_expired_entry_is_refilled_by_one_request,
+    a_viewer_holding_the_stored_representation_gets_a_304,
 );
 
 fn miss_then_hit(platform: Platform) {
@@ -570,4 +571,34 @@ fn an_expired_entry_is_refilled_by_one_request(platform: Platform) {
     // The first fill, and one refill (two when the run spans two expiries).
     let fills = t.count(&path);
     assert!((2..=3).contains(&fills), "{fills} origin requests");
+}
+
+/// RFC 9111 section 4.3.2: a fresh entry answers a viewer's conditions
+/// itself, with a 304 and no body (RFC 9110 section 15.4.5 fields only).
+fn a_viewer_holding_the_stored_representation_gets_a_304(platform: Platform) {
+    let t = Scope::new(platform);
+    let target = t.respond("public, max-age=60", "&etag=%22v1%22&body=full");
+    let full = Request::get(&t.edge.url(&target)).send();
+    assert_eq!(full.status, 200);
+    let not_modified = Request::get(&t.edge.url(&target))
+        .header("if-none-match", "W/\"v1\"")
+        .send();
+    assert_eq!(not_modified.status, 304);
+    assert!(not_modified.body.is_empty());
+    assert_eq!(not_modified.header("etag"), Some("\"v1\""));
+    assert!(
+        not_modified.x_cache().starts_with("Hit"),
+        "{}",
+        not_modified.x_cache()
+    );
+    assert_eq!(not_modified.header("content-type"), None);
+    let changed = Request::get(&t.edge.url(&target))
+        .header("if-none-match", "\"v0\"")
+        .send();
+    assert_eq!((changed.status, changed.text().as_str()), (200, "full\n"));
+    let dated = Request::get(&t.edge.url(&target))
+        .header("if-modified-since", "Fri, 01 Jan 2100 00:00:00 GMT")
+        .send();
+    assert_eq!(dated.status, 304);
+    assert_eq!(t.count(&t.path("/respond")), 1);
 }

@@ -3,6 +3,7 @@
 //! after the lookup.
 
 use crate::cache_status::CacheOutcome;
+use crate::conditional::Conditions;
 use crate::config::{Config, Method};
 use crate::key::CacheKey;
 use crate::request::{RequestPlan, ViewerRequest};
@@ -21,6 +22,9 @@ pub(crate) struct Exchange<'c> {
     /// The viewer's `Range` and `If-Range`, answered from stored objects.
     pub(crate) range: Option<String>,
     pub(crate) if_range: Option<String>,
+    /// The viewer's `If-None-Match` and `If-Modified-Since`, answered
+    /// from stored objects.
+    pub(crate) conditions: Conditions,
 }
 
 impl<'c> Exchange<'c> {
@@ -38,6 +42,7 @@ impl<'c> Exchange<'c> {
             method: viewer.method.to_string(),
             range: header("range"),
             if_range: header("if-range"),
+            conditions: Conditions::of(&viewer.headers),
         }
     }
 

@@ -2,6 +2,7 @@
 //! whole body or the single byte range the viewer asked for.
 
 use crate::cache_status::CacheOutcome;
+use crate::conditional::Conditions;
 use crate::config::Method;
 use crate::headers::Headers;
 use crate::range::RangeAnswer;
@@ -11,21 +12,34 @@ use crate::stored::StoredHead;
 use super::exchange::Exchange;
 use super::finish::{EdgeReply, Finish};
 
+/// The stored fields a 304 carries (RFC 9110 section 15.4.5).
+const NOT_MODIFIED_FIELDS: [&str; 6] = [
+    "cache-control",
+    "content-location",
+    "date",
+    "etag",
+    "expires",
+    "vary",
+];
+
 /// Serve the body the platform holds for an entry, under `head`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FromCache {
     head: StoredHead,
     /// The viewer's `Range` and `If-Range`, when a range may apply.
     range: Option<(String, Option<String>)>,
+    /// The viewer's conditions, when they may apply.
+    conditions: Conditions,
     finish: Finish,
 }
 
 /// The viewer's response from a stored body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredReply {
-    /// 200 (the stored status), 206 or 416.
+    /// 200 (the stored status), 206, 304 or 416.
     pub status: u16,
-    /// The stored headers, with `Content-Range` for 206 and 416.
+    /// The stored headers, with `Content-Range` for 206 and 416; for 304
+    /// those RFC 9110 section 15.4.5 asks for.
     pub headers: Vec<(String, Vec<u8>)>,
     /// Which bytes of the stored body to send.
     pub body: BodyPart,
@@ -43,7 +57,7 @@ pub enum BodyPart {
         /// The last byte sent (inclusive).
         end: u64,
     },
-    /// None (416).
+    /// None (304, 416).
     Empty,
 }
 
@@ -64,6 +78,12 @@ impl FromCache {
             .clone()
             .filter(|_| eligible)
             .map(|range| (range, ex.if_range.clone()));
+        // RFC 9110 section 13.2.1: preconditions apply to a 2xx only; a
+        // stored entry is a 200 or an error.
+        let conditions = match head.meta.status {
+            200 => ex.conditions.clone(),
+            _ => Conditions::default(),
+        };
         let key = match &ex.plan.disposition {
             crate::request::Disposition::Lookup(key) => Some(key),
             crate::request::Disposition::Pass(_) => None,
@@ -72,6 +92,7 @@ impl FromCache {
             finish: ex.finish(outcome, key),
             head,
             range,
+            conditions,
         }
     }
 
@@ -106,6 +127,9 @@ impl FromCache {
     /// The response for a stored body of `length` bytes (`None`: unknown,
     /// then it is sent whole).
     pub fn reply(&self, length: Option<u64>) -> StoredReply {
+        if self.not_modified() {
+            return self.not_modified_reply();
+        }
         let mut headers: Vec<(String, Vec<u8>)> = self
             .head
             .headers()
@@ -134,6 +158,50 @@ impl FromCache {
                 RangeAnswer::Partial { start, end, .. } => BodyPart::Range { start, end },
                 RangeAnswer::Unsatisfiable { .. } => BodyPart::Empty,
             },
+        }
+    }
+
+    /// Whether the viewer holds the stored representation already: its
+    /// conditions say so (RFC 9111 section 4.3.2).
+    fn not_modified(&self) -> bool {
+        if self.conditions.is_empty() {
+            return false;
+        }
+        let headers = self.head.headers();
+        let date = headers
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("date"))
+            .and_then(|(_, value)| std::str::from_utf8(value).ok());
+        let meta = &self.head.meta;
+        self.conditions
+            .not_modified(&meta.validators, date, meta.stored_at)
+    }
+
+    /// A `304` with the stored fields a 200 would have carried that RFC
+    /// 9110 section 15.4.5 asks for (`Cache-Control`, `Content-Location`,
+    /// `Date`, `ETag`, `Expires`, `Vary`), and `Last-Modified` when there
+    /// is no `ETag` to revalidate with. No other representation metadata.
+    fn not_modified_reply(&self) -> StoredReply {
+        let mut headers: Vec<(String, Vec<u8>)> = self
+            .head
+            .headers()
+            .into_iter()
+            .filter(|(name, _)| {
+                NOT_MODIFIED_FIELDS
+                    .iter()
+                    .any(|f| name.eq_ignore_ascii_case(f))
+            })
+            .map(|(name, value)| (name.to_string(), value))
+            .collect();
+        if self.head.meta.validators.etag.is_none()
+            && let Some(modified) = &self.head.meta.validators.last_modified
+        {
+            headers.push(("last-modified".to_string(), modified.clone().into_bytes()));
+        }
+        StoredReply {
+            status: 304,
+            headers,
+            body: BodyPart::Empty,
         }
     }
 
