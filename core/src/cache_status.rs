@@ -18,7 +18,12 @@ use crate::response::TtlSource;
 pub const CACHE_NAME: &str = "edgecache";
 
 /// Response headers an origin sends for the CDN only; never shown to viewers.
-pub const CDN_ONLY_HEADERS: [&str; 3] = ["surrogate-key", "cache-tag", "surrogate-control"];
+pub const CDN_ONLY_HEADERS: [&str; 4] = [
+    "surrogate-key",
+    "cache-tag",
+    "surrogate-control",
+    "edgecache-cache-control",
+];
 
 /// Why a stale copy was served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

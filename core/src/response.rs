@@ -68,6 +68,9 @@ pub enum TtlSource {
     NoCache,
     /// CloudFront's min-TTL override of no-cache/no-store/private/Set-Cookie.
     MinTtlOverride,
+    /// A targeted field's `max-age` or `s-maxage` (`CDN-Cache-Control`,
+    /// `Surrogate-Control`; RFC 9213), clamped to the policy's min and max.
+    Targeted,
 }
 
 impl TtlSource {
@@ -82,6 +85,7 @@ impl TtlSource {
             TtlSource::ErrorTtl => "error-ttl",
             TtlSource::NoCache => "no-cache",
             TtlSource::MinTtlOverride => "min-ttl-override",
+            TtlSource::Targeted => "targeted",
         }
     }
 }
@@ -206,12 +210,22 @@ pub(crate) fn decide_watching(
 /// RFC 9213's `CDN-Cache-Control`). RFC 9111 section 3.5 asks that much
 /// before an answer to a request with `Authorization` is shared; edgecache
 /// asks the same of an answer to unkeyed cookies or credential headers.
-fn explicitly_shared(cc: &CacheControl, headers: &Headers<'_>) -> bool {
-    let targeted = |name| CacheControl::parse(headers, name).has("max-age");
-    cc.has("public")
-        || cc.has("s-maxage")
-        || targeted("surrogate-control")
-        || targeted("cdn-cache-control")
+fn explicitly_shared(cc: &CacheControl, targeted: bool) -> bool {
+    cc.has("public") || cc.has("s-maxage") || (targeted && cc.has("max-age"))
+}
+
+/// The cache directives the edge decides by: the first of the policy's
+/// targeted fields with a valid, non-empty value (RFC 9213 section 2.1),
+/// else `Cache-Control`; and whether a targeted field it is (then
+/// `Expires` is ignored as well).
+fn edge_cache_control(headers: &Headers<'_>, policy: &CachePolicy) -> (CacheControl, bool) {
+    for field in &policy.targeted_cache_control {
+        let targeted = CacheControl::parse(headers, field);
+        if !targeted.is_empty() {
+            return (targeted, true);
+        }
+    }
+    (CacheControl::parse(headers, "cache-control"), false)
 }
 
 fn store(
@@ -226,7 +240,7 @@ fn store(
     if status < 200 || status == 206 || status == 304 {
         return Err(PassReason::Status);
     }
-    let cc = CacheControl::parse(headers, "cache-control");
+    let (cc, targeted) = edge_cache_control(headers, policy);
     let vary = VaryRule::of(headers, plan).map_err(|_| PassReason::VaryStar)?;
     let base = unexpired(headers, vary, &cc);
     let restrictive = restrictive_reason(&cc, headers);
@@ -241,7 +255,7 @@ fn store(
     }
     if plan.unkeyed.credentials
         && !policy.origin_ignores_unkeyed_credentials
-        && !explicitly_shared(&cc, headers)
+        && !explicitly_shared(&cc, targeted)
     {
         return Err(PassReason::UnkeyedCredentials);
     }
@@ -254,7 +268,10 @@ fn store(
     if status >= 400 {
         return error_entry(config, plan, status, &cc, base);
     }
-    let lifetime = OriginLifetime::of(&cc, headers, now);
+    let lifetime = match targeted {
+        true => OriginLifetime::of(&cc, &Headers::default(), now),
+        false => OriginLifetime::of(&cc, headers, now),
+    };
     // RFC 9111 section 3: without explicit freshness (or `public`), only
     // heuristically cacheable statuses may be stored.
     if !heuristically_cacheable(status) && lifetime == OriginLifetime::Unstated && !cc.has("public")
@@ -288,6 +305,9 @@ fn store(
     let decision = StoreDecision {
         ttl: edge_ttl(policy.ttl, lifetime),
         source: match lifetime {
+            OriginLifetime::SMaxAge(_) | OriginLifetime::MaxAge(_) if targeted => {
+                TtlSource::Targeted
+            }
             OriginLifetime::SMaxAge(_) => TtlSource::SMaxAge,
             OriginLifetime::MaxAge(_) => TtlSource::MaxAge,
             OriginLifetime::Expires(_) => TtlSource::Expires,

@@ -205,6 +205,8 @@ fn respond(req: &Incoming) -> Reply {
     let mut reply = Reply::new(status, "text/plain", body);
     let fields = [
         ("cc", "Cache-Control"),
+        ("cdn-cc", "CDN-Cache-Control"),
+        ("surrogate-control", "Surrogate-Control"),
         ("set-cookie", "Set-Cookie"),
         ("vary", "Vary"),
         ("etag", "ETag"),

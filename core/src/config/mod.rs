@@ -202,6 +202,9 @@ pub struct CachePolicy {
     /// The origin answers alike whatever unkeyed cookies and credential
     /// headers it receives: their answers may be stored by `default_ttl`.
     pub origin_ignores_unkeyed_credentials: bool,
+    /// The targeted fields that replace `Cache-Control` for the edge's
+    /// decisions, lower-case, in order of precedence (RFC 9213).
+    pub targeted_cache_control: Vec<String>,
     /// The largest body stored, in bytes (below the platform's own limit,
     /// which applies besides); `None`: the platform's limit only.
     pub max_object_bytes: Option<u64>,

@@ -175,6 +175,14 @@ pub struct RawCachePolicy {
     /// CDN-targeted lifetime), never by `default_ttl` alone.
     #[serde(default)]
     pub origin_ignores_unkeyed_credentials: bool,
+    /// The response fields that, in this order, replace `Cache-Control`
+    /// for the edge's decisions when one is present (RFC 9213): the first
+    /// with a valid, non-empty value wins, and `Cache-Control` and
+    /// `Expires` are then ignored. Default `["CDN-Cache-Control",
+    /// "Surrogate-Control"]`; `Edgecache-Cache-Control` may be listed too;
+    /// `[]` turns them off.
+    #[serde(default)]
+    pub targeted_cache_control: Option<Vec<String>>,
     /// The largest body stored, in bytes; larger answers are served, not
     /// stored. Default: the platform's own limit.
     #[serde(default)]

@@ -733,3 +733,41 @@ fn a_policy_may_cap_the_size_of_what_it_stores_but_not_to_nothing() {
     let policy = config.cache_policies.iter().find(|p| p.name == "p");
     assert_eq!(policy.and_then(|p| p.max_object_bytes), Some(1_048_576));
 }
+
+#[test]
+fn targeted_fields_are_ones_edgecache_knows_each_once() {
+    let json = |fields: &str| {
+        format!(
+            r#"{{"origins": {{"api": {{"domain": "api.example.com"}}}},
+            "cache_policies": {{"p": {{"targeted_cache_control": {fields}}}}},
+            "default_behavior": {{"origin": "api", "cache_policy": "p"}}}}"#
+        )
+    };
+    assert_single_error(
+        &json(r#"["Cache-Control"]"#),
+        "cache_policies.p.targeted_cache_control[0]",
+        "not a targeted field",
+    );
+    assert_single_error(
+        &json(r#"["CDN-Cache-Control", "cdn-cache-control"]"#),
+        "cache_policies.p.targeted_cache_control[1]",
+        "listed twice",
+    );
+    let config = Config::from_json(&json(r#"["Edgecache-Cache-Control"]"#)).unwrap();
+    let policy = config
+        .cache_policies
+        .iter()
+        .find(|p| p.name == "p")
+        .unwrap();
+    assert_eq!(policy.targeted_cache_control, ["edgecache-cache-control"]);
+    let config = Config::from_json(&json("null")).unwrap();
+    let policy = config
+        .cache_policies
+        .iter()
+        .find(|p| p.name == "p")
+        .unwrap();
+    assert_eq!(
+        policy.targeted_cache_control,
+        ["cdn-cache-control", "surrogate-control"]
+    );
+}

@@ -641,3 +641,98 @@ fn keeps_revalidatable_objects_a_day_after_they_go_stale() {
         (100000, 100060)
     );
 }
+
+#[test]
+fn targeted_fields_replace_cache_control_for_the_edge() {
+    const RFC: &str = r#"{"min_ttl": 0, "default_ttl": 0, "max_ttl": 31536000}"#;
+    const NONE: &str =
+        r#"{"min_ttl": 0, "default_ttl": 0, "max_ttl": 31536000, "targeted_cache_control": []}"#;
+    const OURS_FIRST: &str = r#"{"min_ttl": 0, "default_ttl": 0, "max_ttl": 31536000,
+        "targeted_cache_control": ["Edgecache-Cache-Control", "CDN-Cache-Control"]}"#;
+    check(&[
+        // RFC 9213 section 2.1: the targeted field decides, Cache-Control
+        // (and Expires) are ignored.
+        (
+            RFC,
+            &[],
+            200,
+            &[
+                "Cache-Control: max-age=60",
+                "CDN-Cache-Control: max-age=86400",
+            ],
+            Store(86_400, 0, 0, S::Targeted),
+        ),
+        (
+            RFC,
+            &[],
+            200,
+            &["Cache-Control: max-age=600", "CDN-Cache-Control: no-store"],
+            Pass(R::NoStore),
+        ),
+        (
+            RFC,
+            &[],
+            200,
+            &["Cache-Control: private", "Surrogate-Control: max-age=30"],
+            Store(30, 0, 0, S::Targeted),
+        ),
+        (
+            RFC,
+            &[],
+            200,
+            &[
+                "Expires: Thu, 01 Jan 2099 00:00:00 GMT",
+                "CDN-Cache-Control: max-age=5",
+            ],
+            Store(5, 0, 0, S::Targeted),
+        ),
+        // The first present field in the policy's order wins.
+        (
+            RFC,
+            &[],
+            200,
+            &[
+                "Surrogate-Control: max-age=30",
+                "CDN-Cache-Control: max-age=40",
+            ],
+            Store(40, 0, 0, S::Targeted),
+        ),
+        (
+            OURS_FIRST,
+            &[],
+            200,
+            &[
+                "Edgecache-Cache-Control: max-age=7",
+                "CDN-Cache-Control: max-age=40",
+            ],
+            Store(7, 0, 0, S::Targeted),
+        ),
+        // An empty field is no field.
+        (
+            RFC,
+            &[],
+            200,
+            &["Cache-Control: max-age=60", "CDN-Cache-Control: "],
+            Store(60, 0, 0, S::MaxAge),
+        ),
+        // Turned off: Cache-Control decides.
+        (
+            NONE,
+            &[],
+            200,
+            &[
+                "Cache-Control: max-age=60",
+                "CDN-Cache-Control: max-age=86400",
+            ],
+            Store(60, 0, 0, S::MaxAge),
+        ),
+        // CloudFront's clamping still applies.
+        (
+            r#"{"min_ttl": 0, "default_ttl": 0, "max_ttl": 100}"#,
+            &[],
+            200,
+            &["CDN-Cache-Control: max-age=86400"],
+            Store(100, 0, 0, S::Targeted),
+        ),
+    ]);
+}

@@ -73,6 +73,7 @@ pub(super) fn cache_policy(
     }
     headers.sort();
     headers.dedup();
+    let targeted_cache_control = targeted_fields(c, path, p.targeted_cache_control.as_deref());
     if p.max_object_bytes == Some(0) {
         c.error(
             format!("{path}.max_object_bytes"),
@@ -91,6 +92,7 @@ pub(super) fn cache_policy(
         cloudfront_min_ttl_override: p.cloudfront_min_ttl_override,
         origin_ignores_unkeyed_credentials: p.origin_ignores_unkeyed_credentials,
         max_object_bytes: p.max_object_bytes,
+        targeted_cache_control,
         stale_while_revalidate: p.stale_while_revalidate,
         stale_if_error: p.stale_if_error,
     }
@@ -265,4 +267,40 @@ pub(super) fn origin_request_policy(
         headers,
         cookies: name_filter(c, &format!("{path}.cookies"), &p.cookies, str::to_string),
     }
+}
+
+/// The targeted fields edgecache honors (RFC 9213), lower-case: all are
+/// removed from viewers' answers but `CDN-Cache-Control`, which targets
+/// every CDN downstream too.
+pub(crate) const TARGETED_FIELDS: [&str; 3] = [
+    "cdn-cache-control",
+    "surrogate-control",
+    "edgecache-cache-control",
+];
+
+/// The policy's targeted fields, lower-case: the default pair when not
+/// given; each one edgecache knows, once.
+fn targeted_fields(c: &mut Checker, path: &str, names: Option<&[String]>) -> Vec<String> {
+    let Some(names) = names else {
+        return vec![
+            TARGETED_FIELDS[0].to_string(),
+            TARGETED_FIELDS[1].to_string(),
+        ];
+    };
+    let mut fields: Vec<String> = Vec::with_capacity(names.len());
+    for (i, name) in names.iter().enumerate() {
+        let lower = name.to_ascii_lowercase();
+        let at = format!("{path}.targeted_cache_control[{i}]");
+        if !TARGETED_FIELDS.contains(&lower.as_str()) {
+            c.error(
+                at,
+                format!("{name:?} is not a targeted field edgecache knows: CDN-Cache-Control, Surrogate-Control or Edgecache-Cache-Control"),
+            );
+        } else if fields.contains(&lower) {
+            c.error(at, "field listed twice (names are case-insensitive)");
+        } else {
+            fields.push(lower);
+        }
+    }
+    fields
 }
