@@ -70,11 +70,20 @@ impl StoredHead {
 
     /// The body's length as the stored head declares it
     /// (`Content-Length`), when it does.
+    /// `None` for a content-coded body (`Content-Encoding` other than
+    /// `identity`): some platforms decode it (Workers' `fetch`), so its
+    /// bytes there are not the ones the length counts.
     pub fn declared_length(&self) -> Option<u64> {
-        let (_, value) = self
-            .headers
-            .iter()
-            .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))?;
+        let field = |wanted: &str| {
+            self.headers
+                .iter()
+                .find(|(name, _)| name.eq_ignore_ascii_case(wanted))
+                .map(|(_, value)| value.as_str())
+        };
+        if field("content-encoding").is_some_and(|c| !c.trim().eq_ignore_ascii_case("identity")) {
+            return None;
+        }
+        let value = field("content-length")?;
         let value = value.trim();
         if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
             return None;

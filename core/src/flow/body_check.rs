@@ -83,6 +83,17 @@ impl BodyCheck {
         }
     }
 
+    /// The most of the body that may be stored.
+    pub fn limit(&self) -> u64 {
+        self.limit
+    }
+
+    /// The same check without the storage limit: for a stream the viewer
+    /// reads too, where the limit is the cache's business only.
+    pub fn without_limit(self) -> BodyCheck {
+        self.limited(u64::MAX)
+    }
+
     /// The stream ended cleanly: `Ok` with the length when that is all
     /// the origin declared.
     pub fn ended(&self) -> Result<u64, BodyCut> {

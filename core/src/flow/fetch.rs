@@ -137,7 +137,8 @@ pub struct NewEntry {
     pub vary: Vec<String>,
     /// Its purge keys and the origin's tags (Fastly: surrogate keys).
     pub purge_keys: Vec<String>,
-    /// The body's length when the origin declared it.
+    /// The body's length when the origin declared it, for a body that is
+    /// not content-coded ([`StoredHead::declared_length`]).
     pub length: Option<u64>,
 }
 
@@ -374,9 +375,9 @@ fn store(
         headers,
         decision.strip_set_cookie,
     );
-    let length = headers
-        .get_str("content-length")
-        .and_then(|l| l.parse().ok());
+    // The body's length as declared, where its bytes are those counted:
+    // not for a content-coded body, which some platforms decode.
+    let length = head.declared_length();
     let ttl = i64::try_from(decision.fresh_for()).unwrap_or(i64::MAX);
     let outcome = CacheOutcome::Miss {
         status,

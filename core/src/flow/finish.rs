@@ -108,16 +108,21 @@ impl Finish {
         .to_json()
     }
 
-    /// The report of a fill whose body did not arrive whole: the viewer
-    /// saw the cut, and nothing was stored.
+    /// The report of a fill whose body did not arrive whole (the viewer saw
+    /// the cut; `incomplete-body`), or ran past what may be stored
+    /// (`too-large`): nothing was stored.
     pub fn cut(self, cut: BodyCut) -> Finish {
         let status = match self.outcome {
             CacheOutcome::Miss { status, .. } => status,
             _ => 200,
         };
+        let reason = match cut {
+            BodyCut::TooLarge { .. } => PassReason::TooLarge,
+            _ => PassReason::IncompleteBody,
+        };
         let finish = self.with_outcome(CacheOutcome::Miss {
             status,
-            stored: Err(PassReason::IncompleteBody),
+            stored: Err(reason),
         });
         Finish {
             cut: Some(cut),

@@ -14,6 +14,7 @@
 //! variant id, and the key's URL holds an index naming the headers it
 //! varies on, so one key keeps one entry per variant.
 
+use std::cell::Cell;
 use std::time::Duration;
 
 use edgecache_core::flow::{
@@ -46,9 +47,11 @@ const VARY_INDEX_KEEP_FOR: u64 = 31_536_000;
 /// The most the Cache API stores in one object.
 const MAX_OBJECT_BYTES: u64 = 512_000_000;
 /// The largest body read whole before it is put: a larger one is put as
-/// it streams. Fills in flight hold up to this much each, on top of what
-/// the viewer's branch of the body holds (an isolate has 128 MB).
+/// it streams.
 const MAX_BUFFERED_FILL: usize = 16 * 1024 * 1024;
+/// The most of fill bodies an isolate holds at once (it has 128 MB): the
+/// fills beyond are put as they stream.
+const MAX_BUFFERED_FILLS: usize = 32 * 1024 * 1024;
 /// The path under which entries are stored, on the zone's own host.
 const ENTRY_PATH: &str = "/.edgecache/entry/";
 
@@ -249,11 +252,16 @@ async fn fetch_with(
                     Ok(store) => store,
                     Err(finish) => return respond::forward(forwarded(body), *finish, origin_ms),
                 };
-                let (body, verdict) = body::checked(body, store.body_check(), between);
+                // The viewer gets all of a body the cache may not keep: the
+                // storage limit applies to the cache's branch only.
+                let check = store.body_check();
+                let limit = check.limit();
+                let (body, verdict) = body::checked(body, check.without_limit(), between);
                 let report = Report {
                     finish: store.serve.finish().clone(),
                     status,
                     origin_ms,
+                    limit,
                 };
                 let keep = Keep::new(place, store.entry, leader, started).checked(verdict, report);
                 keep.serve(store.serve, body, origin_ms).await
@@ -323,6 +331,8 @@ struct Report {
     finish: Finish,
     status: u16,
     origin_ms: Option<u64>,
+    /// The most of the body that may be stored.
+    limit: u64,
 }
 
 impl Report {
@@ -335,9 +345,47 @@ impl Report {
     }
 }
 
-/// Whether a checked body is known to have been cut.
-fn cut(checked: Option<&(Verdict, Report)>) -> bool {
-    checked.is_some_and(|(verdict, _)| matches!(verdict.get(), Some(Err(_))))
+/// How a checked body failed to be storable, once known: cut, or longer
+/// than may be stored.
+fn cut(checked: Option<&(Verdict, Report)>) -> Option<BodyCut> {
+    let (verdict, report) = checked?;
+    match verdict.get()? {
+        Err(cut) => Some(cut),
+        Ok(length) if length > report.limit => Some(BodyCut::TooLarge {
+            limit: report.limit,
+        }),
+        Ok(_) => None,
+    }
+}
+
+thread_local! {
+    /// Bytes of fill bodies this isolate holds until they are put.
+    static BUFFERED: Cell<usize> = const { Cell::new(0) };
+}
+
+/// The right to hold `bytes` of a fill body in this isolate's memory,
+/// within [`MAX_BUFFERED_FILLS`]; given back when dropped.
+struct Buffering(usize);
+
+impl Buffering {
+    fn claim(bytes: u64) -> Option<Buffering> {
+        let bytes = usize::try_from(bytes)
+            .ok()
+            .filter(|&b| b <= MAX_BUFFERED_FILL)?;
+        BUFFERED.with(|held| {
+            let total = held.get().checked_add(bytes)?;
+            (total <= MAX_BUFFERED_FILLS).then(|| {
+                held.set(total);
+                Buffering(bytes)
+            })
+        })
+    }
+}
+
+impl Drop for Buffering {
+    fn drop(&mut self) {
+        BUFFERED.with(|held| held.set(held.get().saturating_sub(self.0)));
+    }
 }
 
 impl Keep {
@@ -369,6 +417,12 @@ impl Keep {
     async fn serve(self, serve: FromCache, body: ResponseBody, origin_ms: Option<u64>) -> Served {
         match tee(body) {
             Ok((body, copy)) => {
+                // The viewer's branch carries the declared length, so that a
+                // body cut short cuts the viewer's connection too.
+                let body = match self.entry.length {
+                    Some(length) => respond::fixed_length(body, length),
+                    None => body,
+                };
                 let mut served = from_cache(serve, Some(body), origin_ms).await;
                 served.after(self.put(copy));
                 served
@@ -397,33 +451,49 @@ impl Keep {
             let fetched = (fetched_ms as u64).to_string();
             let head = entry.head.to_header_value();
             let headers = [(HEAD_HEADER, head.as_str()), (FETCHED_HEADER, &fetched)];
-            // A body up to MAX_BUFFERED_FILL is put only once it arrived
-            // whole: a put whose body fails midway may still keep what it
-            // got (workerd does), and would replace a stale copy with it.
-            let (read, whole, rest) = respond::read_at_most(body, MAX_BUFFERED_FILL).await;
-            let body = match (whole, rest) {
-                (true, _) => Some(ResponseBody::Body(read)),
-                (false, rest @ Some(_)) => Some(respond::prefixed(read, rest)),
-                (false, None) => None,
+            // A body of a declared length up to MAX_BUFFERED_FILL is put
+            // only once it has arrived whole (while the isolate holds less
+            // than MAX_BUFFERED_FILLS of them): a put whose body fails
+            // midway may still keep what it got (workerd does), and would
+            // replace a stale copy with it. Any other body is put as it
+            // streams, and deleted when it fails.
+            let buffering = entry.length.and_then(Buffering::claim);
+            let body = match &buffering {
+                Some(_) => {
+                    let (read, whole, _) = respond::read_at_most(body, MAX_BUFFERED_FILL).await;
+                    whole.then_some(ResponseBody::Body(read))
+                }
+                None => Some(body),
             };
+            let streamed = buffering.is_none();
             let put = match body {
-                Some(body) if !cut(checked.as_ref()) => {
+                Some(body) if cut(checked.as_ref()).is_none() => {
                     let stored = stored_response(entry.keep_for, &headers, body);
-                    let put = cache.put(url.as_str(), stored).await;
-                    if put.is_err() {
-                        // Whatever part of a failed put was kept is not
-                        // served (the entry it replaced is gone with it).
-                        let _ = cache.delete(url.as_str(), false).await;
-                    }
-                    put.map_err(|e| e.to_string())
+                    cache
+                        .put(url.as_str(), stored)
+                        .await
+                        .map_err(|e| e.to_string())
                 }
                 // Nothing was put: an entry it would have replaced stays.
                 _ => Err("the body broke".to_string()),
             };
-            if let Err(e) = put {
-                match checked.map(|(verdict, report)| (verdict.get(), report)) {
-                    Some((Some(Err(cut)), report)) => report.log(cut),
-                    _ => worker::console_error!("edgecache: cache write failed: {e}"),
+            drop(buffering);
+            let failed = match (put, cut(checked.as_ref())) {
+                (Ok(()), None) => None,
+                (Ok(()), Some(cut)) => Some(Ok(cut)),
+                (Err(_), Some(cut)) => Some(Ok(cut)),
+                (Err(e), None) => Some(Err(e)),
+            };
+            if let Some(failed) = failed {
+                if streamed {
+                    // Whatever part of a streamed put was kept is not served
+                    // (the entry it replaced is gone with it).
+                    let _ = cache.delete(url.as_str(), false).await;
+                }
+                match (failed, checked) {
+                    (Ok(cut), Some((_, report))) => report.log(cut),
+                    (Ok(cut), None) => worker::console_warn!("edgecache: not stored: {cut}"),
+                    (Err(e), _) => worker::console_error!("edgecache: cache write failed: {e}"),
                 }
                 drop(leader);
                 return;
@@ -496,11 +566,10 @@ async fn from_cache(
         ResponseBody::Stream(_) => serve.stored_length(),
     };
     let reply = serve.reply(length);
-    let body = match (reply.body, length) {
-        (BodyPart::Whole, Some(length)) => respond::fixed_length(body, length),
-        (BodyPart::Whole, None) => body,
-        (BodyPart::Range { start, end }, _) => respond::slice(body, start, end),
-        (BodyPart::Empty, _) => ResponseBody::Empty,
+    let body = match reply.body {
+        BodyPart::Whole => body,
+        BodyPart::Range { start, end } => respond::slice(body, start, end),
+        BodyPart::Empty => ResponseBody::Empty,
     };
     respond::stored(reply, body, serve.into_finish(), origin_ms)
 }

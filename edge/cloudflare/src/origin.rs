@@ -3,8 +3,9 @@
 //!
 //! Workers' `fetch` has no timeouts of its own: the edge aborts it when
 //! the response headers take longer than `first_byte_timeout_ms`
-//! (connecting counts toward it). `between_bytes_timeout_ms` is not
-//! enforced on this platform: the runtime streams the body as it comes.
+//! (connecting counts toward it). `between_bytes_timeout_ms` is enforced
+//! on fills' bodies as they are copied (`body`); a body that bypasses the
+//! cache streams as the runtime gets it.
 
 use std::time::Duration;
 

@@ -204,17 +204,25 @@ pub(crate) fn prefixed(read: Vec<u8>, rest: Option<ByteStream>) -> ResponseBody 
 /// `body`, declared `length` bytes long: the runtime sends it with that
 /// `Content-Length`, and a stream that ends short or runs long is an
 /// error, so the viewer's connection is cut instead of ending cleanly on
-/// a short body.
+/// a short body. The runtime pipes the stream itself: no byte passes
+/// through wasm. `body` as it is when the runtime cannot make one.
 pub(crate) fn fixed_length(body: ResponseBody, length: u64) -> ResponseBody {
     let ResponseBody::Stream(stream) = body else {
         return body;
     };
-    let Ok(bytes) = Response::builder().stream(stream).stream() else {
-        return ResponseBody::Empty;
+    let fixed = match u32::try_from(length) {
+        Ok(length) => worker::worker_sys::FixedLengthStream::new(length),
+        Err(_) => {
+            worker::worker_sys::FixedLengthStream::new_big_int(worker::js_sys::BigInt::from(length))
+        }
     };
-    let fixed = worker::FixedLengthStream::wrap(bytes, length);
-    let transform: worker::worker_sys::FixedLengthStream = fixed.into();
-    ResponseBody::Stream(transform.readable())
+    let Ok(fixed) = fixed else {
+        return ResponseBody::Stream(stream);
+    };
+    // The pipe's promise settles with the stream; an error reaches the
+    // readable side, which is what the viewer reads.
+    let _ = stream.pipe_to(&fixed.writable());
+    ResponseBody::Stream(fixed.readable())
 }
 
 /// Bytes `start..=end` of `body`, cut from the stream as it comes.

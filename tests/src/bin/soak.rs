@@ -1,7 +1,8 @@
 //! A bounded soak: one edge runtime in front of the demo origin, N
 //! threads for S seconds asking for Zipf-distributed keys whose bodies
 //! each name their key, with passes and purges mixed in. Prints what
-//! happened; asserts nothing (`make soak`, not part of `make test`).
+//! happened, and exits 1 when a body mismatched or a transport error or
+//! an unexpected 5xx happened (`make soak`, not part of `make test`).
 //!
 //! `cargo run --release -p edgecache-e2e --bin soak -- fastly|cloudflare`
 //! with `SOAK_THREADS` (4), `SOAK_SECONDS` (20), `SOAK_KEYS` (2000),
@@ -325,6 +326,17 @@ fn main() {
     samples.insert(0, memory_before);
     samples.push(memory_after);
     report(&settings, &counts, &ideal, origin_fills, elapsed, &samples);
+    let failures = [
+        &counts.mismatches,
+        &counts.transport_errors,
+        &counts.unexpected_5xx,
+    ]
+    .iter()
+    .map(|n| n.load(Ordering::Relaxed))
+    .sum::<u64>();
+    if failures > 0 {
+        std::process::exit(1);
+    }
 }
 
 fn report(
