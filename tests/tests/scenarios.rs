@@ -36,6 +36,7 @@ on_every_platform!(
     an_expired_entry_is_refilled_by_one_request,
     a_viewer_holding_the_stored_representation_gets_a_304,
     a_compressed_answer_with_its_length_is_stored_and_served_whole,
+    targeted_fields_set_the_edges_lifetime_and_stay_from_viewers,
 );
 
 fn miss_then_hit(platform: Platform) {
@@ -625,4 +626,42 @@ fn a_compressed_answer_with_its_length_is_stored_and_served_whole(platform: Plat
     assert!(hit.x_cache().starts_with("Hit"), "{}", hit.cache_status());
     assert_eq!((hit.cut, &hit.body), (false, &first.body));
     assert_eq!(t.count("/naive/gzip/home"), 1);
+}
+
+/// RFC 9213: `CDN-Cache-Control` (then `Surrogate-Control`) replaces
+/// `Cache-Control` for the edge; browsers keep their own `Cache-Control`.
+fn targeted_fields_set_the_edges_lifetime_and_stay_from_viewers(platform: Platform) {
+    let t = Scope::new(platform);
+    // Browsers a minute, the edge a day.
+    let target = t.respond("max-age=60", "&cdn-cc=max-age%3D86400&body=long");
+    let miss = Request::get(&t.edge.url(&target)).send();
+    assert!(
+        miss.cache_status().contains("ttl=86400"),
+        "{}",
+        miss.cache_status()
+    );
+    assert!(miss.cache_status().contains("detail=\"targeted\""));
+    assert_eq!(miss.header("cache-control"), Some("max-age=60"));
+    assert_eq!(miss.header("cdn-cache-control"), Some("max-age=86400"));
+    // Browsers ten minutes, the edge nothing.
+    let never = t.respond("max-age=600", "&cdn-cc=no-store&body=never");
+    Request::get(&t.edge.url(&never)).send();
+    let again = Request::get(&t.edge.url(&never)).send();
+    assert!(
+        !again.x_cache().starts_with("Hit"),
+        "{}",
+        again.cache_status()
+    );
+    // Surrogate-Control decides when there is no CDN-Cache-Control, and
+    // never reaches the viewer.
+    let surrogate = t.respond("no-cache", "&surrogate-control=max-age%3D120&body=s");
+    let got = Request::get(&t.edge.url(&surrogate)).send();
+    assert!(
+        got.cache_status().contains("ttl=120"),
+        "{}",
+        got.cache_status()
+    );
+    assert_eq!(got.header("surrogate-control"), None);
+    let hit = Request::get(&t.edge.url(&surrogate)).send();
+    assert!(hit.x_cache().starts_with("Hit"), "{}", hit.x_cache());
 }
