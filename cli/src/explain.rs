@@ -134,7 +134,7 @@ pub struct ShownOriginRequest {
     pub origin: String,
     /// The method sent: the viewer's, but GET for a HEAD that fills the
     /// cache.
-    pub method: &'static str,
+    pub method: String,
     /// The full URL: scheme, origin domain and port, origin path,
     /// normalized path and forwarded query.
     pub url: String,
@@ -286,7 +286,7 @@ pub fn explain(config: &Config, input: &Input) -> Result<Explanation, Error> {
     let request = &plan.origin_request;
     shown.origin_request = Some(ShownOriginRequest {
         origin: request.origin.name.clone(),
-        method: request.method.as_str(),
+        method: request.method_str().to_string(),
         url: request.url.clone(),
         headers: request
             .headers

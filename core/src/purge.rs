@@ -258,11 +258,13 @@ fn strip_bearer(header: &[u8]) -> Option<&[u8]> {
 
 mod client;
 mod endpoint;
+mod invalidation;
 mod keys;
 mod log;
 
 pub use client::PurgeCall;
 pub use endpoint::{PurgePlan, PurgeResponse, is_purge_request, plan_purge, purge_gate};
+pub use invalidation::invalidated_keys;
 pub use keys::{MAX_PURGE_DIRS, PURGE_ALL_KEY, entry_purge_keys, fill_key, target_purge_keys};
 pub use log::{MAX_PURGE_MARKS, PurgeChange, PurgeDelta, PurgeLog, PurgeMark, PurgeVerdict};
 

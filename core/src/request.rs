@@ -194,8 +194,11 @@ pub struct RequestPlan<'c, 'r> {
 pub struct OriginRequest<'c, 'r> {
     /// The behavior's origin: where the request goes, with its timeouts.
     pub origin: &'c Origin,
-    /// GET for a HEAD that fills the cache.
+    /// GET for a HEAD that fills the cache; POST for an extension method
+    /// (then [`OriginRequest::extension`] holds it).
     pub method: Method,
+    /// An extension method the behavior passes (`PROPFIND`), as sent.
+    pub extension: Option<String>,
     /// Full URL: scheme, origin domain and port, origin path, normalized
     /// path, forwarded query.
     pub url: String,
@@ -223,12 +226,20 @@ impl<'c> RequestPlan<'c, '_> {
 }
 
 impl<'c, 'r> OriginRequest<'c, 'r> {
+    /// The method to send: the extension method when there is one.
+    pub fn method_str(&self) -> &str {
+        self.extension
+            .as_deref()
+            .unwrap_or_else(|| self.method.as_str())
+    }
+
     /// The request with its headers copied, borrowing nothing from the
     /// viewer's request.
     pub fn into_owned(self) -> OriginRequest<'c, 'static> {
         OriginRequest {
             origin: self.origin,
             method: self.method,
+            extension: self.extension,
             url: self.url,
             headers: self
                 .headers
@@ -317,9 +328,15 @@ fn plan<'c: 'r, 'r>(
         .unwrap_or((request.target, ""));
     let path = normalize_path(raw_path).map_err(|_| Rejection::BadTarget)?;
     let behavior = select(config, &path);
-    let method = Method::from_token(request.method)
-        .filter(|m| behavior.allowed_methods.contains(*m))
-        .ok_or(Rejection::MethodNotAllowed)?;
+    let (method, extension) = match Method::from_token(request.method) {
+        Some(m) if behavior.allowed_methods.contains(m) => (m, None),
+        // An extension method is unsafe for all the edge knows: it passes
+        // like a POST (RFC 9110 section 9.2.1), as sent.
+        None if behavior.allow_extension_methods && is_extension_method(request.method) => {
+            (Method::Post, Some(request.method.to_string()))
+        }
+        _ => return Err(Rejection::MethodNotAllowed),
+    };
     if matches!(method, Method::Get | Method::Head) && request.has_body {
         return Err(Rejection::BodyOnSafeMethod);
     }
@@ -361,12 +378,26 @@ fn plan<'c: 'r, 'r>(
         origin_request: OriginRequest {
             origin,
             method: origin_method,
+            extension,
             url,
             headers,
         },
         forwarding,
         unkeyed,
     })
+}
+
+/// A method token (RFC 9110 section 9.1) that is none of the seven and
+/// neither `TRACE` (it echoes the request, cookies included) nor `CONNECT`
+/// (a tunnel).
+fn is_extension_method(token: &str) -> bool {
+    const TCHAR: &[u8] = b"!#$%&'*+-.^_`|~";
+    !token.is_empty()
+        && token.len() <= 32
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || TCHAR.contains(&b))
+        && !matches!(token, "TRACE" | "CONNECT")
 }
 
 /// Why a request that the behavior allows bypasses the cache, if it does.

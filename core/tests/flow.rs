@@ -857,3 +857,36 @@ fn if_modified_since_is_answered_from_the_stored_last_modified_or_date() {
         get(t, "Hit", hit).headers(earlier).calls(1),
     ]);
 }
+
+#[test]
+fn a_successful_unsafe_method_invalidates_its_target() {
+    let t = "/respond?cc=max-age%3D60&body=v1";
+    let replies = run(&[
+        get(
+            t,
+            "Miss",
+            r#"fwd=miss; fwd-status=200; stored; ttl=60; detail="max-age""#,
+        )
+        .calls(1),
+        get(t, "Hit", "hit; ttl=60").calls(1),
+        get(t, "Miss", r#"fwd=method; fwd-status=200; detail="method""#)
+            .method("POST")
+            .calls(2),
+        // A second later: a purge log marks whole seconds.
+        get(
+            t,
+            "Miss",
+            r#"fwd=miss; fwd-status=200; stored; ttl=60; detail="max-age""#,
+        )
+        .after(1)
+        .calls(3),
+        // A failed one invalidates nothing.
+        get(t, "Error", r#"fwd=method; fwd-status=503; detail="method""#)
+            .method("DELETE")
+            .mode(Mode::Status(503))
+            .status(503)
+            .calls(4),
+        get(t, "Hit", "hit; ttl=60").calls(4),
+    ]);
+    assert_eq!(replies[5].body, b"v1");
+}

@@ -207,6 +207,8 @@ fn respond(req: &Incoming) -> Reply {
         ("cc", "Cache-Control"),
         ("cdn-cc", "CDN-Cache-Control"),
         ("surrogate-control", "Surrogate-Control"),
+        ("location", "Location"),
+        ("content-location", "Content-Location"),
         ("set-cookie", "Set-Cookie"),
         ("vary", "Vary"),
         ("etag", "ETag"),

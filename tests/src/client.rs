@@ -161,19 +161,27 @@ impl Got {
 /// on a connection of its own to `base` (`http://127.0.0.1:PORT`). A
 /// connection the server closes without an answer is status 0.
 pub fn raw_get(base: &str, target: &str, headers: &[(&str, &str)]) -> Got {
+    raw_request(base, "GET", target, headers)
+}
+
+/// [`raw_get`] with another method (an extension method, say), and no body.
+pub fn raw_request(base: &str, method: &str, target: &str, headers: &[(&str, &str)]) -> Got {
     let address = base.trim_start_matches("http://");
     let mut stream = match TcpStream::connect(address) {
         Ok(stream) => stream,
-        Err(e) => panic!("GET {base}{target}: {e}"),
+        Err(e) => panic!("{method} {base}{target}: {e}"),
     };
     let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
-    let mut request = format!("GET {target} HTTP/1.1\r\nHost: {address}\r\n");
+    let mut request = format!("{method} {target} HTTP/1.1\r\nHost: {address}\r\n");
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
+    if !matches!(method, "GET" | "HEAD") {
+        request.push_str("Content-Length: 0\r\n");
+    }
     request.push_str("Connection: close\r\n\r\n");
     if let Err(e) = stream.write_all(request.as_bytes()) {
-        panic!("GET {base}{target}: {e}");
+        panic!("{method} {base}{target}: {e}");
     }
     // Read until the answer is whole: a server may keep the connection
     // open whatever the request said. A reset after the answer is no

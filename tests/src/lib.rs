@@ -14,7 +14,7 @@ mod scope;
 
 use std::time::Duration;
 
-pub use client::{Got, Request, raw_get};
+pub use client::{Got, Request, raw_get, raw_request};
 pub use runtime::{Edge, PURGE_TOKEN, Platform, test_config};
 pub use scope::{Configuration, Scope};
 

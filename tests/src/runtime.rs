@@ -361,6 +361,8 @@ pub fn test_config(origin_url: &str) -> String {
     origin["first_byte_timeout_ms"] = 1000.into();
     // The origin's slow-body fault stalls 3 s.
     origin["between_bytes_timeout_ms"] = 1000.into();
+    // WebDAV and the like pass (uncached) under the default behavior.
+    config["default_behavior"]["allow_extension_methods"] = true.into();
     // Answers under /respond/small/ are stored up to 100,000 bytes.
     let mut small = config["cache_policies"]["origin-decides"].clone();
     small["max_object_bytes"] = 100_000.into();

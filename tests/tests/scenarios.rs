@@ -37,6 +37,8 @@ on_every_platform!(
     a_viewer_holding_the_stored_representation_gets_a_304,
     a_compressed_answer_with_its_length_is_stored_and_served_whole,
     targeted_fields_set_the_edges_lifetime_and_stay_from_viewers,
+    a_successful_unsafe_method_invalidates_what_it_changed,
+    extension_methods_pass_to_the_origin_where_allowed,
 );
 
 fn miss_then_hit(platform: Platform) {
@@ -664,4 +666,72 @@ fn targeted_fields_set_the_edges_lifetime_and_stay_from_viewers(platform: Platfo
     assert_eq!(got.header("surrogate-control"), None);
     let hit = Request::get(&t.edge.url(&surrogate)).send();
     assert!(hit.x_cache().starts_with("Hit"), "{}", hit.x_cache());
+}
+
+/// RFC 9111 section 4.4: a successful POST invalidates the cached GET of
+/// its target URI, and of a same-host `Location`; another host's is left.
+fn a_successful_unsafe_method_invalidates_what_it_changed(platform: Platform) {
+    let t = Scope::new(platform);
+    let item = t.respond("public, max-age=600", "&body=item");
+    let other = format!(
+        "{}/other?cc=public%2C%20max-age%3D600&body=other",
+        t.path("/respond")
+    );
+    for target in [&item, &other] {
+        Request::get(&t.edge.url(target)).send();
+        eventually("cached", || {
+            Request::get(&t.edge.url(target))
+                .send()
+                .x_cache()
+                .starts_with("Hit")
+        });
+    }
+    // A failed POST invalidates nothing.
+    let failed = format!("{item}&status=500");
+    assert_eq!(Request::post(&t.edge.url(&failed)).send().status, 500);
+    assert!(
+        Request::get(&t.edge.url(&item))
+            .send()
+            .x_cache()
+            .starts_with("Hit")
+    );
+    // The POST's answer names the other resource in Location.
+    let location = other
+        .replace('%', "%25")
+        .replace('&', "%26")
+        .replace('?', "%3F");
+    let post = format!("{item}&location={location}");
+    let posted = Request::post(&t.edge.url(&post)).send();
+    assert_eq!(posted.status, 200);
+    // The POST's own target, with its query as sent, is another key than
+    // the item's: the Location names the other one.
+    let after = Request::get(&t.edge.url(&other)).send();
+    assert!(
+        after.x_cache().starts_with("Miss"),
+        "{}",
+        after.cache_status()
+    );
+    let posted_at = Request::post(&t.edge.url(&item)).send();
+    assert_eq!(posted_at.status, 200);
+    let refetched = Request::get(&t.edge.url(&item)).send();
+    assert!(
+        refetched.x_cache().starts_with("Miss"),
+        "{}",
+        refetched.cache_status()
+    );
+}
+
+/// WebDAV's PROPFIND passes to the origin, uncached, where the behavior
+/// allows extension methods; TRACE never does.
+fn extension_methods_pass_to_the_origin_where_allowed(platform: Platform) {
+    let t = Scope::new(platform);
+    let target = t.respond("public, max-age=600", "&body=dav");
+    let base = t.edge.url("");
+    let propfind = e2e::raw_request(&base, "PROPFIND", &target, &[]);
+    assert_eq!(propfind.status, 200, "{:?}", propfind.headers);
+    assert_eq!(propfind.text(), "dav\n");
+    e2e::raw_request(&base, "PROPFIND", &target, &[]);
+    assert_eq!(t.count(&t.path("/respond")), 2, "never cached");
+    let trace = e2e::raw_request(&base, "TRACE", &target, &[]);
+    assert_eq!(trace.status, 403);
 }

@@ -123,6 +123,7 @@ fn placeholder_behavior() -> RawBehavior {
         origin_request_policy: None,
         allowed_methods: Vec::new(),
         cached_methods: Vec::new(),
+        allow_extension_methods: false,
     }
 }
 

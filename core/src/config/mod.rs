@@ -351,6 +351,9 @@ pub struct Behavior {
     /// The methods whose responses may be cached; other allowed methods
     /// bypass the cache (`[GET, HEAD]` or `[GET, HEAD, OPTIONS]`).
     pub cached_methods: MethodSet,
+    /// Methods besides the seven are passed to the origin, uncached
+    /// (`TRACE` and `CONNECT` excepted).
+    pub allow_extension_methods: bool,
 }
 
 impl Behavior {

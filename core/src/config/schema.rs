@@ -362,6 +362,11 @@ pub struct RawBehavior {
     /// (the default) or `[GET, HEAD, OPTIONS]`.
     #[serde(default = "default_methods")]
     pub cached_methods: Vec<Method>,
+    /// Passes methods besides the seven (WebDAV's `PROPFIND`, `MKCOL`,
+    /// `M-SEARCH`, ...) to the origin, uncached, instead of answering 403;
+    /// `TRACE` and `CONNECT` stay refused. Needs all seven allowed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_extension_methods: bool,
 }
 
 fn yes() -> bool {

@@ -771,3 +771,15 @@ fn targeted_fields_are_ones_edgecache_knows_each_once() {
         ["cdn-cache-control", "surrogate-control"]
     );
 }
+
+#[test]
+fn extension_methods_need_all_seven_allowed() {
+    let json = r#"{"origins": {"api": {"domain": "api.example.com"}},
+        "cache_policies": {"p": {}},
+        "default_behavior": {"origin": "api", "cache_policy": "p", "allow_extension_methods": true}}"#;
+    assert_single_error(
+        json,
+        "default_behavior.allow_extension_methods",
+        "all seven methods",
+    );
+}

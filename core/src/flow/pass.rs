@@ -2,6 +2,8 @@
 //! the origin's answer back as it is.
 
 use crate::cache_status::CacheOutcome;
+use crate::headers::Headers;
+use crate::purge::invalidated_keys;
 use crate::reason::{OriginFailure, PassReason};
 use crate::request::OriginRequest;
 
@@ -29,6 +31,22 @@ impl<'c> Pass<'c> {
     /// The request to send, with the viewer's body.
     pub fn request(&self) -> &OriginRequest<'c, 'static> {
         &self.ex.plan.origin_request
+    }
+
+    /// The purge keys the origin's answer (`status`, `headers`)
+    /// invalidates: what the cache holds for the target URI, and for a
+    /// same-host `Location` or `Content-Location`, after a successful
+    /// unsafe method (RFC 9111 section 4.4). Purge them as the
+    /// invalidation API would (hard); empty for anything else.
+    pub fn invalidates(&self, status: u16, headers: &Headers<'_>) -> Vec<String> {
+        let ex = &self.ex;
+        invalidated_keys(
+            ex.config,
+            ex.plan.method,
+            (&ex.plan.path, &ex.query),
+            &ex.host,
+            (status, headers),
+        )
     }
 
     /// The origin answered with `status`: forward its response as received.

@@ -682,3 +682,37 @@ fn underscore_spellings_of_poisoning_headers_are_dropped_too() {
     assert!(!names.iter().any(|n| n.contains('_')), "{names:?}");
     assert!(names.contains(&"X-Debug"), "{names:?}");
 }
+
+#[test]
+fn extension_methods_pass_only_where_the_behavior_says_so() {
+    let json = |extensions: bool| {
+        format!(
+            r#"{{"origins": {{"api": {{"domain": "api.example.com"}}}},
+            "cache_policies": {{"p": {{}}}},
+            "default_behavior": {{"origin": "api", "cache_policy": "p",
+                "allowed_methods": ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"],
+                "allow_extension_methods": {extensions}}}}}"#
+        )
+    };
+    let config = Config::from_json(&json(true)).unwrap();
+    let plan = |method| match decide_request(&config, &viewer(method, "/dav/a", &[])) {
+        RequestDecision::Forward(plan) => Some(plan),
+        RequestDecision::Reject(_) => None,
+    };
+    let propfind = plan("PROPFIND").expect("PROPFIND passes");
+    assert_eq!(propfind.origin_request.method_str(), "PROPFIND");
+    assert_eq!(propfind.disposition, Disposition::Pass(PassReason::Method));
+    assert_eq!(
+        plan("M-SEARCH").unwrap().origin_request.method_str(),
+        "M-SEARCH"
+    );
+    for refused in ["TRACE", "CONNECT", "BAD METHOD", "", "X\u{e9}"] {
+        assert!(plan(refused).is_none(), "{refused:?}");
+    }
+    assert_eq!(plan("GET").unwrap().origin_request.method_str(), "GET");
+    let strict = Config::from_json(&json(false)).unwrap();
+    assert!(matches!(
+        decide_request(&strict, &viewer("PROPFIND", "/dav/a", &[])),
+        RequestDecision::Reject(Rejection::MethodNotAllowed)
+    ));
+}

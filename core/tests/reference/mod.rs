@@ -207,7 +207,15 @@ impl Platform {
                     status,
                     headers,
                     body,
-                } => forward(status, headers, body, &pass.answered(status)),
+                } => {
+                    let pairs: Vec<(&str, &[u8])> = headers
+                        .iter()
+                        .map(|(n, v)| (n.as_str(), v.as_bytes()))
+                        .collect();
+                    let keys = pass.invalidates(status, &Headers::new(&pairs));
+                    self.purge(&keys, false);
+                    forward(status, headers, body, &pass.answered(status))
+                }
                 Scripted::Fail(failure) => edge_reply(pass.failed(failure)),
             },
             Start::Lookup(lookup) => self.cached(lookup),

@@ -71,7 +71,13 @@ async fn handle(request: Request, env: &Env, ctx: &Context) -> Response {
             let origin_ms = Some(cache::elapsed_ms(started));
             match result {
                 Ok(response) => {
-                    let finish = pass.answered(response.status_code());
+                    let status = response.status_code();
+                    let owned = respond::owned(response.headers());
+                    let keys = pass.invalidates(status, &Headers::new(&respond::pairs(&owned)));
+                    if !keys.is_empty() {
+                        purge::invalidate(env, keys).await;
+                    }
+                    let finish = pass.answered(status);
                     respond::forward(respond::rebuilt(response), finish, origin_ms)
                 }
                 Err(failure) => respond::edge(pass.failed(failure), origin_ms),

@@ -13,8 +13,7 @@ use edgecache_core::{OriginFailure, OriginRequest, is_final_status};
 use futures_util::future::{Either, select};
 use worker::wasm_bindgen::JsValue;
 use worker::{
-    AbortController, CacheMode, Delay, Fetch, Method, Request, RequestInit, RequestRedirect,
-    Response,
+    AbortController, CacheMode, Delay, Fetch, Request, RequestInit, RequestRedirect, Response,
 };
 
 use crate::respond;
@@ -28,22 +27,27 @@ pub(crate) async fn send(
     body: Option<JsValue>,
 ) -> Result<Response, OriginFailure> {
     let mut init = RequestInit::new();
-    init.with_method(Method::from(request.method.as_str().to_string()))
-        .with_headers(respond::to_headers(
-            request
-                .headers
-                .iter()
-                .map(|(name, value)| (name.as_ref(), value.as_ref())),
-        ))
-        .with_cache(CacheMode::NoStore)
-        // The origin's redirect is the answer: core decides about it, and
-        // the origin's custom headers never go to the host it names.
-        .with_redirect(RequestRedirect::Manual)
-        .with_body(body);
-    let out = Request::new_with_init(&request.url, &init).map_err(|e| {
-        worker::console_warn!("edgecache: cannot build the origin request: {e}");
-        OriginFailure::Unreachable
-    })?;
+    init.with_headers(respond::to_headers(
+        request
+            .headers
+            .iter()
+            .map(|(name, value)| (name.as_ref(), value.as_ref())),
+    ))
+    .with_cache(CacheMode::NoStore)
+    // The origin's redirect is the answer: core decides about it, and
+    // the origin's custom headers never go to the host it names.
+    .with_redirect(RequestRedirect::Manual)
+    .with_body(body);
+    // The method goes in as the string it is: the Workers crate's own
+    // method type knows ten, and reads any other as GET.
+    let raw: worker::web_sys::RequestInit = (&init).into();
+    raw.set_method(request.method_str());
+    let out = worker::web_sys::Request::new_with_str_and_init(&request.url, &raw)
+        .map(Request::from)
+        .map_err(|e| {
+            worker::console_warn!("edgecache: cannot build the origin request: {e:?}");
+            OriginFailure::Unreachable
+        })?;
     let controller = AbortController::default();
     let signal = controller.signal();
     let fetch = Fetch::Request(out);

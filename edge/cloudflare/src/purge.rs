@@ -156,6 +156,26 @@ async fn answer(config: &Config, request: &mut Request, env: &Env) -> PurgeRespo
     }
 }
 
+/// Records a hard purge of `keys` in the log, for what an unsafe method
+/// invalidated (core's `flow::Pass::invalidates`), before the answer is
+/// sent: the viewer's next read finds the change (in every isolate once it
+/// has synced).
+pub(crate) async fn invalidate(env: &Env, keys: Vec<String>) {
+    let record = Record { keys, soft: false };
+    let since = MIRROR.with_borrow(|m| m.log.seq());
+    match call(
+        env,
+        Method::Post,
+        &format!("/record/{since}"),
+        Some(&record),
+    )
+    .await
+    {
+        Ok(delta) => MIRROR.with_borrow_mut(|m| m.log.apply(delta)),
+        Err(e) => worker::console_warn!("edgecache: invalidation not recorded: {e}"),
+    }
+}
+
 /// A purge for the object to record.
 #[derive(Serialize, Deserialize)]
 struct Record {

@@ -65,7 +65,12 @@ fn main() {
             let origin_ms = Some(respond::millis(started));
             match result {
                 Ok(response) => {
-                    let finish = pass.answered(response.get_status().as_u16());
+                    let status = response.get_status().as_u16();
+                    let pairs = respond::pairs(&response);
+                    let keys = pass.invalidates(status, &Headers::new(&pairs));
+                    drop(pairs);
+                    purge::invalidate(&keys);
+                    let finish = pass.answered(status);
                     respond::forward(response, finish, origin_ms).send();
                 }
                 Err(failure) => respond::edge(pass.failed(failure), origin_ms).send(),

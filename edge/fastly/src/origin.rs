@@ -14,7 +14,7 @@ pub(crate) fn send(
     request: &OriginRequest<'_, '_>,
     body: Option<Body>,
 ) -> Result<Response, Failure> {
-    let mut out = Request::new(request.method.as_str(), request.url.as_str());
+    let mut out = Request::new(request.method_str(), request.url.as_str());
     for (name, value) in &request.headers {
         out.append_header(name.as_ref(), value.as_ref());
     }

@@ -84,3 +84,14 @@ fn now_ms() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
+
+/// Purges `keys` (hard), for what an unsafe method invalidated (core's
+/// `flow::Pass::invalidates`), before the answer is sent: the viewer's
+/// next read finds the change.
+pub(crate) fn invalidate(keys: &[String]) {
+    for key in keys {
+        if let Err(e) = purge_surrogate_key(key) {
+            log::warn!("edgecache: cannot invalidate {key}: {e:?}");
+        }
+    }
+}

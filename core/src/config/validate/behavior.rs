@@ -99,6 +99,7 @@ pub(super) fn behavior(
         origin_request_policy,
         allowed_methods,
         cached_methods,
+        allow_extension_methods: b.allow_extension_methods,
     }
 }
 
@@ -151,6 +152,12 @@ fn methods(c: &mut Checker, path: &str, b: &RawBehavior) -> (MethodSet, MethodSe
         c.error(
             format!("{path}.cached_methods"),
             "caches a method that allowed_methods does not allow",
+        );
+    }
+    if b.allow_extension_methods && allowed != allowed_sets[2] {
+        c.error(
+            format!("{path}.allow_extension_methods"),
+            "extension methods pass only where all seven methods are allowed",
         );
     }
     (allowed, cached)
