@@ -250,4 +250,26 @@ mod tests {
             let _ = CacheControl::parse_str(text).seconds("max-age");
         }
     }
+
+    #[test]
+    fn delta_seconds_are_digits_only() {
+        // RFC 9111 sections 1.2.2 and 5.1: anything else is invalid, and an
+        // invalid Age is no Age.
+        for (text, seconds) in [
+            ("10", 10),
+            ("0", 0),
+            ("10abc", 0),
+            ("10, 20", 0),
+            ("-5", 0),
+            ("1e3", 0),
+            ("", 0),
+            (" 7", 0),
+        ] {
+            assert_eq!(parse_delta_seconds(text), seconds, "{text:?}");
+        }
+        assert_eq!(
+            parse_delta_seconds("99999999999999999999"),
+            DELTA_SECONDS_CAP
+        );
+    }
 }

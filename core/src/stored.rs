@@ -40,16 +40,29 @@ pub struct StoredHead {
 
 impl StoredHead {
     /// The head to store for a response: its headers minus hop-by-hop
-    /// ones, minus `Set-Cookie` when the decision says to strip it.
+    /// ones and those its `Connection` field names (RFC 9110 section
+    /// 7.6.1), minus `Set-Cookie` when the decision says to strip it;
+    /// with a `Date` of when it was stored if it had none (RFC 9110
+    /// section 6.6.1: a recipient with a clock adds one).
     pub fn new(meta: EntryMeta, headers: &Headers<'_>, strip_set_cookie: bool) -> StoredHead {
-        let headers = headers
+        let listed: Vec<&[u8]> = headers
+            .iter()
+            .filter(|(name, _)| name.eq_ignore_ascii_case("connection"))
+            .flat_map(|(_, value)| value.split(|&b| b == b','))
+            .map(<[u8]>::trim_ascii)
+            .filter(|token| !token.is_empty())
+            .collect();
+        let mut kept: Vec<(String, String)> = headers
             .iter()
             .filter(|(name, _)| {
                 let hop_by_hop = HOP_BY_HOP_HEADERS
                     .iter()
                     .any(|h| name.eq_ignore_ascii_case(h));
+                let connection = listed
+                    .iter()
+                    .any(|t| t.eq_ignore_ascii_case(name.as_bytes()));
                 let stripped = strip_set_cookie && name.eq_ignore_ascii_case("set-cookie");
-                !hop_by_hop && !stripped
+                !hop_by_hop && !connection && !stripped
             })
             .map(|(name, value)| {
                 let mut escaped = String::with_capacity(value.len());
@@ -57,7 +70,18 @@ impl StoredHead {
                 (name.to_string(), escaped)
             })
             .collect();
-        StoredHead { meta, headers }
+        if !kept
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("date"))
+            && !meta.hit_for_pass
+        {
+            let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(meta.stored_at);
+            kept.push(("date".to_string(), httpdate::fmt_http_date(at)));
+        }
+        StoredHead {
+            meta,
+            headers: kept,
+        }
     }
 
     /// The stored headers, values as they were received.
@@ -163,17 +187,41 @@ mod tests {
         let back = StoredHead::from_bytes(&head.to_bytes()).unwrap();
         assert_eq!(back, head);
         let headers = back.headers();
-        assert_eq!(headers.len(), 3, "connection is not stored");
+        assert_eq!(
+            headers.len(),
+            4,
+            "connection is not stored; a date is added"
+        );
         assert_eq!(headers[1], ("X-Odd", b"caf\xc3\xa9 \xff 100%".to_vec()));
     }
 
     #[test]
     fn strips_set_cookie_when_told() {
-        let list: [(&str, &[u8]); 1] = [("Set-Cookie", b"a=1")];
-        assert!(
-            StoredHead::new(meta(), &Headers::new(&list), true)
-                .headers()
-                .is_empty()
+        let list: [(&str, &[u8]); 2] = [("Set-Cookie", b"a=1"), ("Date", b"x")];
+        let head = StoredHead::new(meta(), &Headers::new(&list), true);
+        assert_eq!(head.headers(), vec![("Date", b"x".to_vec())]);
+    }
+
+    #[test]
+    fn drops_the_fields_connection_names() {
+        let list: [(&str, &[u8]); 5] = [
+            ("Connection", b"keep-alive, X-Secret-Hop"),
+            ("connection", b" x-other "),
+            ("X-Secret-Hop", b"1"),
+            ("X-Other", b"2"),
+            ("X-Kept", b"3"),
+        ];
+        let head = StoredHead::new(meta(), &Headers::new(&list), false);
+        let names: Vec<&str> = head.headers().into_iter().map(|(n, _)| n).collect();
+        assert_eq!(names, ["X-Kept", "date"]);
+    }
+
+    #[test]
+    fn adds_the_date_it_was_stored_when_the_origin_sent_none() {
+        let head = StoredHead::new(meta(), &Headers::default(), false);
+        assert_eq!(
+            head.headers(),
+            vec![("date", b"Tue, 14 Nov 2023 22:13:20 GMT".to_vec())]
         );
     }
 

@@ -39,6 +39,7 @@ on_every_platform!(
     targeted_fields_set_the_edges_lifetime_and_stay_from_viewers,
     a_successful_unsafe_method_invalidates_what_it_changed,
     extension_methods_pass_to_the_origin_where_allowed,
+    hits_and_refreshed_entries_keep_their_content_length,
 );
 
 fn miss_then_hit(platform: Platform) {
@@ -734,4 +735,38 @@ fn extension_methods_pass_to_the_origin_where_allowed(platform: Platform) {
     assert_eq!(t.count(&t.path("/respond")), 2, "never cached");
     let trace = e2e::raw_request(&base, "TRACE", &target, &[]);
     assert_eq!(trace.status, 403);
+}
+
+/// A hit carries the stored body's `Content-Length`, also after a 304
+/// refreshed the entry (RFC 9111 section 4.3.4: the 304's own length,
+/// 0, is never merged in). Viceroy sends every body it streams from its
+/// cache chunked, whatever the length the function gives it: there the
+/// whole body is checked instead.
+fn hits_and_refreshed_entries_keep_their_content_length(platform: Platform) {
+    let length = |got: &e2e::Got| match platform {
+        Platform::Fastly => Some(got.body.len().to_string()),
+        Platform::Cloudflare => got.header("content-length").map(str::to_string),
+    };
+    let t = Scope::new(platform);
+    let target = t.respond("max-age=1", "&etag=%22v1%22&size=5000&body=sized");
+    let miss = Request::get(&t.edge.url(&target)).send();
+    assert_eq!(miss.body.len(), 5000);
+    let hit = Request::get(&t.edge.url(&target)).send();
+    assert!(hit.x_cache().starts_with("Hit"), "{}", hit.x_cache());
+    assert_eq!(length(&hit).as_deref(), Some("5000"), "{:?}", hit.headers);
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let revalidated = Request::get(&t.edge.url(&target)).send();
+    assert!(
+        revalidated.cache_status().contains("fwd-status=304"),
+        "{}",
+        revalidated.cache_status()
+    );
+    let after = Request::get(&t.edge.url(&target)).send();
+    assert_eq!(after.body.len(), 5000);
+    assert_eq!(
+        length(&after).as_deref(),
+        Some("5000"),
+        "{:?}",
+        after.headers
+    );
 }

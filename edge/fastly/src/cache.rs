@@ -120,7 +120,7 @@ fn fetch_with(fetch: Fetch<'_>, transaction: Option<Transaction>, stale: Option<
     let started = Instant::now();
     let result = origin::send(&fetch.request(), None);
     let origin_ms = Some(respond::millis(started));
-    let response = match result {
+    let mut response = match result {
         Ok(response) => response,
         Err(failure) => {
             release(transaction.as_ref());
@@ -130,7 +130,11 @@ fn fetch_with(fetch: Fetch<'_>, transaction: Option<Transaction>, stale: Option<
             };
         }
     };
-    let pairs = respond::pairs(&response);
+    let owned = respond::origin_pairs(&mut response);
+    let pairs: Vec<(&str, &[u8])> = owned
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_slice()))
+        .collect();
     let status = response.get_status().as_u16();
     let step = fetch.answered(OriginResponse {
         status,

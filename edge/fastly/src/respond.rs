@@ -115,3 +115,26 @@ pub(crate) fn pairs(response: &Response) -> Vec<HeaderPair<'_>> {
         .map(|(name, value)| (name.as_str(), value.as_bytes()))
         .collect()
 }
+
+/// The headers of an origin's `response`, as core reads them, with the
+/// `Content-Length` its body declared (the platform keeps the framing to
+/// itself): the length core counts the body against, and stores for hits.
+pub(crate) fn origin_pairs(response: &mut Response) -> Vec<(String, Vec<u8>)> {
+    let declared = response
+        .try_get_body_mut()
+        .and_then(fastly::Body::known_length);
+    let mut pairs: Vec<(String, Vec<u8>)> = pairs(response)
+        .into_iter()
+        .map(|(name, value)| (name.to_string(), value.to_vec()))
+        .collect();
+    let listed = pairs
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("content-length"));
+    if let (false, Some(length)) = (listed, declared) {
+        pairs.push((
+            "content-length".to_string(),
+            length.to_string().into_bytes(),
+        ));
+    }
+    pairs
+}
