@@ -10,6 +10,7 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 
 use crate::accept_encoding::AcceptEncoding;
+use crate::accept_language::normalize_accept_language;
 use crate::config::{CachePolicy, HostHeader, NameSet, Origin, OriginRequestPolicy};
 use crate::cookies::cookies;
 use crate::headers::Headers;
@@ -225,7 +226,7 @@ impl<'c> Forwarding<'c> {
         // to an origin that reads the first line.
         for name in &self.policy.headers {
             for line in headers.get_all(name) {
-                key.header(name, line);
+                key.header(name, &normalized(name, Cow::Borrowed(line)));
             }
         }
         for (name, value) in headers.iter() {
@@ -236,7 +237,7 @@ impl<'c> Forwarding<'c> {
                 } else {
                     unkeyed.input();
                 }
-                out.push((Cow::Borrowed(name), Cow::Borrowed(value)));
+                out.push((Cow::Borrowed(name), normalized(name, Cow::Borrowed(value))));
             }
         }
         self.cookies(&headers, key, &mut out, unkeyed);
@@ -492,4 +493,16 @@ fn forwarded_for<'r>(
         }
         _ => Cow::Owned(ip.as_bytes().to_vec()),
     }
+}
+
+/// A viewer header's value as the key holds it and the origin gets it:
+/// `Accept-Language` normalized ([`normalize_accept_language`]), any
+/// other as sent.
+fn normalized<'r>(name: &str, value: Cow<'r, [u8]>) -> Cow<'r, [u8]> {
+    if name.eq_ignore_ascii_case("accept-language")
+        && let Some(normal) = normalize_accept_language(&value)
+    {
+        return Cow::Owned(normal.into_bytes());
+    }
+    value
 }

@@ -23,6 +23,7 @@
 //! - [`purge`]: the invalidation API and the purge keys entries carry.
 
 mod accept_encoding;
+mod accept_language;
 mod behavior;
 mod cache_control;
 mod cache_status;
@@ -55,6 +56,7 @@ mod unkeyed;
 mod vary;
 
 pub use accept_encoding::AcceptEncoding;
+pub use accept_language::normalize_accept_language;
 pub use behavior::{PathPattern, PatternError, select as select_behavior};
 pub use cache_control::{CacheControl, Directive};
 pub use cache_status::{CACHE_NAME, CDN_ONLY_HEADERS, CacheOutcome, Decoration, StaleReason};

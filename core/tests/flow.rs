@@ -407,7 +407,7 @@ fn set_cookie_answers_are_not_shared() {
 
 #[test]
 fn vary_keeps_one_variant_per_forwarded_value() {
-    let t = "/respond?cc=max-age%3D60&vary=Accept-Language";
+    let t = "/respond?cc=max-age%3D60&vary=Accept-Language&body=localized";
     let stored = r#"fwd=miss; fwd-status=200; stored; ttl=60; detail="max-age""#;
     let replies = run(&[
         get(t, "Miss", stored)
@@ -889,4 +889,29 @@ fn a_successful_unsafe_method_invalidates_its_target() {
         get(t, "Hit", "hit; ttl=60").calls(4),
     ]);
     assert_eq!(replies[5].body, b"v1");
+}
+
+#[test]
+fn accept_language_written_another_way_is_the_same_variant() {
+    let t = "/respond?cc=max-age%3D60&vary=Accept-Language&body=localized";
+    let one: &[(&str, &str)] = &[("accept-language", "en-US,en;q=0.9")];
+    let same: &[(&str, &str)] = &[("accept-language", "en-us, en;q=0.90, de;q=0")];
+    let other: &[(&str, &str)] = &[("accept-language", "en;q=0.9,en-US;q=0.8")];
+    run(&[
+        get(
+            t,
+            "Miss",
+            r#"fwd=miss; fwd-status=200; stored; ttl=60; detail="max-age""#,
+        )
+        .headers(one)
+        .calls(1),
+        get(t, "Hit", "hit; ttl=60").headers(same).calls(1),
+        get(
+            t,
+            "Miss",
+            r#"fwd=vary-miss; fwd-status=200; stored; ttl=60; detail="max-age""#,
+        )
+        .headers(other)
+        .calls(2),
+    ]);
 }
