@@ -24,7 +24,7 @@ pub fn normalize_accept_language(value: &[u8]) -> Option<String> {
         return None;
     }
     // Stable: equal weights keep the viewer's order.
-    ranges.sort_by(|a, b| b.1.cmp(&a.1));
+    ranges.sort_by_key(|(_, weight)| std::cmp::Reverse(*weight));
     let parts: Vec<String> = ranges
         .into_iter()
         .map(|(range, weight)| match weight {
