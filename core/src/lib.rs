@@ -44,6 +44,7 @@ mod query;
 mod range;
 mod reason;
 mod request;
+mod request_directives;
 mod response;
 mod serve;
 mod status;
@@ -80,6 +81,7 @@ pub use request::{
     Disposition, MAX_TARGET_LEN, OriginRequest, RequestDecision, RequestPlan, Scheme,
     ViewerRequest, decide_request, has_body,
 };
+pub use request_directives::RequestDirectives;
 pub use response::{
     OriginResponse, ResponseDecision, StoreDecision, TtlSource, Validators, decide_response,
 };
@@ -90,6 +92,8 @@ pub use serve::{
 pub use status::{has_no_content, is_final_status};
 pub use stored::{HOP_BY_HOP_HEADERS, StoredHead};
 pub use tags::{MAX_TAG_LEN, MAX_TAGS, response_tags};
-pub use ttl::{ErrorCaching, OriginLifetime, edge_ttl, error_ttl};
+pub use ttl::{
+    ErrorCaching, MAX_HEURISTIC_LIFETIME, OriginLifetime, edge_ttl, error_ttl, heuristic_lifetime,
+};
 pub use unkeyed::{BodyScan, MAX_WATCHED, MIN_REFLECTED_LEN, Unkeyed, Watched};
 pub use vary::{VaryRule, VaryStar};

@@ -21,7 +21,7 @@ use crate::headers::Headers;
 use crate::reason::PassReason;
 use crate::request::{Disposition, RequestPlan};
 use crate::tags::response_tags;
-use crate::ttl::{OriginLifetime, edge_ttl, error_ttl};
+use crate::ttl::{OriginLifetime, edge_ttl, error_ttl, heuristic_lifetime};
 use crate::unkeyed::Watched;
 use crate::vary::VaryRule;
 
@@ -68,6 +68,9 @@ pub enum TtlSource {
     NoCache,
     /// CloudFront's min-TTL override of no-cache/no-store/private/Set-Cookie.
     MinTtlOverride,
+    /// RFC 9111 section 4.2.2's heuristic, a tenth of the time since
+    /// `Last-Modified` (opt-in per policy).
+    Heuristic,
     /// A targeted field's `max-age` or `s-maxage` (`CDN-Cache-Control`,
     /// `Surrogate-Control`; RFC 9213), clamped to the policy's min and max.
     Targeted,
@@ -86,6 +89,7 @@ impl TtlSource {
             TtlSource::NoCache => "no-cache",
             TtlSource::MinTtlOverride => "min-ttl-override",
             TtlSource::Targeted => "targeted",
+            TtlSource::Heuristic => "heuristic",
         }
     }
 }
@@ -272,6 +276,16 @@ fn store(
         true => OriginLifetime::of(&cc, &Headers::default(), now),
         false => OriginLifetime::of(&cc, headers, now),
     };
+    // RFC 9111 section 4.2.2, when the policy opts in: only heuristically
+    // cacheable statuses, and not over `no-cache` (below).
+    let lifetime = match (
+        lifetime,
+        policy.heuristic_freshness && heuristically_cacheable(status),
+    ) {
+        (OriginLifetime::Unstated, true) => heuristic_lifetime(headers, now)
+            .map_or(OriginLifetime::Unstated, OriginLifetime::Heuristic),
+        (lifetime, _) => lifetime,
+    };
     // RFC 9111 section 3: without explicit freshness (or `public`), only
     // heuristically cacheable statuses may be stored.
     if !heuristically_cacheable(status) && lifetime == OriginLifetime::Unstated && !cc.has("public")
@@ -311,6 +325,7 @@ fn store(
             OriginLifetime::SMaxAge(_) => TtlSource::SMaxAge,
             OriginLifetime::MaxAge(_) => TtlSource::MaxAge,
             OriginLifetime::Expires(_) => TtlSource::Expires,
+            OriginLifetime::Heuristic(_) => TtlSource::Heuristic,
             OriginLifetime::Unstated => TtlSource::DefaultTtl,
         },
         stale_while_revalidate,

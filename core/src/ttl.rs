@@ -19,6 +19,9 @@ pub enum OriginLifetime {
     /// `Expires` minus `Date` (or minus now when `Date` is missing or
     /// invalid); an invalid `Expires` is already expired.
     Expires(Seconds),
+    /// No lifetime stated, one from `Last-Modified` instead (RFC 9111
+    /// section 4.2.2), when the policy asks for it.
+    Heuristic(Seconds),
     /// The origin stated no lifetime.
     Unstated,
 }
@@ -43,12 +46,25 @@ impl OriginLifetime {
     /// The stated lifetime, if any.
     pub fn seconds(self) -> Option<Seconds> {
         match self {
-            OriginLifetime::SMaxAge(s) | OriginLifetime::MaxAge(s) | OriginLifetime::Expires(s) => {
-                Some(s)
-            }
+            OriginLifetime::SMaxAge(s)
+            | OriginLifetime::MaxAge(s)
+            | OriginLifetime::Expires(s)
+            | OriginLifetime::Heuristic(s) => Some(s),
             OriginLifetime::Unstated => None,
         }
     }
+}
+
+/// The longest heuristic lifetime: a day.
+pub const MAX_HEURISTIC_LIFETIME: Seconds = 86_400;
+
+/// RFC 9111 section 4.2.2's heuristic: a tenth of the time since the
+/// answer's `Last-Modified`, measured at its `Date` (or `now`), at most
+/// [`MAX_HEURISTIC_LIFETIME`]; `None` without a valid `Last-Modified`.
+pub fn heuristic_lifetime(headers: &Headers<'_>, now: u64) -> Option<Seconds> {
+    let modified = headers.get_str("last-modified").and_then(http_date)?;
+    let date = headers.get_str("date").and_then(http_date).unwrap_or(now);
+    Some((date.saturating_sub(modified) / 10).min(MAX_HEURISTIC_LIFETIME))
 }
 
 /// Parses an HTTP date (any of RFC 9110's three formats) to Unix seconds.

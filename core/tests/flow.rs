@@ -22,7 +22,9 @@ const CONFIG: &str = r#"{
     "fixed": {"min_ttl": 0, "default_ttl": 60, "max_ttl": 600,
       "stale_while_revalidate": 30, "stale_if_error": 300},
     "search": {"default_ttl": 31536000, "query_strings": {"behavior": "whitelist", "names": ["q"]}},
-    "session": {"default_ttl": 0}
+    "session": {"default_ttl": 0},
+    "rfc": {"min_ttl": 0, "default_ttl": 0, "max_ttl": 604800, "query_strings": {"behavior": "all"},
+      "heuristic_freshness": true, "honor_request_directives": true}
   },
   "origin_request_policies": {
     "all": {"query_strings": {"behavior": "all"},
@@ -33,7 +35,8 @@ const CONFIG: &str = r#"{
   "behaviors": [
     {"path_pattern": "/fixed/*", "origin": "api", "cache_policy": "fixed", "origin_request_policy": "all"},
     {"path_pattern": "/search/*", "origin": "api", "cache_policy": "search", "origin_request_policy": "all-query"},
-    {"path_pattern": "/me/*", "origin": "api", "cache_policy": "session", "origin_request_policy": "cookies"}
+    {"path_pattern": "/me/*", "origin": "api", "cache_policy": "session", "origin_request_policy": "cookies"},
+    {"path_pattern": "/rfc/*", "origin": "api", "cache_policy": "rfc", "origin_request_policy": "all"}
   ],
   "default_behavior": {"origin": "api", "cache_policy": "origin-decides", "origin_request_policy": "all",
     "allowed_methods": ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]},
@@ -89,6 +92,7 @@ fn origin(mode: Rc<RefCell<Mode>>) -> impl Fn(&Received) -> Scripted + 'static {
         add("set-cookie", param("set-cookie"));
         add("surrogate-key", param("tag"));
         add("location", param("next"));
+        add("last-modified", param("lm"));
         let etag = param("etag").map(|e| format!("\"{e}\""));
         if etag.is_some() && request.header("if-none-match") == etag.as_deref() {
             return response(304, headers, b"");
@@ -914,4 +918,59 @@ fn accept_language_written_another_way_is_the_same_variant() {
         .headers(other)
         .calls(2),
     ]);
+}
+
+#[test]
+fn heuristic_freshness_from_last_modified_where_the_policy_asks() {
+    // Last-Modified 1,000 s before now (the reference clock starts at
+    // 1,700,000,000): fresh for a tenth, 100 s.
+    let lm = "/rfc/a?lm=Tue%2C%2014%20Nov%202023%2021:56:40%20GMT&body=h";
+    let no_lm = "/rfc/b?body=h";
+    run(&[
+        get(
+            lm,
+            "Miss",
+            r#"fwd=miss; fwd-status=200; stored; ttl=100; detail="heuristic""#,
+        )
+        .calls(1),
+        get(lm, "Hit", "hit; ttl=99").after(1).calls(1),
+        get(
+            no_lm,
+            "Miss",
+            r#"fwd=miss; fwd-status=200; detail="zero-ttl""#,
+        )
+        .calls(2),
+    ]);
+}
+
+#[test]
+fn viewer_directives_make_a_fresh_entry_revalidate_where_the_policy_honors_them() {
+    let t = "/rfc/c?cc=max-age%3D60&etag=v1&body=d";
+    let no_cache: &[(&str, &str)] = &[("cache-control", "no-cache")];
+    let pragma: &[(&str, &str)] = &[("pragma", "no-cache")];
+    let young: &[(&str, &str)] = &[("cache-control", "max-age=5")];
+    let no_store: &[(&str, &str)] = &[("cache-control", "no-store")];
+    for locking in [Locking::Transaction, Locking::Claim] {
+        let (platform, _) = platform(locking);
+        assert_eq!(platform.get(t).x_cache(), "Miss");
+        // Each goes to the origin first (a platform that calls the entry
+        // fresh hands out no write: the answer is then not stored).
+        for (n, headers) in [no_cache, pragma].into_iter().enumerate() {
+            let got = platform.send("GET", t, headers);
+            assert_eq!((got.status, got.body.as_slice()), (200, b"d".as_slice()));
+            assert_ne!(got.x_cache(), "Hit", "{locking:?}");
+            assert_eq!(platform.origin_calls(), n + 2, "{locking:?}");
+        }
+        platform.advance(3);
+        assert_eq!(platform.send("GET", t, young).x_cache(), "Hit");
+        platform.advance(3);
+        assert_ne!(platform.send("GET", t, young).x_cache(), "Hit");
+        assert_eq!(platform.origin_calls(), 4, "{locking:?}");
+        let stored_not = platform.send("GET", t, no_store);
+        assert!(stored_not.cache_status().contains("detail=\"no-store\""));
+        assert_eq!(platform.origin_calls(), 5);
+        // Elsewhere, CloudFront's way: the directives are ignored.
+        assert_eq!(platform.get("/fixed/d").x_cache(), "Miss");
+        assert_eq!(platform.send("GET", "/fixed/d", no_cache).x_cache(), "Hit");
+    }
 }

@@ -202,6 +202,11 @@ pub struct CachePolicy {
     /// The origin answers alike whatever unkeyed cookies and credential
     /// headers it receives: their answers may be stored by `default_ttl`.
     pub origin_ignores_unkeyed_credentials: bool,
+    /// Heuristic freshness for answers with a `Last-Modified` and no
+    /// explicit lifetime (RFC 9111 section 4.2.2).
+    pub heuristic_freshness: bool,
+    /// The viewer's request directives are honored (RFC 9111 section 5.2.1).
+    pub honor_request_directives: bool,
     /// The targeted fields that replace `Cache-Control` for the edge's
     /// decisions, lower-case, in order of precedence (RFC 9213).
     pub targeted_cache_control: Vec<String>,

@@ -175,6 +175,19 @@ pub struct RawCachePolicy {
     /// CDN-targeted lifetime), never by `default_ttl` alone.
     #[serde(default)]
     pub origin_ignores_unkeyed_credentials: bool,
+    /// RFC 9111 section 4.2.2, opt-in: an answer with no explicit
+    /// lifetime but a `Last-Modified` is fresh for a tenth of its age
+    /// then, at most a day and at most `max_ttl` (instead of
+    /// `default_ttl`). Off by default, as CloudFront.
+    #[serde(default)]
+    pub heuristic_freshness: bool,
+    /// RFC 9111 section 5.2.1, opt-in: the viewer's `Cache-Control`
+    /// (`no-cache`, `max-age`, `min-fresh`, `max-stale`, `only-if-cached`,
+    /// and `Pragma: no-cache` without one) is honored. Off by default, as
+    /// CloudFront, which ignores them: any viewer could otherwise send
+    /// every request to the origin.
+    #[serde(default)]
+    pub honor_request_directives: bool,
     /// The response fields that, in this order, replace `Cache-Control`
     /// for the edge's decisions when one is present (RFC 9213): the first
     /// with a valid, non-empty value wins, and `Cache-Control` and

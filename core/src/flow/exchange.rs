@@ -7,6 +7,7 @@ use crate::conditional::Conditions;
 use crate::config::{Config, Method};
 use crate::key::CacheKey;
 use crate::request::{RequestPlan, ViewerRequest};
+use crate::request_directives::RequestDirectives;
 
 use super::finish::Finish;
 
@@ -29,6 +30,8 @@ pub(crate) struct Exchange<'c> {
     /// method invalidates is judged by them.
     pub(crate) query: String,
     pub(crate) host: String,
+    /// The viewer's cache directives, where the policy honors them.
+    pub(crate) directives: Option<RequestDirectives>,
 }
 
 impl<'c> Exchange<'c> {
@@ -39,6 +42,10 @@ impl<'c> Exchange<'c> {
         now: u64,
     ) -> Exchange<'c> {
         let header = |name| viewer.headers.get_str(name).map(str::to_string);
+        let directives = plan
+            .cache_policy
+            .honor_request_directives
+            .then(|| RequestDirectives::of(&viewer.headers));
         Exchange {
             config,
             plan,
@@ -52,6 +59,7 @@ impl<'c> Exchange<'c> {
                 .split_once('?')
                 .map_or(String::new(), |(_, query)| query.to_string()),
             host: viewer.host.to_string(),
+            directives,
         }
     }
 

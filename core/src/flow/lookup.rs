@@ -160,7 +160,7 @@ impl<'c> Lookup<'c> {
         let Some(head) = head else {
             return self.write(Storing::Fill, write);
         };
-        match decide_serving(&head.meta, &self.ex.plan, now) {
+        match self.viewer_allows(decide_serving(&head.meta, &self.ex.plan, now), &head, now) {
             Serving::Fresh { age } => {
                 let remaining_ttl = head.meta.remaining_ttl(now);
                 let outcome = CacheOutcome::Hit { age, remaining_ttl };
@@ -186,6 +186,27 @@ impl<'c> Lookup<'c> {
             Serving::VaryMismatch => self.write(Storing::Fill, write),
             Serving::Unusable(reason) => self.fetch(Storing::Nothing(reason, None)),
             Serving::HitForPass => self.fetch(Storing::Nothing(PassReason::HitForPass, None)),
+        }
+    }
+
+    /// The serving the viewer's directives allow, where the policy honors
+    /// them (RFC 9111 section 5.2.1): an entry fresher than the viewer
+    /// accepts is revalidated first, never served stale.
+    fn viewer_allows(&self, serving: Serving, head: &StoredHead, now: u64) -> Serving {
+        let Some(directives) = &self.ex.directives else {
+            return serving;
+        };
+        match serving {
+            Serving::Fresh { age } | Serving::StaleWhileRevalidate { age, .. }
+                if directives.wants_revalidation(age, head.meta.remaining_ttl(now)) =>
+            {
+                Serving::Revalidate {
+                    age,
+                    validators: head.meta.validators.clone(),
+                    stale_if_error: false,
+                }
+            }
+            other => other,
         }
     }
 

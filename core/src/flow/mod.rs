@@ -70,6 +70,7 @@ pub use lookup::{AfterClaim, AfterLookup, Claim, Claimed, Entry, Found, Lookup, 
 pub use pass::Pass;
 
 use crate::config::Config;
+use crate::reason::PassReason;
 use crate::request::{Disposition, RequestDecision, ViewerRequest, decide_request};
 
 use exchange::Exchange;
@@ -94,6 +95,13 @@ pub fn start<'c>(config: &'c Config, viewer: &ViewerRequest<'_>, now: u64) -> St
     };
     let disposition = plan.disposition.clone();
     let exchange = Exchange::new(config, plan, viewer, now);
+    // RFC 9111 section 5.2.1.5, where the policy honors the viewer's
+    // directives: nothing of this exchange is stored.
+    if exchange.directives.is_some_and(|d| d.no_store())
+        && let Disposition::Lookup(_) = disposition
+    {
+        return Start::Pass(Pass::new(exchange, PassReason::NoStore));
+    }
     match disposition {
         Disposition::Pass(reason) => Start::Pass(Pass::new(exchange, reason)),
         Disposition::Lookup(key) => Start::Lookup(Lookup::new(exchange, key)),

@@ -93,6 +93,8 @@ pub(super) fn cache_policy(
         origin_ignores_unkeyed_credentials: p.origin_ignores_unkeyed_credentials,
         max_object_bytes: p.max_object_bytes,
         targeted_cache_control,
+        heuristic_freshness: p.heuristic_freshness,
+        honor_request_directives: p.honor_request_directives,
         stale_while_revalidate: p.stale_while_revalidate,
         stale_if_error: p.stale_if_error,
     }
