@@ -361,6 +361,23 @@ pub fn test_config(origin_url: &str) -> String {
     origin["first_byte_timeout_ms"] = 1000.into();
     // The origin's slow-body fault stalls 3 s.
     origin["between_bytes_timeout_ms"] = 1000.into();
+    // The RFC 9111 recipe under /respond/rfc/: TTLs 0, heuristic
+    // freshness, the viewer's directives honored.
+    config["cache_policies"]["rfc"] = serde_json::json!({
+        "min_ttl": 0, "default_ttl": 0, "max_ttl": 31536000,
+        "query_strings": {"behavior": "all"},
+        "heuristic_freshness": true,
+        "honor_request_directives": true,
+    });
+    let rfc = serde_json::json!({
+        "path_pattern": "/respond/rfc/*",
+        "origin": "demo",
+        "cache_policy": "rfc",
+        "origin_request_policy": "all-query-strings",
+    });
+    if let Some(behaviors) = config["behaviors"].as_array_mut() {
+        behaviors.push(rfc);
+    }
     // WebDAV and the like pass (uncached) under the default behavior.
     config["default_behavior"]["allow_extension_methods"] = true.into();
     // Answers under /respond/small/ are stored up to 100,000 bytes.

@@ -40,6 +40,7 @@ on_every_platform!(
     a_successful_unsafe_method_invalidates_what_it_changed,
     extension_methods_pass_to_the_origin_where_allowed,
     hits_and_refreshed_entries_keep_their_content_length,
+    rfc_mode_stores_by_heuristic_and_honors_viewer_directives,
 );
 
 fn miss_then_hit(platform: Platform) {
@@ -769,4 +770,48 @@ fn hits_and_refreshed_entries_keep_their_content_length(platform: Platform) {
         "{:?}",
         after.headers
     );
+}
+
+/// Under the RFC 9111 recipe (`/respond/rfc/*` in the test configuration):
+/// an answer with only a `Last-Modified` is fresh for a tenth of its age
+/// (RFC 9111 section 4.2.2), and a viewer's `no-cache` sends the request
+/// to the origin first (section 5.2.1.4).
+fn rfc_mode_stores_by_heuristic_and_honors_viewer_directives(platform: Platform) {
+    let t = Scope::new(platform);
+    let path = format!("/respond/rfc/{}", t.token());
+    // Modified 10,000 s ago: fresh for 1,000 s.
+    let modified = std::time::SystemTime::now() - std::time::Duration::from_secs(10_000);
+    let target = format!(
+        "{path}?etag=%22h1%22&body=heuristic&last-modified={}",
+        httpdate_of(modified)
+    );
+    let miss = Request::get(&t.edge.url(&target)).send();
+    assert!(
+        miss.cache_status().contains("detail=\"heuristic\""),
+        "{}",
+        miss.cache_status()
+    );
+    assert!(miss.cache_status().contains("ttl=1000") || miss.cache_status().contains("ttl=999"));
+    eventually("stored", || {
+        Request::get(&t.edge.url(&target))
+            .send()
+            .x_cache()
+            .starts_with("Hit")
+    });
+    let before = t.origin.count(&path);
+    let forced = Request::get(&t.edge.url(&target))
+        .header("cache-control", "no-cache")
+        .send();
+    assert_eq!(forced.text(), "heuristic\n");
+    assert!(
+        !forced.x_cache().starts_with("Hit"),
+        "{}",
+        forced.cache_status()
+    );
+    assert_eq!(t.origin.count(&path), before + 1);
+}
+
+/// An HTTP-date, percent-encoded for a query.
+fn httpdate_of(time: std::time::SystemTime) -> String {
+    httpdate::fmt_http_date(time).replace(' ', "%20")
 }
