@@ -87,6 +87,29 @@ const TABLE: &[Row] = &[
     ),
     ("POST", "/orders", &[], 1),
     ("POST", "/media/a.mp3", &[], 1),
+    // Conformance (RFC 9111, RFC 9213): a 304 to the viewer, targeted
+    // fields, invalidation by a POST, Accept-Language written two ways.
+    (
+        "GET",
+        "/respond?cc=max-age%3D600&etag=%22p1%22&body=m",
+        &[("If-None-Match", "\"p1\"")],
+        2,
+    ),
+    (
+        "GET",
+        "/respond?cc=max-age%3D60&cdn-cc=max-age%3D600&body=n",
+        &[],
+        2,
+    ),
+    (
+        "GET",
+        "/respond?cc=max-age%3D600&cdn-cc=no-store&body=o",
+        &[],
+        2,
+    ),
+    ("GET", "/respond?cc=max-age%3D600&body=p", &[], 1),
+    ("POST", "/respond?cc=max-age%3D600&body=p", &[], 1),
+    ("GET", "/respond?cc=max-age%3D600&body=p", &[], 1),
 ];
 
 /// What a viewer saw, with the parts that depend on the clock (a hit's
