@@ -104,7 +104,12 @@ fn check_decision(config: &Config, viewer: &ViewerRequest<'_>, status: u16, head
     let cc = CacheControl::parse(headers, "cache-control");
     let overridden = decision.source == TtlSource::MinTtlOverride;
     match decision.source {
-        TtlSource::SMaxAge | TtlSource::MaxAge | TtlSource::Expires | TtlSource::DefaultTtl => {
+        TtlSource::SMaxAge
+        | TtlSource::MaxAge
+        | TtlSource::Expires
+        | TtlSource::DefaultTtl
+        | TtlSource::Targeted
+        | TtlSource::Heuristic => {
             assert!(
                 (policy.ttl.min..=policy.ttl.max).contains(&decision.ttl),
                 "TTL {} ({:?}) outside {:?}",
@@ -117,7 +122,17 @@ fn check_decision(config: &Config, viewer: &ViewerRequest<'_>, status: u16, head
             assert!(policy.cloudfront_min_ttl_override && policy.ttl.min > 0);
             assert_eq!(decision.ttl, policy.ttl.min);
         }
-        TtlSource::NoCache => assert!(cc.has("no-cache")),
+        // From Cache-Control, or the targeted field that replaced it.
+        TtlSource::NoCache => assert!(
+            cc.has("no-cache")
+                || [
+                    "cdn-cache-control",
+                    "surrogate-control",
+                    "edgecache-cache-control"
+                ]
+                .iter()
+                .any(|field| CacheControl::parse(headers, field).has("no-cache"))
+        ),
         TtlSource::ErrorTtl => assert!(status >= 400, "error TTL for {status}"),
     }
     assert!(
