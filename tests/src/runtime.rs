@@ -38,6 +38,22 @@ pub struct Edge {
     watchdog: Option<Child>,
 }
 
+impl Platform {
+    /// The platform the first command-line argument names (`fastly`, the
+    /// default, or `cloudflare`), for the tools in `src/bin`; exits with a
+    /// usage line naming `tool` otherwise.
+    pub fn from_args(tool: &str) -> Platform {
+        match std::env::args().nth(1).as_deref() {
+            None | Some("fastly") => Platform::Fastly,
+            Some("cloudflare") => Platform::Cloudflare,
+            Some(other) => {
+                eprintln!("{tool}: unknown platform {other}: fastly or cloudflare");
+                std::process::exit(2);
+            }
+        }
+    }
+}
+
 impl Edge {
     /// Starts `platform` on a free loopback port, its `demo` backend
     /// pointing at `origin_url`, and waits until it accepts connections.
@@ -363,37 +379,40 @@ pub fn test_config(origin_url: &str) -> String {
     origin["between_bytes_timeout_ms"] = 1000.into();
     // The RFC 9111 recipe under /respond/rfc/: TTLs 0, heuristic
     // freshness, the viewer's directives honored.
-    config["cache_policies"]["rfc"] = serde_json::json!({
+    let rfc = serde_json::json!({
         "min_ttl": 0, "default_ttl": 0, "max_ttl": 31536000,
         "query_strings": {"behavior": "all"},
         "heuristic_freshness": true,
         "honor_request_directives": true,
     });
-    let rfc = serde_json::json!({
-        "path_pattern": "/respond/rfc/*",
-        "origin": "demo",
-        "cache_policy": "rfc",
-        "origin_request_policy": "all-query-strings",
-    });
-    if let Some(behaviors) = config["behaviors"].as_array_mut() {
-        behaviors.push(rfc);
-    }
-    // WebDAV and the like pass (uncached) under the default behavior.
-    config["default_behavior"]["allow_extension_methods"] = true.into();
+    add_behavior(&mut config, "/respond/rfc/*", "rfc", rfc);
     // Answers under /respond/small/ are stored up to 100,000 bytes.
     let mut small = config["cache_policies"]["origin-decides"].clone();
     small["max_object_bytes"] = 100_000.into();
-    config["cache_policies"]["small-objects"] = small;
+    add_behavior(&mut config, "/respond/small/*", "small-objects", small);
+    // WebDAV and the like pass (uncached) under the default behavior.
+    config["default_behavior"]["allow_extension_methods"] = true.into();
+    config.to_string()
+}
+
+/// Adds the cache policy `name` (`policy`) and a behavior for `pattern`
+/// using it, toward the demo origin with every query string forwarded.
+fn add_behavior(
+    config: &mut serde_json::Value,
+    pattern: &str,
+    name: &str,
+    policy: serde_json::Value,
+) {
+    config["cache_policies"][name] = policy;
     let behavior = serde_json::json!({
-        "path_pattern": "/respond/small/*",
+        "path_pattern": pattern,
         "origin": "demo",
-        "cache_policy": "small-objects",
+        "cache_policy": name,
         "origin_request_policy": "all-query-strings",
     });
     if let Some(behaviors) = config["behaviors"].as_array_mut() {
         behaviors.push(behavior);
     }
-    config.to_string()
 }
 
 /// A TOML multi-line literal string (JSON never holds three quotes in a row).

@@ -12,14 +12,7 @@ use demo_origin::Options;
 use e2e::{Edge, Platform, Request};
 
 fn main() {
-    let platform = match std::env::args().nth(1).as_deref() {
-        None | Some("fastly") => Platform::Fastly,
-        Some("cloudflare") => Platform::Cloudflare,
-        Some(other) => {
-            eprintln!("bench-edge: unknown platform {other}: fastly or cloudflare");
-            std::process::exit(2);
-        }
-    };
+    let platform = Platform::from_args("bench-edge");
     let origin = match demo_origin::start(
         "127.0.0.1:0",
         Options {

@@ -82,14 +82,7 @@ fn env_or(name: &str, default: u64) -> u64 {
 }
 
 fn settings() -> Settings {
-    let platform = match std::env::args().nth(1).as_deref() {
-        None | Some("fastly") => Platform::Fastly,
-        Some("cloudflare") => Platform::Cloudflare,
-        Some(other) => {
-            eprintln!("soak: unknown platform {other}: fastly or cloudflare");
-            std::process::exit(2);
-        }
-    };
+    let platform = Platform::from_args("soak");
     Settings {
         platform,
         threads: env_or("SOAK_THREADS", 4).max(1),
