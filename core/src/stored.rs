@@ -75,8 +75,14 @@ impl StoredHead {
             .any(|(name, _)| name.eq_ignore_ascii_case("date"))
             && !meta.hit_for_pass
         {
-            let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(meta.stored_at);
-            kept.push(("date".to_string(), httpdate::fmt_http_date(at)));
+            // An HTTP-date ends with year 9999; a clock past it dates nothing.
+            const YEAR_10000: u64 = 253_402_300_800;
+            let at = std::time::UNIX_EPOCH
+                .checked_add(std::time::Duration::from_secs(meta.stored_at))
+                .filter(|_| meta.stored_at < YEAR_10000);
+            if let Some(at) = at {
+                kept.push(("date".to_string(), httpdate::fmt_http_date(at)));
+            }
         }
         StoredHead {
             meta,
@@ -214,6 +220,14 @@ mod tests {
         let head = StoredHead::new(meta(), &Headers::new(&list), false);
         let names: Vec<&str> = head.headers().into_iter().map(|(n, _)| n).collect();
         assert_eq!(names, ["X-Kept", "date"]);
+    }
+
+    #[test]
+    fn a_clock_past_year_9999_dates_nothing() {
+        let mut late = meta();
+        late.stored_at = u64::MAX;
+        let head = StoredHead::new(late, &Headers::default(), false);
+        assert!(head.headers().is_empty());
     }
 
     #[test]

@@ -231,9 +231,9 @@ fn from_cache(serve: FromCache, stored: Option<&Stored>, origin_ms: Option<u64>)
 /// longer, and in that second every request would find the write held by
 /// no one (the platform calls the object fresh) and go to the origin.
 fn platform_ttl(stored_at: u64, fresh_for: u64) -> Duration {
-    let stale_at = UNIX_EPOCH + Duration::from_secs(stored_at.saturating_add(fresh_for));
+    let stale_at = UNIX_EPOCH.checked_add(Duration::from_secs(stored_at.saturating_add(fresh_for)));
     stale_at
-        .duration_since(SystemTime::now())
+        .and_then(|at| at.duration_since(SystemTime::now()).ok())
         .unwrap_or_default()
         .max(Duration::from_millis(1))
 }
