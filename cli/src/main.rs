@@ -36,6 +36,8 @@ enum Command {
     Simulate(SimulateArgs),
     /// Write a synthetic access log shaped like the case studies (media, search, products).
     Generate(GenerateArgs),
+    /// Print the JSON Schema (draft 2020-12) of the configuration document, for editors.
+    Schema,
 }
 
 #[derive(Args)]
@@ -135,6 +137,11 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             } else {
                 ExitCode::from(1)
             })
+        }
+        Command::Schema => {
+            let schema = schemars::schema_for!(edgecache_core::schema::RawConfig);
+            emit(to_json(&schema)?)?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Explain(args) => {
             let config = check::load_config(&args.config)?;

@@ -338,3 +338,38 @@ fn simulate_rejects_an_assumption_for_no_behavior() {
         stderr(&output)
     );
 }
+
+#[test]
+fn schema_describes_the_document_check_accepts() {
+    let output = edgecache(&["schema"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let schema: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(
+        schema["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
+    assert_eq!(schema["title"], "edgecache configuration");
+    assert_eq!(schema["additionalProperties"], false);
+    let properties: Vec<&str> = schema["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    // Every key of the demo configuration is one the schema names, and a
+    // document pointing at the schema is valid.
+    let demo: serde_json::Value =
+        serde_json::from_str(include_str!("../../config/demo.json")).unwrap();
+    for key in demo.as_object().unwrap().keys() {
+        assert!(properties.contains(&key.as_str()), "{key}");
+    }
+    let mut pointed = demo.clone();
+    pointed["$schema"] = "./edgecache.schema.json".into();
+    let path = scratch("pointed.json");
+    std::fs::write(&path, pointed.to_string()).unwrap();
+    let checked = edgecache(&["check", path.to_str().unwrap()]);
+    assert!(checked.status.success(), "{}", stdout(&checked));
+    let description =
+        &schema["$defs"]["RawCachePolicy"]["properties"]["default_ttl"]["description"];
+    assert!(description.as_str().is_some_and(|d| !d.is_empty()));
+}

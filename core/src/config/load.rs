@@ -13,7 +13,8 @@ use serde_json::{Map, Value};
 use super::schema::{RawBehavior, RawConfig, RawInvalidation, Seconds};
 use crate::error::{ConfigError, Error};
 
-const TOP_LEVEL_FIELDS: [&str; 7] = [
+const TOP_LEVEL_FIELDS: [&str; 8] = [
+    "$schema",
     "origins",
     "cache_policies",
     "origin_request_policies",
@@ -97,7 +98,19 @@ pub(super) fn parse(json: &str) -> Result<Parsed, Error> {
         .get("invalidation")
         .and_then(|v| part::<RawInvalidation>(v, "invalidation", &mut errors))
         .unwrap_or_default();
+    let schema = match doc.get("$schema") {
+        None => None,
+        Some(Value::String(uri)) => Some(uri.clone()),
+        Some(_) => {
+            errors.push(ConfigError::new(
+                "$schema",
+                "expected a string: the URI or path of the JSON Schema",
+            ));
+            None
+        }
+    };
     let raw = RawConfig {
+        schema,
         origins,
         cache_policies,
         origin_request_policies,

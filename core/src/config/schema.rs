@@ -17,8 +17,14 @@ pub type Seconds = u64;
 
 /// The whole configuration document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(title = "edgecache configuration"))]
 #[serde(deny_unknown_fields)]
 pub struct RawConfig {
+    /// The JSON Schema the document follows (`edgecache schema` prints
+    /// it), for editors; edgecache reads nothing from it.
+    #[serde(default, rename = "$schema", skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
     /// Origins by name.
     pub origins: BTreeMap<String, RawOrigin>,
     /// Cache policies by name: what goes into the key and how long to keep.
@@ -43,6 +49,7 @@ pub struct RawConfig {
 /// The invalidation API (`POST` to `path`, bearer token from the
 /// platform's secret store; without a token it answers 404).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawInvalidation {
     /// Where the API answers; never cached, never sent to an origin.
@@ -67,6 +74,7 @@ fn default_invalidation_path() -> String {
 
 /// How the edge connects to an origin.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawOrigin {
     /// Host name (or IP literal) of the origin, without scheme or path.
@@ -105,6 +113,7 @@ pub struct RawOrigin {
 
 /// CloudFront's origin protocol policy.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum ProtocolPolicy {
     /// Always HTTPS, whatever the viewer used (`https-only`, the default).
@@ -118,6 +127,7 @@ pub enum ProtocolPolicy {
 
 /// Which Host header reaches the origin.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum HostHeader {
     /// The origin's own domain (CloudFront's default).
@@ -131,6 +141,7 @@ pub enum HostHeader {
 
 /// What a cache policy keys on and how long it keeps responses.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawCachePolicy {
     /// The shortest time a response is kept, in seconds, even when the
@@ -210,6 +221,7 @@ pub struct RawCachePolicy {
 
 /// The four query-string / cookie modes of a CloudFront cache policy.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(
     tag = "behavior",
     content = "names",
@@ -230,6 +242,7 @@ pub enum NameFilter {
 
 /// CloudFront's `EnableAcceptEncodingGzip` / `EnableAcceptEncodingBrotli`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AcceptEncodingNormalization {
     /// Keep `gzip` from the viewer's `Accept-Encoding` (default true).
@@ -251,6 +264,7 @@ impl Default for AcceptEncodingNormalization {
 
 /// Opt-in normalization of the query part of the key.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct QueryCanonicalization {
     /// Order keyed parameters by name (stable: repeated names keep their order).
@@ -263,6 +277,7 @@ pub struct QueryCanonicalization {
 
 /// What reaches the origin beyond what the cache key already forwards.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawOriginRequestPolicy {
     /// Query parameters forwarded without being keyed (default none).
@@ -278,6 +293,7 @@ pub struct RawOriginRequestPolicy {
 
 /// Viewer headers forwarded to the origin without being keyed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(
     tag = "behavior",
     content = "names",
@@ -301,6 +317,7 @@ pub enum HeaderForwarding {
 
 /// An HTTP method a behavior may allow or cache.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Method {
     /// `GET`, in every behavior's allowed and cached methods.
@@ -354,6 +371,7 @@ impl Method {
 ///
 /// The default behavior uses the same struct without `path_pattern`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RawBehavior {
     /// CloudFront's path pattern (`*` any run of characters, `?` one),
