@@ -13,7 +13,7 @@ VICEROY_VERSION=0.22.0
 FASTLY_CLI_VERSION=16.1.0
 TOOLS_DIR="${EDGECACHE_TOOLS:-$HOME/.local/share/edgecache}"
 VICEROY="${CARGO_HOME:-$HOME/.cargo}/bin/viceroy"
-FASTLY="$TOOLS_DIR/node_modules/@fastly/cli-linux-x64/fastly"
+FASTLY="$("$(dirname "$0")/fastly-cli-path.sh")"
 
 if "$VICEROY" --version 2>/dev/null | grep -qx "viceroy $VICEROY_VERSION"; then
   echo "install: viceroy $VICEROY_VERSION already installed"

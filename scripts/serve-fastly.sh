@@ -7,9 +7,8 @@ cd "$(dirname "$0")/.."
 
 EDGE_ADDR="${EDGE_ADDR:-127.0.0.1:7676}"
 ORIGIN_ADDR="${ORIGIN_ADDR:-127.0.0.1:8080}"
-TOOLS_DIR="${EDGECACHE_TOOLS:-$HOME/.local/share/edgecache}"
 VICEROY="${CARGO_HOME:-$HOME/.cargo}/bin/viceroy"
-FASTLY="$TOOLS_DIR/node_modules/@fastly/cli-linux-x64/fastly"
+FASTLY="$("$(dirname "$0")/fastly-cli-path.sh")"
 
 scripts/setup.sh
 scripts/install-fastly-tools.sh --cli
