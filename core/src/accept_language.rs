@@ -1,17 +1,17 @@
 //! `Accept-Language` normalized, as `Accept-Encoding` is: the same
 //! preferences written another way (`en-US,en;q=0.9` and
 //! `en-us, en;q=0.90`) are one key and one variant, and the origin gets
-//! them the one way. Language ranges lower-cased (RFC 4647 section 2.1:
-//! they compare without case), whitespace dropped, weights written
-//! shortest, ranges ordered by weight (ties keep their order), weight 0
-//! dropped (RFC 9110 section 12.4.2: "not acceptable"), invalid elements
+//! them the one way. Language ranges in BCP 47's casing (RFC 4647 section
+//! 2.1: they compare without case; `en-US`, `zh-Hant-TW`), whitespace
+//! dropped, weights written shortest, ranges ordered by weight (ties keep
+//! their order; `q=0`, "not acceptable", kept last), invalid elements
 //! dropped.
 //!
 //! ```
 //! # use edgecache_core::normalize_accept_language;
 //! assert_eq!(
-//!     normalize_accept_language(b"en-US, fr;q=0.50 ,en;q=0.9, de;q=0"),
-//!     Some("en-us,en;q=0.9,fr;q=0.5".to_string())
+//!     normalize_accept_language(b"en-us, fr;q=0.50 ,en;q=0.9, *;q=0"),
+//!     Some("en-US,en;q=0.9,fr;q=0.5,*;q=0".to_string())
 //! );
 //! ```
 
@@ -19,7 +19,6 @@
 pub fn normalize_accept_language(value: &[u8]) -> Option<String> {
     let text = std::str::from_utf8(value).ok()?;
     let mut ranges: Vec<(String, u16)> = text.split(',').filter_map(range).collect();
-    ranges.retain(|(_, weight)| *weight > 0);
     if ranges.is_empty() {
         return None;
     }
@@ -29,17 +28,18 @@ pub fn normalize_accept_language(value: &[u8]) -> Option<String> {
         .into_iter()
         .map(|(range, weight)| match weight {
             1000 => range,
+            0 => format!("{range};q=0"),
             w => format!("{range};q={}", weight_text(w)),
         })
         .collect();
     Some(parts.join(","))
 }
 
-/// One `language-range [ ;q=weight ]`, lower-cased, its weight in
+/// One `language-range [ ;q=weight ]`, in BCP 47's casing, its weight in
 /// thousandths; `None` when invalid.
 fn range(element: &str) -> Option<(String, u16)> {
     let mut parts = element.split(';');
-    let range = parts.next()?.trim().to_ascii_lowercase();
+    let range = bcp47_case(parts.next()?.trim());
     let valid = range == "*"
         || (!range.is_empty()
             && range.split('-').all(|sub| {
@@ -61,6 +61,28 @@ fn range(element: &str) -> Option<(String, u16)> {
         weight = qvalue(value.trim())?;
     }
     Some((range, weight))
+}
+
+/// BCP 47's conventional casing (RFC 5646 section 2.1.1): the language
+/// lower-case, a script (four letters) title-case, a region (two letters)
+/// upper-case, the rest lower-case.
+fn bcp47_case(range: &str) -> String {
+    let mut out = String::with_capacity(range.len());
+    for (i, subtag) in range.split('-').enumerate() {
+        if i > 0 {
+            out.push('-');
+        }
+        let letters = subtag.bytes().all(|b| b.is_ascii_alphabetic());
+        match (i, subtag.len(), letters) {
+            (1.., 2, true) => out.push_str(&subtag.to_ascii_uppercase()),
+            (1.., 4, true) => {
+                out.push_str(&subtag[..1].to_ascii_uppercase());
+                out.push_str(&subtag[1..].to_ascii_lowercase());
+            }
+            _ => out.push_str(&subtag.to_ascii_lowercase()),
+        }
+    }
+    out
 }
 
 /// RFC 9110 section 12.4.2: `0[.ddd]` or `1[.000]`, in thousandths.
@@ -93,13 +115,14 @@ mod tests {
 
     #[test]
     fn writes_the_same_preferences_one_way() {
-        let table: [(&[u8], Option<&str>); 10] = [
-            (b"en-US,en;q=0.9", Some("en-us,en;q=0.9")),
-            (b"en-us, en;q=0.90", Some("en-us,en;q=0.9")),
+        let table: [(&[u8], Option<&str>); 11] = [
+            (b"en-US,en;q=0.9", Some("en-US,en;q=0.9")),
+            (b"en-us, en;q=0.90", Some("en-US,en;q=0.9")),
             (b"fr;q=0.5, de", Some("de,fr;q=0.5")),
             (b"de;q=0.8, fr;q=0.8", Some("de;q=0.8,fr;q=0.8")),
             (b"*;q=0.1, en", Some("en,*;q=0.1")),
-            (b"en;q=0, fr", Some("fr")),
+            (b"*, en;q=0", Some("*,en;q=0")),
+            (b"zh-hant-tw", Some("zh-Hant-TW")),
             (b"en;q=1.000", Some("en")),
             (b"en;q=1.5, fr;q=abc, 12, e@, fr", Some("fr")),
             (b"en;level=1, de", Some("de")),

@@ -387,9 +387,18 @@ fn plan<'c: 'r, 'r>(
     })
 }
 
-/// A method token (RFC 9110 section 9.1) that is none of the seven and
-/// neither `TRACE` (it echoes the request, cookies included) nor `CONNECT`
-/// (a tunnel).
+/// Methods never passed as extensions, in any case: the seven (another
+/// case of one is not that method to the edge, but may be to an origin),
+/// `TRACE` and `TRACK` (they echo the request, cookies included),
+/// `CONNECT` (a tunnel), `PURGE` and `BAN` (cache control verbs an origin's
+/// own cache may trust from the edge).
+const NEVER_EXTENSIONS: [&str; 12] = [
+    "GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE", "TRACE", "TRACK", "CONNECT",
+    "PURGE", "BAN",
+];
+
+/// A method token (RFC 9110 section 9.1) that none of
+/// [`NEVER_EXTENSIONS`] is, in any case.
 fn is_extension_method(token: &str) -> bool {
     const TCHAR: &[u8] = b"!#$%&'*+-.^_`|~";
     !token.is_empty()
@@ -397,7 +406,9 @@ fn is_extension_method(token: &str) -> bool {
         && token
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || TCHAR.contains(&b))
-        && !matches!(token, "TRACE" | "CONNECT")
+        && !NEVER_EXTENSIONS
+            .iter()
+            .any(|never| token.eq_ignore_ascii_case(never))
 }
 
 /// Why a request that the behavior allows bypasses the cache, if it does.

@@ -223,14 +223,40 @@ fn explicitly_shared(cc: &CacheControl, targeted: bool) -> bool {
 /// else `Cache-Control`; and whether a targeted field it is (then
 /// `Expires` is ignored as well).
 fn edge_cache_control(headers: &Headers<'_>, policy: &CachePolicy) -> (CacheControl, bool) {
+    let cc = CacheControl::parse(headers, "cache-control");
     for field in &policy.targeted_cache_control {
         let targeted = CacheControl::parse(headers, field);
-        if !targeted.is_empty() {
-            return (targeted, true);
+        // Valid means it says something a cache acts on: a field of other
+        // directives only (`Surrogate-Control: content="ESI/1.0"`) is no
+        // field.
+        if !TARGETED_DIRECTIVES.iter().any(|d| targeted.has(d)) {
+            continue;
         }
+        // Surrogate-Control is Fastly's, not RFC 9213's: it sets the edge's
+        // lifetime, but never overrules the origin's `private` or
+        // `no-store`.
+        if field == "surrogate-control" && (cc.has("private") || cc.has("no-store")) {
+            continue;
+        }
+        return (targeted, true);
     }
-    (CacheControl::parse(headers, "cache-control"), false)
+    (cc, false)
 }
+
+/// The directives that make a targeted field count (RFC 9213 section 2.1:
+/// "a valid, non-empty value").
+const TARGETED_DIRECTIVES: [&str; 10] = [
+    "max-age",
+    "s-maxage",
+    "no-store",
+    "no-cache",
+    "private",
+    "public",
+    "must-revalidate",
+    "proxy-revalidate",
+    "stale-while-revalidate",
+    "stale-if-error",
+];
 
 fn store(
     config: &Config,

@@ -390,8 +390,10 @@ pub fn test_config(origin_url: &str) -> String {
     let mut small = config["cache_policies"]["origin-decides"].clone();
     small["max_object_bytes"] = 100_000.into();
     add_behavior(&mut config, "/respond/small/*", "small-objects", small);
-    // WebDAV and the like pass (uncached) under the default behavior.
+    // WebDAV and the like pass (uncached) under the default behavior, and
+    // a successful unsafe method invalidates what it changed there.
     config["default_behavior"]["allow_extension_methods"] = true.into();
+    config["default_behavior"]["invalidate_on_unsafe_methods"] = true.into();
     config.to_string()
 }
 

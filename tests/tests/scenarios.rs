@@ -41,6 +41,7 @@ on_every_platform!(
     extension_methods_pass_to_the_origin_where_allowed,
     hits_and_refreshed_entries_keep_their_content_length,
     rfc_mode_stores_by_heuristic_and_honors_viewer_directives,
+    a_fill_answered_with_a_304_still_stores_the_whole_body,
 );
 
 fn miss_then_hit(platform: Platform) {
@@ -574,9 +575,13 @@ fn an_expired_entry_is_refilled_by_one_request(platform: Platform) {
         assert_eq!(got.text(), "once\n");
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    // The first fill, and one refill (two when the run spans two expiries).
+    // The first fill, and a refill per expiry the run spans (two, three
+    // on a machine so loaded that the run starts late in a second): not
+    // one origin request per request of the second after each expiry
+    // (about fifty here), which is what a platform TTL off core's clock
+    // gave.
     let fills = t.count(&path);
-    assert!((2..=3).contains(&fills), "{fills} origin requests");
+    assert!((2..=4).contains(&fills), "{fills} origin requests");
 }
 
 /// RFC 9111 section 4.3.2: a fresh entry answers a viewer's conditions
@@ -814,4 +819,22 @@ fn rfc_mode_stores_by_heuristic_and_honors_viewer_directives(platform: Platform)
 /// An HTTP-date, percent-encoded for a query.
 fn httpdate_of(time: std::time::SystemTime) -> String {
     httpdate::fmt_http_date(time).replace(' ', "%20")
+}
+
+/// A viewer's `If-None-Match: *` on a miss gets a 304; the fill behind it
+/// still stores the whole body, which the next viewer gets (on Cloudflare
+/// the viewer's branch of the body is cancelled, not left holding it).
+fn a_fill_answered_with_a_304_still_stores_the_whole_body(platform: Platform) {
+    let t = Scope::new(platform);
+    let target = t.respond("public, max-age=60", "&size=300000&body=fill");
+    let first = Request::get(&t.edge.url(&target))
+        .header("if-none-match", "*")
+        .send();
+    assert_eq!(first.status, 304, "{}", first.cache_status());
+    assert!(first.body.is_empty());
+    eventually("stored whole", || {
+        let got = Request::get(&t.edge.url(&target)).send();
+        got.x_cache().starts_with("Hit") && got.body.len() == 300_000
+    });
+    assert_eq!(t.count(&t.path("/respond")), 1);
 }

@@ -137,6 +137,7 @@ fn placeholder_behavior() -> RawBehavior {
         allowed_methods: Vec::new(),
         cached_methods: Vec::new(),
         allow_extension_methods: false,
+        invalidate_on_unsafe_methods: false,
     }
 }
 

@@ -357,8 +357,11 @@ pub struct Behavior {
     /// bypass the cache (`[GET, HEAD]` or `[GET, HEAD, OPTIONS]`).
     pub cached_methods: MethodSet,
     /// Methods besides the seven are passed to the origin, uncached
-    /// (`TRACE` and `CONNECT` excepted).
+    /// (`TRACE`, `TRACK`, `CONNECT`, `PURGE` and `BAN` excepted).
     pub allow_extension_methods: bool,
+    /// Successful unsafe methods purge what they changed (RFC 9111
+    /// section 4.4).
+    pub invalidate_on_unsafe_methods: bool,
 }
 
 impl Behavior {

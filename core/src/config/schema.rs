@@ -193,8 +193,9 @@ pub struct RawCachePolicy {
     #[serde(default)]
     pub heuristic_freshness: bool,
     /// RFC 9111 section 5.2.1, opt-in: the viewer's `Cache-Control`
-    /// (`no-cache`, `max-age`, `min-fresh`, `max-stale`, `only-if-cached`,
-    /// and `Pragma: no-cache` without one) is honored. Off by default, as
+    /// (`no-cache`, `max-age`, `min-fresh`, `no-store`, and `Pragma:
+    /// no-cache` without one; not `max-stale` nor `only-if-cached`) is
+    /// honored. Off by default, as
     /// CloudFront, which ignores them: any viewer could otherwise send
     /// every request to the origin.
     #[serde(default)]
@@ -398,6 +399,13 @@ pub struct RawBehavior {
     /// `TRACE` and `CONNECT` stay refused. Needs all seven allowed.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub allow_extension_methods: bool,
+    /// RFC 9111 section 4.4: a `POST`, `PUT`, `PATCH`, `DELETE` or
+    /// extension method answered 2xx or 3xx purges what the cache holds for
+    /// its URL and a same-host `Location` / `Content-Location`. Off by
+    /// default, as in CloudFront: each such request is a purge (on
+    /// Cloudflare, a call to the purge log's Durable Object).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub invalidate_on_unsafe_methods: bool,
 }
 
 fn yes() -> bool {

@@ -80,8 +80,9 @@ impl FromCache {
             .map(|range| (range, ex.if_range.clone()));
         // RFC 9110 section 13.2.1: preconditions apply to a 2xx only; a
         // stored entry is a 200 or an error.
-        let conditions = match head.meta.status {
-            200 => ex.conditions.clone(),
+        // RFC 9110 section 13.1.2: a 304 answers a GET or HEAD only.
+        let conditions = match (head.meta.status, ex.plan.method) {
+            (200, Method::Get | Method::Head) => ex.conditions.clone(),
             _ => Conditions::default(),
         };
         let key = match &ex.plan.disposition {

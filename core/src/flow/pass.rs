@@ -34,12 +34,16 @@ impl<'c> Pass<'c> {
     }
 
     /// The purge keys the origin's answer (`status`, `headers`)
-    /// invalidates: what the cache holds for the target URI, and for a
-    /// same-host `Location` or `Content-Location`, after a successful
-    /// unsafe method (RFC 9111 section 4.4). Purge them as the
-    /// invalidation API would (hard); empty for anything else.
+    /// invalidates, where the behavior says `invalidate_on_unsafe_methods`:
+    /// what the cache holds for the target URI, and for a same-host
+    /// `Location` or `Content-Location`, after a successful unsafe method
+    /// (RFC 9111 section 4.4). Purge them as the invalidation API would
+    /// (hard); empty for anything else.
     pub fn invalidates(&self, status: u16, headers: &Headers<'_>) -> Vec<String> {
         let ex = &self.ex;
+        if !ex.plan.behavior.invalidate_on_unsafe_methods {
+            return Vec::new();
+        }
         invalidated_keys(
             ex.config,
             ex.plan.method,

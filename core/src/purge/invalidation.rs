@@ -1,16 +1,20 @@
-//! Invalidation after unsafe methods (RFC 9111 section 4.4): a `POST`,
-//! `PUT`, `PATCH`, `DELETE` or extension method that the origin answered
-//! with a 2xx or 3xx changes the resource, so what the cache holds for its
-//! target URI, and for the `Location` and `Content-Location` of the answer
-//! when they are on the same host, is purged. Through the invalidation
-//! API's purge keys: every variant of each key goes.
+//! Invalidation after unsafe methods (RFC 9111 section 4.4), where a
+//! behavior opts in (`invalidate_on_unsafe_methods`; CloudFront never
+//! does it): a `POST`, `PUT`, `PATCH`, `DELETE` or extension method that
+//! the origin answered with a 2xx or 3xx changes the resource, so what the
+//! cache holds for its target URI, and for the `Location` and
+//! `Content-Location` of the answer when they are on the same host, is
+//! purged. Through the invalidation API's purge keys: every variant of
+//! each key goes. Only URIs whose GET is cached, and whose key does not
+//! hold the host, are purged: purge keys hold no host, so a purge where
+//! the key does would reach another host's entries.
 
 use crate::config::{Config, Method};
 use crate::headers::Headers;
 use crate::path::normalize_path;
 
 use super::PurgeTarget;
-use super::keys::target_purge_keys;
+use super::keys::cached_key_of;
 
 /// The purge keys a response to an unsafe request invalidates: empty for
 /// a safe method, or a status other than 2xx and 3xx. `path` and `query`
@@ -42,7 +46,10 @@ pub fn invalidated_keys(
     }
     let mut keys: Vec<String> = targets
         .iter()
-        .map(|target| target_purge_keys(config, target).0)
+        .filter_map(|target| match target {
+            PurgeTarget::Key { path, query } => cached_key_of(config, path, query),
+            _ => None,
+        })
         .collect();
     keys.sort();
     keys.dedup();
@@ -134,15 +141,37 @@ mod tests {
     }
 
     #[test]
-    fn the_target_uri_is_purged_with_the_keys_the_api_uses() {
+    fn the_target_uri_is_purged_by_a_key_its_stored_entry_carries() {
         let config = demo_config();
-        let api = target_purge_keys(
+        let plan = crate::test_support::plan(
             &config,
-            &PurgeTarget::Key {
-                path: "/products/7".into(),
-                query: String::new(),
-            },
+            &crate::test_support::viewer("GET", "/products/7", &[]),
         );
-        assert_eq!(keys(Method::Patch, 200, &[]), vec![api.0]);
+        let crate::request::Disposition::Lookup(key) = &plan.disposition else {
+            panic!("/products/7 is cached");
+        };
+        let carried = super::super::entry_purge_keys(&plan, key);
+        let purged = keys(Method::Patch, 200, &[]);
+        assert_eq!(purged.len(), 1);
+        assert!(
+            carried.contains(&purged[0]),
+            "{purged:?} not in {carried:?}"
+        );
+    }
+
+    #[test]
+    fn uris_whose_get_is_not_cached_are_not_purged() {
+        let config = demo_config();
+        let headers = Headers::default();
+        // The demo's media behavior caches GET; /orders falls to the
+        // default behavior, which caches too; a POST-only URL would not.
+        let got = invalidated_keys(
+            &config,
+            Method::Post,
+            ("/media/a.mp3", ""),
+            "h",
+            (200, &headers),
+        );
+        assert_eq!(got.len(), 1);
     }
 }

@@ -70,14 +70,22 @@ pub fn target_purge_keys(config: &Config, target: &PurgeTarget) -> (String, Opti
 /// The key resource of `path?query` as a GET would have stored it, or, when
 /// such a request is not cached, every variant of the path.
 fn key_of(config: &Config, path: &str, query: &str) -> String {
+    cached_key_of(config, path, query).unwrap_or_else(|| hashed("ec-p-", path))
+}
+
+/// The purge key of what a GET of `path?query` stores, when it is cached
+/// at all and its key does not hold the host (purge keys do not: one
+/// host's purge would reach another's entries).
+pub(crate) fn cached_key_of(config: &Config, path: &str, query: &str) -> Option<String> {
     let target = format!("{path}?{query}");
     let request = ViewerRequest::new("GET", &target);
     match decide_request(config, &request) {
         RequestDecision::Forward(RequestPlan {
             disposition: Disposition::Lookup(key),
+            forwarding,
             ..
-        }) => hashed("ec-k-", key.resource()),
-        _ => hashed("ec-p-", path),
+        }) if !forwarding.keys_host() => Some(hashed("ec-k-", key.resource())),
+        _ => None,
     }
 }
 

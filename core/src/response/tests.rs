@@ -673,7 +673,7 @@ fn targeted_fields_replace_cache_control_for_the_edge() {
             RFC,
             &[],
             200,
-            &["Cache-Control: private", "Surrogate-Control: max-age=30"],
+            &["Cache-Control: private", "CDN-Cache-Control: max-age=30"],
             Store(30, 0, 0, S::Targeted),
         ),
         (
@@ -706,6 +706,28 @@ fn targeted_fields_replace_cache_control_for_the_edge() {
                 "CDN-Cache-Control: max-age=40",
             ],
             Store(7, 0, 0, S::Targeted),
+        ),
+        // A field with no directive a cache acts on is no field.
+        (
+            RFC,
+            &[],
+            200,
+            &[
+                "Cache-Control: max-age=60",
+                "Surrogate-Control: content=\"ESI/1.0\"",
+            ],
+            Store(60, 0, 0, S::MaxAge),
+        ),
+        // Surrogate-Control never overrules the origin's private/no-store.
+        (
+            RFC,
+            &[],
+            200,
+            &[
+                "Cache-Control: private, no-store",
+                "Surrogate-Control: max-age=30",
+            ],
+            Pass(R::NoStore),
         ),
         // An empty field is no field.
         (

@@ -569,7 +569,12 @@ async fn from_cache(
     let body = match reply.body {
         BodyPart::Whole => body,
         BodyPart::Range { start, end } => respond::slice(body, start, end),
-        BodyPart::Empty => ResponseBody::Empty,
+        // A 304 or 416 sends nothing: the stored stream is cancelled, so
+        // that a fill's other branch does not hold the body for it.
+        BodyPart::Empty => {
+            respond::discard(body);
+            ResponseBody::Empty
+        }
     };
     respond::stored(reply, body, serve.into_finish(), origin_ms)
 }

@@ -130,7 +130,8 @@ pub(crate) fn origin_pairs(response: &mut Response) -> Vec<(String, Vec<u8>)> {
     let listed = pairs
         .iter()
         .any(|(name, _)| name.eq_ignore_ascii_case("content-length"));
-    if let (false, Some(length)) = (listed, declared) {
+    let framed = !edgecache_core::has_no_content(response.get_status().as_u16());
+    if let (false, true, Some(length)) = (listed, framed, declared) {
         pairs.push((
             "content-length".to_string(),
             length.to_string().into_bytes(),

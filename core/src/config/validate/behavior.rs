@@ -100,6 +100,7 @@ pub(super) fn behavior(
         allowed_methods,
         cached_methods,
         allow_extension_methods: b.allow_extension_methods,
+        invalidate_on_unsafe_methods: b.invalidate_on_unsafe_methods,
     }
 }
 
