@@ -451,21 +451,24 @@ impl Keep {
             let fetched = (fetched_ms as u64).to_string();
             let head = entry.head.to_header_value();
             let headers = [(HEAD_HEADER, head.as_str()), (FETCHED_HEADER, &fetched)];
-            // A body of a declared length up to MAX_BUFFERED_FILL is put
-            // only once it has arrived whole (while the isolate holds less
-            // than MAX_BUFFERED_FILLS of them): a put whose body fails
+            // A body up to MAX_BUFFERED_FILL is put only once it has
+            // arrived whole, while the isolate holds less than
+            // MAX_BUFFERED_FILLS of such bodies (one of no declared length
+            // reserves the most it may hold): a put whose body fails
             // midway may still keep what it got (workerd does), and would
             // replace a stale copy with it. Any other body is put as it
             // streams, and deleted when it fails.
-            let buffering = entry.length.and_then(Buffering::claim);
-            let body = match &buffering {
-                Some(_) => {
-                    let (read, whole, _) = respond::read_at_most(body, MAX_BUFFERED_FILL).await;
-                    whole.then_some(ResponseBody::Body(read))
-                }
-                None => Some(body),
+            let reserve = entry.length.unwrap_or(MAX_BUFFERED_FILL as u64);
+            let buffering = Buffering::claim(reserve);
+            let (body, streamed) = match &buffering {
+                Some(_) => match respond::read_at_most(body, MAX_BUFFERED_FILL).await {
+                    (read, true, _) => (Some(ResponseBody::Body(read)), false),
+                    // Longer than it may hold: the rest is put as it streams.
+                    (read, false, rest @ Some(_)) => (Some(respond::prefixed(read, rest)), true),
+                    (_, false, None) => (None, false),
+                },
+                None => (Some(body), true),
             };
-            let streamed = buffering.is_none();
             let put = match body {
                 Some(body) if cut(checked.as_ref()).is_none() => {
                     let stored = stored_response(entry.keep_for, &headers, body);
