@@ -1,7 +1,9 @@
 //! The whole request decision against `url::Url::parse` of the same URL.
 //!
 //! `cargo bench -p edgecache-core` runs criterion's measurements, then a
-//! head-to-head pass that prints the ratio (goal: at most 3x).
+//! head-to-head pass that prints the ratio (goal: at most 3x), the
+//! poisoning guard's scan rate, and what loading the configuration costs
+//! an instance against the decision.
 
 // Benchmarks may panic: a failed unwrap or expect stops the run.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -129,6 +131,48 @@ fn print_ratio() {
     );
 }
 
+/// A configuration like the demo's with `behaviors` behaviors in all: the
+/// demo's five, then API paths of their own.
+fn config_with_behaviors(behaviors: usize) -> String {
+    let mut doc: serde_json::Value =
+        serde_json::from_str(include_str!("../../config/demo.json")).unwrap();
+    let list = doc["behaviors"].as_array_mut().unwrap();
+    for i in list.len()..behaviors {
+        list.push(serde_json::json!({
+            "path_pattern": format!("/api/v{i}/*"),
+            "origin": "demo",
+            "cache_policy": "origin-decides",
+            "origin_request_policy": "all-query-strings",
+        }));
+    }
+    doc.to_string()
+}
+
+/// What a request pays when its instance parses and validates the
+/// configuration (Fastly starts an instance per request), against the
+/// request decision itself.
+fn print_config_load() {
+    let config = config();
+    let request = viewer();
+    let decide = median_ns(21, 2000, || {
+        black_box(decide_request(black_box(&config), black_box(&request)));
+    });
+    println!();
+    println!("configuration load per instance (median, release profile):");
+    for behaviors in [5, 60] {
+        let text = config_with_behaviors(behaviors);
+        let load = median_ns(11, 50, || {
+            black_box(Config::from_json(black_box(&text)).ok());
+        });
+        println!(
+            "  {behaviors:2} behaviors, {:5} bytes: {:7.1} us, {:5.1}x the request decision",
+            text.len(),
+            load / 1000.0,
+            load / decide
+        );
+    }
+}
+
 /// The poisoning guard's cost on a miss: scanning a 64 KiB body, fed in
 /// 8 KiB chunks, for the request's unkeyed values (hits never scan).
 fn print_scan() {
@@ -159,4 +203,5 @@ fn main() {
     Criterion::default().configure_from_args().final_summary();
     print_ratio();
     print_scan();
+    print_config_load();
 }
