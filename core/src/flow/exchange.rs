@@ -26,10 +26,6 @@ pub(crate) struct Exchange<'c> {
     /// The viewer's `If-None-Match` and `If-Modified-Since`, answered
     /// from stored objects.
     pub(crate) conditions: Conditions,
-    /// The query as the viewer sent it, and its `Host`: what an unsafe
-    /// method invalidates is judged by them.
-    pub(crate) query: String,
-    pub(crate) host: String,
     /// The viewer's cache directives, where the policy honors them.
     pub(crate) directives: Option<RequestDirectives>,
 }
@@ -54,11 +50,6 @@ impl<'c> Exchange<'c> {
             range: header("range"),
             if_range: header("if-range"),
             conditions: Conditions::of(&viewer.headers),
-            query: viewer
-                .target
-                .split_once('?')
-                .map_or(String::new(), |(_, query)| query.to_string()),
-            host: viewer.host.to_string(),
             directives,
         }
     }

@@ -100,10 +100,10 @@ pub fn start<'c>(config: &'c Config, viewer: &ViewerRequest<'_>, now: u64) -> St
     if exchange.directives.is_some_and(|d| d.no_store())
         && let Disposition::Lookup(_) = disposition
     {
-        return Start::Pass(Pass::new(exchange, PassReason::NoStore));
+        return Start::Pass(Pass::new(exchange, PassReason::NoStore, viewer));
     }
     match disposition {
-        Disposition::Pass(reason) => Start::Pass(Pass::new(exchange, reason)),
+        Disposition::Pass(reason) => Start::Pass(Pass::new(exchange, reason, viewer)),
         Disposition::Lookup(key) => Start::Lookup(Lookup::new(exchange, key)),
     }
 }

@@ -5,7 +5,7 @@ use crate::cache_status::CacheOutcome;
 use crate::headers::Headers;
 use crate::purge::invalidated_keys;
 use crate::reason::{OriginFailure, PassReason};
-use crate::request::OriginRequest;
+use crate::request::{OriginRequest, ViewerRequest};
 
 use super::exchange::Exchange;
 use super::finish::{EdgeReply, Finish};
@@ -16,11 +16,25 @@ use super::finish::{EdgeReply, Finish};
 pub struct Pass<'c> {
     ex: Exchange<'c>,
     reason: PassReason,
+    /// The query as the viewer sent it, and its `Host`: what an unsafe
+    /// method invalidates is judged by them (a lookup never needs them).
+    query: String,
+    host: String,
 }
 
 impl<'c> Pass<'c> {
-    pub(crate) fn new(ex: Exchange<'c>, reason: PassReason) -> Pass<'c> {
-        Pass { ex, reason }
+    pub(crate) fn new(
+        ex: Exchange<'c>,
+        reason: PassReason,
+        viewer: &ViewerRequest<'_>,
+    ) -> Pass<'c> {
+        let query = viewer.target.split_once('?').map_or("", |(_, query)| query);
+        Pass {
+            ex,
+            reason,
+            query: query.to_string(),
+            host: viewer.host.to_string(),
+        }
     }
 
     /// Why the cache is bypassed.
@@ -47,8 +61,8 @@ impl<'c> Pass<'c> {
         invalidated_keys(
             ex.config,
             ex.plan.method,
-            (&ex.plan.path, &ex.query),
-            &ex.host,
+            (&ex.plan.path, &self.query),
+            &self.host,
             (status, headers),
         )
     }
