@@ -299,18 +299,6 @@ pub fn tls_path(scope: &Scope, certificate: Certificate) -> String {
 /// The attack suite's configuration, `tests/config/naive.json` (check it
 /// with `edgecache check`), its origin moved to the test origin's port.
 pub fn naive_config(origin_url: &str) -> String {
-    let mut config: serde_json::Value =
-        match serde_json::from_str(include_str!("../config/naive.json")) {
-            Ok(config) => config,
-            Err(e) => panic!("tests/config/naive.json: {e}"),
-        };
-    let port = origin_url
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.parse::<u16>().ok())
-        .unwrap_or(8080);
-    let origin = &mut config["origins"]["naive"];
-    origin["domain"] = "127.0.0.1".into();
-    origin["http_port"] = port.into();
-    config.to_string()
+    let naive = include_str!("../config/naive.json");
+    runtime::on_test_origin(naive, "tests/config/naive.json", "naive", origin_url).to_string()
 }

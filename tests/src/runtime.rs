@@ -357,23 +357,15 @@ fn capture(child: &mut Child) -> Arc<Mutex<Vec<String>>> {
 
 /// The demo configuration, its origin moved to the test origin's port and
 /// given 1-second first-byte and between-bytes timeouts (the origin's
-/// hang mode and slow-body fault last 3 s), and a behavior for
-/// `/respond/small/*` that stores answers up to 100,000 bytes.
+/// hang mode and slow-body fault last 3 s); behaviors for
+/// `/respond/rfc/*` (the RFC 9111 recipe) and `/respond/small/*` (answers
+/// stored up to 100,000 bytes); and, under the default behavior,
+/// extension methods passed and unsafe methods invalidating.
 /// It reaches the function through the config store, as in production.
 pub fn test_config(origin_url: &str) -> String {
-    let mut config: serde_json::Value =
-        match serde_json::from_str(include_str!("../../config/demo.json")) {
-            Ok(config) => config,
-            Err(e) => panic!("config/demo.json: {e}"),
-        };
-    let port = origin_url
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.parse::<u16>().ok())
-        .unwrap_or(8080);
+    let demo = include_str!("../../config/demo.json");
+    let mut config = on_test_origin(demo, "config/demo.json", "demo", origin_url);
     let origin = &mut config["origins"]["demo"];
-    origin["domain"] = "127.0.0.1".into();
-    origin["http_port"] = port.into();
     origin["first_byte_timeout_ms"] = 1000.into();
     // The origin's slow-body fault stalls 3 s.
     origin["between_bytes_timeout_ms"] = 1000.into();
@@ -395,6 +387,29 @@ pub fn test_config(origin_url: &str) -> String {
     config["default_behavior"]["allow_extension_methods"] = true.into();
     config["default_behavior"]["invalidate_on_unsafe_methods"] = true.into();
     config.to_string()
+}
+
+/// The configuration `text` (read from `file`), its origin `origin`
+/// moved to the test origin at `origin_url` (`http://127.0.0.1:PORT`).
+pub(crate) fn on_test_origin(
+    text: &str,
+    file: &str,
+    origin: &str,
+    origin_url: &str,
+) -> serde_json::Value {
+    let mut config: serde_json::Value = match serde_json::from_str(text) {
+        Ok(config) => config,
+        Err(e) => panic!("{file}: {e}"),
+    };
+    let port = origin_url
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse::<u16>().ok())
+        .unwrap_or(8080);
+    let origin = &mut config["origins"][origin];
+    origin["domain"] = "127.0.0.1".into();
+    origin["http_port"] = port.into();
+    config
 }
 
 /// Adds the cache policy `name` (`policy`) and a behavior for `pattern`
