@@ -5,7 +5,12 @@ CARGO ?= cargo
 
 FASTLY_WASM := target/wasm32-wasip1/release/edgecache-fastly.wasm
 
-.PHONY: setup fastly-tools fastly-wasm cloudflare-tools cloudflare-worker serve serve-cloudflare \
+# The configuration local builds embed (the demo, for make serve and the
+# tests); a build without it embeds none. `make package` embeds CONFIG.
+EDGECACHE_CONFIG ?= config/demo.json
+export EDGECACHE_CONFIG
+
+.PHONY: package setup fastly-tools fastly-wasm cloudflare-tools cloudflare-worker serve serve-cloudflare \
 	test test-fast test-e2e fuzz soak lint check-wasm bench bench-fastly bench-cloudflare cli simulate bench-simulate
 
 setup:
@@ -26,6 +31,15 @@ cloudflare-tools: setup
 ## cloudflare-worker: the Cloudflare Worker, in build/worker/
 cloudflare-worker: setup cloudflare-tools
 	@scripts/build-cloudflare.sh
+
+## package: CONFIG=path/to/config.json: validates it (every problem with its
+## JSON path), then builds both platforms with it embedded, precompiled:
+## pkg/fastly/edgecache.tar.gz (as `fastly compute pack` writes it) and
+## pkg/cloudflare/ (as `wrangler deploy --dry-run --outdir` writes it),
+## offline; never the demo configuration
+package: setup cloudflare-tools
+	@scripts/install-fastly-tools.sh --cli-only
+	@scripts/package.sh "$(CONFIG)"
 
 ## serve: the demo origin and edgecache under `fastly compute serve` (127.0.0.1:7676)
 serve:

@@ -7,9 +7,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-WASM=target/wasm32-unknown-unknown/release/edgecache_cloudflare.wasm
+WASM="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/edgecache_cloudflare.wasm"
 WASM_BINDGEN="${WASM_BINDGEN_BIN:-${CARGO_HOME:-$HOME/.cargo}/bin/wasm-bindgen}"
-OUT=build/worker
+# make package builds elsewhere, so that the local build stays.
+OUT="${EDGECACHE_WORKER_OUT:-build/worker}"
 
 # wasm-bindgen reads the target_features section, which `strip = true`
 # would remove: keep symbols here and drop the name section afterwards.

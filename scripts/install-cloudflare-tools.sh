@@ -28,10 +28,8 @@ else
   cargo install wasm-bindgen-cli --version "=$BINDGEN_VERSION"
 fi
 
-if [ -x "$WRANGLER" ] && "$WRANGLER" --version 2>/dev/null | grep -q "$WRANGLER_VERSION"; then
-  echo "install: wrangler $WRANGLER_VERSION already installed"
-else
-  mkdir -p "$TOOLS_DIR"
-  npm install --prefix "$TOOLS_DIR" --no-audit --no-fund --loglevel=error --save-exact \
-    "wrangler@$WRANGLER_VERSION"
-fi
+# wrangler, pinned with the Fastly CLI in tools/npm/package-lock.json.
+scripts/install-npm-tools.sh
+version="$("$WRANGLER" --version 2>/dev/null || true)"
+[[ "$version" == *"$WRANGLER_VERSION"* ]] \
+  || { echo "install: $WRANGLER is not wrangler $WRANGLER_VERSION" >&2; exit 1; }

@@ -10,6 +10,9 @@ ORIGIN_ADDR="${ORIGIN_ADDR:-127.0.0.1:8080}"
 TOOLS_DIR="${EDGECACHE_TOOLS:-$HOME/.local/share/edgecache}"
 WRANGLER="$TOOLS_DIR/node_modules/.bin/wrangler"
 
+# The local demo build embeds the demo configuration.
+export EDGECACHE_CONFIG="${EDGECACHE_CONFIG:-config/demo.json}"
+
 scripts/setup.sh
 scripts/install-cloudflare-tools.sh
 cargo build --release --locked -p edgecache-demo-origin

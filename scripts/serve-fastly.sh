@@ -10,6 +10,9 @@ ORIGIN_ADDR="${ORIGIN_ADDR:-127.0.0.1:8080}"
 VICEROY="${CARGO_HOME:-$HOME/.cargo}/bin/viceroy"
 FASTLY="$("$(dirname "$0")/fastly-cli-path.sh")"
 
+# The local demo build embeds the demo configuration.
+export EDGECACHE_CONFIG="${EDGECACHE_CONFIG:-config/demo.json}"
+
 scripts/setup.sh
 scripts/install-fastly-tools.sh --cli
 cargo build --release --locked -p edgecache-demo-origin

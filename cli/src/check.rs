@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::Error;
 use crate::hints::hint;
+use crate::input;
 
 /// The verdict on one configuration file.
 #[derive(Debug, Serialize)]
@@ -43,11 +44,13 @@ pub struct Problem {
 /// invalid configuration is a report with problems.
 pub fn run(file: &Path, print: bool) -> Result<Report, Error> {
     let json = read_config(file)?;
-    let shown = file.display().to_string();
+    let shown = input::name(file);
     Ok(match Config::from_json(&json) {
         Ok(config) => Report {
             summary: summary(&config),
-            normalized: print.then(|| config.normalized()),
+            normalized: print
+                .then(|| Config::normalized_document(&json).ok())
+                .flatten(),
             file: shown,
             valid: true,
             problems: Vec::new(),
@@ -70,30 +73,36 @@ pub fn run(file: &Path, print: bool) -> Result<Report, Error> {
     })
 }
 
-/// Reads a configuration file for any command.
+/// Reads a configuration file for any command (`-`: standard input).
 pub fn read_config(file: &Path) -> Result<String, Error> {
-    std::fs::read_to_string(file).map_err(|e| Error::io(file, &e))
+    input::read_to_string(file)
 }
 
 /// Loads and validates a configuration for a command that needs a valid one.
 pub fn load_config(file: &Path) -> Result<Config, Error> {
     Config::from_json(&read_config(file)?).map_err(|e| {
+        let check = if input::is_stdin(file) {
+            "`edgecache check -` on the same input".to_string()
+        } else {
+            format!("`edgecache check {}`", file.display())
+        };
         Error::new(format!(
-            "{}: {e}\n(run `edgecache check {}` for hints)",
-            file.display(),
-            file.display()
+            "{}: {e}\n(run {check} for hints)",
+            input::name(file)
         ))
     })
 }
 
 fn summary(config: &Config) -> String {
-    let raw = config.raw();
     format!(
         "{} and the default, {}, {}, {}",
         counted(config.behaviors().len(), "behavior"),
-        counted(raw.origins.len(), "origin"),
-        counted(raw.cache_policies.len(), "cache policy"),
-        counted(raw.origin_request_policies.len(), "origin request policy"),
+        counted(config.origins().len(), "origin"),
+        counted(config.cache_policies().len(), "cache policy"),
+        counted(
+            config.origin_request_policies().len(),
+            "origin request policy"
+        ),
     )
 }
 

@@ -270,7 +270,7 @@ pub fn explain(config: &Config, input: &Input) -> Result<Explanation, Error> {
         RequestDecision::Forward(plan) => plan,
     };
     shown.cache = Some(ShownCache {
-        cache_policy: plan.cache_policy.name.clone(),
+        cache_policy: plan.cache_policy.name.to_string(),
         disposition: match plan.disposition {
             Disposition::Lookup(_) => "lookup",
             Disposition::Pass(_) => "pass",
@@ -285,7 +285,7 @@ pub fn explain(config: &Config, input: &Input) -> Result<Explanation, Error> {
     });
     let request = &plan.origin_request;
     shown.origin_request = Some(ShownOriginRequest {
-        origin: request.origin.name.clone(),
+        origin: request.origin.name.to_string(),
         method: request.method_str().to_string(),
         url: request.url.clone(),
         headers: request

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use edgecache_cli::{Error, check, explain, generate, simulate};
+use edgecache_cli::{Error, check, explain, generate, import, simulate, stats};
 
 #[derive(Parser)]
 #[command(
@@ -23,6 +23,7 @@ struct Cli {
 enum Command {
     /// Validate a configuration: every problem with its JSON path and a hint (exit 1 on errors).
     Check {
+        /// The configuration file; `-` for standard input.
         config: PathBuf,
         /// Print the configuration with every default filled in.
         #[arg(long)]
@@ -34,14 +35,43 @@ enum Command {
     Explain(ExplainArgs),
     /// Replay access logs through the configuration and a cache model; report hit ratios.
     Simulate(SimulateArgs),
+    /// Summarize the edge's own JSON log lines: outcomes, hit ratio, reasons, statuses, events.
+    Stats(StatsArgs),
     /// Write a synthetic access log shaped like the case studies (media, search, products).
     Generate(GenerateArgs),
     /// Print the JSON Schema (draft 2020-12) of the configuration document, for editors.
     Schema,
+    /// Turn another CDN's configuration into an edgecache configuration.
+    Import {
+        #[command(subcommand)]
+        source: ImportSource,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportSource {
+    /// A CloudFront distribution (`aws cloudfront get-distribution-config`): the configuration
+    /// to standard output, one line per setting not carried over to standard error.
+    Cloudfront(ImportCloudfrontArgs),
+}
+
+#[derive(Args)]
+struct ImportCloudfrontArgs {
+    /// The output of `aws cloudfront get-distribution-config` (or `get-distribution`); `-` for standard input.
+    distribution: PathBuf,
+    /// A custom cache policy a behavior uses: `aws cloudfront get-cache-policy` output, or ID=FILE
+    /// for `get-cache-policy-config` output (repeatable).
+    #[arg(long = "cache-policy", value_name = "FILE")]
+    cache_policies: Vec<String>,
+    /// A custom origin request policy a behavior uses: `aws cloudfront get-origin-request-policy`
+    /// output, or ID=FILE (repeatable).
+    #[arg(long = "origin-request-policy", value_name = "FILE")]
+    origin_request_policies: Vec<String>,
 }
 
 #[derive(Args)]
 struct ExplainArgs {
+    /// The configuration file; `-` for standard input.
     config: PathBuf,
     /// The request method, e.g. GET.
     method: String,
@@ -65,8 +95,9 @@ struct ExplainArgs {
 
 #[derive(Args)]
 struct SimulateArgs {
+    /// The configuration file; `-` for standard input.
     config: PathBuf,
-    /// CloudFront standard logs or Common/Combined Log Format files, plain or gzip.
+    /// CloudFront standard logs or Common/Combined Log Format files, plain or gzip; `-` for standard input.
     #[arg(required = true)]
     logs: Vec<PathBuf>,
     /// Cache capacity: a number of objects, or bytes with a unit (500MB, 10GiB). Default: unbounded.
@@ -89,6 +120,21 @@ struct SimulateArgs {
     /// No progress bar, even on a terminal.
     #[arg(long)]
     quiet: bool,
+}
+
+#[derive(Args)]
+struct StatsArgs {
+    /// The edge's log lines, plain or gzip, as logged or as `fastly log-tail` or
+    /// `wrangler tail --format json` print them; `-` (the default) for standard input.
+    files: Vec<PathBuf>,
+    /// What each row is.
+    #[arg(long, value_enum, default_value_t = stats::GroupBy::Behavior)]
+    by: stats::GroupBy,
+    /// Write a chart of the hit ratio over time per row (the eight busiest).
+    #[arg(long, value_name = "FILE")]
+    svg: Option<PathBuf>,
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -162,6 +208,9 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Simulate(args) => {
+            edgecache_cli::stdin_once(
+                args.logs.iter().chain([&args.config]).map(PathBuf::as_path),
+            )?;
             let config = check::load_config(&args.config)?;
             let options = simulate::Options {
                 capacity: args
@@ -185,6 +234,10 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             })?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Stats(args) => stats_command(args),
+        Command::Import {
+            source: ImportSource::Cloudfront(args),
+        } => import_cloudfront(args),
         Command::Generate(args) => {
             let workload = generate::Workload {
                 requests: args.requests,
@@ -196,6 +249,43 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn stats_command(args: StatsArgs) -> Result<ExitCode, Error> {
+    let mut files = args.files;
+    if files.is_empty() {
+        files.push(PathBuf::from("-"));
+    }
+    edgecache_cli::stdin_once(files.iter().map(PathBuf::as_path))?;
+    let options = stats::Options {
+        by: args.by,
+        live: stats::live_wanted(&files, args.json),
+    };
+    let report = stats::run(&files, &options)?;
+    if let Some(svg) = &args.svg {
+        std::fs::write(svg, report.svg()).map_err(|e| Error::io(svg, &e))?;
+    }
+    emit(if args.json {
+        to_json(&report)?
+    } else {
+        report.text()
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn import_cloudfront(args: ImportCloudfrontArgs) -> Result<ExitCode, Error> {
+    let request = import::Request {
+        distribution: args.distribution,
+        cache_policies: args.cache_policies,
+        origin_request_policies: args.origin_request_policies,
+    };
+    let imported = import::cloudfront(&request)?;
+    let mut err = std::io::stderr().lock();
+    for note in &imported.notes {
+        let _ = writeln!(err, "{note}");
+    }
+    emit(imported.json)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn to_json(value: &impl serde::Serialize) -> Result<String, Error> {

@@ -9,13 +9,11 @@
 //! with the log.
 
 mod assume;
-mod input;
 mod logs;
 mod model;
 mod progress;
 mod replay;
 mod report;
-mod svg;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -28,7 +26,7 @@ pub use model::Capacity;
 pub use report::{BehaviorReport, Counts, Malformed, Report};
 
 use crate::Error;
-use input::{LineRead, next_line};
+use crate::input::{self, LineRead, next_line};
 use logs::{LineParser, Parsed};
 use progress::Progress;
 use replay::Replay;
@@ -53,18 +51,15 @@ pub struct Options {
     pub progress: bool,
 }
 
-/// Replays `files` in order.
+/// Replays `files` in order (`-` for standard input).
 pub fn run(config: &Config, files: &[PathBuf], options: &Options) -> Result<Report, Error> {
     let started = Instant::now();
     let sizes = files
         .iter()
-        .map(|f| {
-            std::fs::metadata(f)
-                .map(|m| m.len())
-                .map_err(|e| Error::io(f, &e))
-        })
-        .collect::<Result<Vec<u64>, Error>>()?;
-    let mut progress = Progress::new(options.progress, sizes.iter().sum());
+        .map(|f| file_size(f))
+        .collect::<Result<Vec<Option<u64>>, Error>>()?;
+    let total = sizes.iter().copied().sum::<Option<u64>>();
+    let mut progress = Progress::new(options.progress, total);
     let mut replay = Replay::new(config, &options.assume, options.capacity, &options.host);
     let mut tally = Tally::default();
     let mut done_bytes = 0;
@@ -75,10 +70,10 @@ pub fn run(config: &Config, files: &[PathBuf], options: &Options) -> Result<Repo
             &mut replay,
             &mut tally,
             &mut |lines, consumed| {
-                progress.tick(lines, done_bytes + consumed, &file.display().to_string());
+                progress.tick(lines, done_bytes + consumed, &input::name(file));
             },
         );
-        done_bytes += size;
+        done_bytes += size.unwrap_or(0);
         if let Err(error) = read {
             progress.finish();
             return Err(error);
@@ -87,6 +82,16 @@ pub fn run(config: &Config, files: &[PathBuf], options: &Options) -> Result<Repo
     progress.finish();
     let seconds = started.elapsed().as_secs_f64();
     Ok(report(config, files, options, replay, tally, seconds))
+}
+
+/// The size of a log file for the progress bar; `None` for standard input.
+fn file_size(file: &std::path::Path) -> Result<Option<u64>, Error> {
+    if input::is_stdin(file) {
+        return Ok(None);
+    }
+    std::fs::metadata(file)
+        .map(|m| Some(m.len()))
+        .map_err(|e| input::read_error(file, &e))
 }
 
 /// Line counts across files.
@@ -103,7 +108,7 @@ impl Tally {
         self.malformed += 1;
         if self.examples.len() < MALFORMED_EXAMPLES {
             self.examples.push(Malformed {
-                file: file.display().to_string(),
+                file: input::name(file),
                 line,
                 reason,
             });
@@ -131,7 +136,7 @@ fn read_file(
             };
             Error::new(format!(
                 "{}: {what} after line {line_number}: {e}",
-                file.display()
+                input::name(file)
             ))
         })?;
         if read == LineRead::End {
@@ -180,7 +185,7 @@ fn report(
         .map(|(label, (counts, reasons))| BehaviorReport::new(label, *counts, reasons.clone()))
         .collect();
     Report {
-        files: files.iter().map(|f| f.display().to_string()).collect(),
+        files: files.iter().map(|f| input::name(f)).collect(),
         lines: tally.lines,
         records: tally.records,
         malformed_lines: tally.malformed,

@@ -72,6 +72,83 @@ pub(crate) fn format_minute(unix: i64) -> String {
     format!("{y:04}-{mo:02}-{d:02} {:02}:{:02}", s / 3600, s % 3600 / 60)
 }
 
+/// `YYYY-MM-DDTHH:MM:SSZ` (RFC 3339, UTC) of Unix seconds.
+pub(crate) fn format_rfc3339(unix: i64) -> String {
+    let (y, mo, d) = civil_from_days(unix.div_euclid(86_400));
+    let s = unix.rem_euclid(86_400);
+    format!(
+        "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        s / 3600,
+        s % 3600 / 60,
+        s % 60
+    )
+}
+
+/// Unix seconds of an RFC 3339 date-time (`2026-11-30T02:40:07Z`,
+/// `2026-11-30 02:40:07.25+01:00`); fractions of a second are dropped.
+pub(crate) fn parse_rfc3339(text: &str) -> Option<i64> {
+    let date = text.get(..10)?;
+    let separator = text.get(10..11)?;
+    if !matches!(separator, "T" | "t" | " ") {
+        return None;
+    }
+    let clock = text.get(11..19)?;
+    let well_formed = clock.bytes().enumerate().all(|(i, b)| {
+        if i == 2 || i == 5 {
+            b == b':'
+        } else {
+            b.is_ascii_digit()
+        }
+    });
+    if !well_formed {
+        return None;
+    }
+    let mut rest = text.get(19..)?;
+    if let Some(fraction) = rest.strip_prefix('.') {
+        let digits = fraction.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return None;
+        }
+        rest = fraction.get(digits..)?;
+    }
+    let days = civil_date(date)?;
+    Some(days * 86_400 + seconds_of_day(clock)? - zone_seconds(rest)?)
+}
+
+/// Days since 1970-01-01 of `YYYY-MM-DD`.
+fn civil_date(date: &str) -> Option<i64> {
+    let bytes = date.as_bytes();
+    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| {
+        let part = date.get(range)?;
+        part.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| part.parse::<u32>().ok())?
+    };
+    days_from_civil(i64::from(number(0..4)?), number(5..7)?, number(8..10)?)
+}
+
+/// Seconds east of UTC of `Z` or `+hh:mm` / `-hh:mm`.
+fn zone_seconds(zone: &str) -> Option<i64> {
+    if zone.eq_ignore_ascii_case("z") {
+        return Some(0);
+    }
+    let sign = match zone.as_bytes().first()? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let (h, m) = zone.get(1..)?.split_once(':')?;
+    let digits = |s: &str| s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(h) || !digits(m) {
+        return None;
+    }
+    let (h, m): (i64, i64) = (h.parse().ok()?, m.parse().ok()?);
+    (h < 24 && m < 60).then_some(sign * (h * 3600 + m * 60))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,5 +180,32 @@ mod tests {
         assert_eq!(seconds_of_day("12:00"), None);
         assert_eq!(seconds_of_day("01:02:03"), Some(3723));
         assert_eq!(format_minute(1_795_305_600), "2026-11-22 00:00");
+    }
+
+    #[test]
+    fn reads_rfc3339_date_times() {
+        let table = [
+            ("2026-11-22T00:00:00Z", Some(1_795_305_600)),
+            ("2026-11-22t00:00:07z", Some(1_795_305_607)),
+            ("2026-11-22 00:00:07.125Z", Some(1_795_305_607)),
+            ("2026-11-22T01:30:00+01:30", Some(1_795_305_600)),
+            ("2026-11-21T23:00:00-01:00", Some(1_795_305_600)),
+            ("2026-11-22T00:00:00", None),
+            ("2026-11-22T00:00:00.Z", None),
+            ("2026-11-22T00:00:00+0100", None),
+            ("2026-11-31T00:00:00Z", None),
+            ("2026-11-22T24:00:00Z", None),
+            ("+026-11-22T00:00:00Z", None),
+            ("2026-11-22", None),
+            ("2026-11-22T00:00:00Zjunk", None),
+            ("2026-11-22T00:00:0é", None),
+            ("2026-11-22T+1:02:03Z", None),
+            ("", None),
+        ];
+        for (text, unix) in table {
+            assert_eq!(parse_rfc3339(text), unix, "{text}");
+        }
+        assert_eq!(format_rfc3339(1_795_305_607), "2026-11-22T00:00:07Z");
+        assert_eq!(parse_rfc3339(&format_rfc3339(-1)), Some(-1));
     }
 }

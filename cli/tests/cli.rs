@@ -1,6 +1,7 @@
 //! The `edgecache` binary end to end: golden outputs for `check` and
-//! `explain` on `config/demo.json`, and `simulate` and `generate` on logs
-//! written here.
+//! `explain` on `config/demo.json`, `simulate` and `generate` on logs
+//! written here, `stats` on the edge's log lines in every shape operators
+//! pipe in (`tests/fixtures/edge.log`), and `-` for standard input.
 //!
 //! Goldens live in `tests/golden/`; after an intended change, rewrite them
 //! with `EDGECACHE_UPDATE_GOLDEN=1 cargo test -p edgecache-cli` and review
@@ -11,7 +12,7 @@
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 const DEMO: &str = "../config/demo.json";
 /// 2026-11-22T00:00:00Z, so that Expires and Age arithmetic is fixed.
@@ -23,6 +24,25 @@ fn edgecache(args: &[&str]) -> Output {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("the binary runs")
+}
+
+/// Runs the binary with `input` on its standard input.
+fn edgecache_with_stdin(args: &[&str], input: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_edgecache"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    // A command that fails early closes its input: not an error here.
+    let writer = std::thread::spawn(move || drop(stdin.write_all(&input)));
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    output
 }
 
 fn stdout(output: &Output) -> String {
@@ -372,4 +392,163 @@ fn schema_describes_the_document_check_accepts() {
     let description =
         &schema["$defs"]["RawCachePolicy"]["properties"]["default_ttl"]["description"];
     assert!(description.as_str().is_some_and(|d| !d.is_empty()));
+}
+
+#[test]
+fn check_reads_standard_input() {
+    let demo = std::fs::read(DEMO).unwrap();
+    let output = edgecache_with_stdin(&["check", "-"], &demo);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    golden("check-stdin.txt", &stdout(&output));
+    let bad = std::fs::read("tests/fixtures/bad.json").unwrap();
+    let output = edgecache_with_stdin(&["check", "-"], &bad);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stdout(&output).starts_with("standard input: 12 problems\n"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn explain_reads_the_configuration_from_standard_input() {
+    let demo = std::fs::read(DEMO).unwrap();
+    let output = edgecache_with_stdin(&["explain", "-", "GET", "/media/a.mp3"], &demo);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stdout(&output).contains("/media/*"), "{}", stdout(&output));
+    let bad = std::fs::read("tests/fixtures/bad.json").unwrap();
+    let output = edgecache_with_stdin(&["explain", "-", "GET", "/a"], &bad);
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(
+        message.starts_with("edgecache: standard input: "),
+        "{message}"
+    );
+    assert!(message.contains("`edgecache check -`"), "{message}");
+}
+
+/// The parts of a simulation's JSON that do not depend on timing or names.
+fn replayed(output: &Output) -> serde_json::Value {
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(output));
+    let report: serde_json::Value = serde_json::from_str(&stdout(output)).unwrap();
+    serde_json::json!([
+        report["lines"],
+        report["malformed_lines"],
+        report["behaviors"]
+    ])
+}
+
+#[test]
+fn simulate_reads_logs_or_the_configuration_from_standard_input() {
+    let log = scratch("stdin.log.gz");
+    let generated = edgecache(&[
+        "generate",
+        "--requests",
+        "3000",
+        "-o",
+        log.to_str().unwrap(),
+    ]);
+    assert_eq!(generated.status.code(), Some(0), "{}", stderr(&generated));
+    let from_file = edgecache(&["simulate", DEMO, log.to_str().unwrap(), "--json"]);
+    let gzip = std::fs::read(&log).unwrap();
+    assert_eq!(gzip[..2], [0x1f, 0x8b]);
+    let piped = edgecache_with_stdin(&["simulate", DEMO, "-", "--json"], &gzip);
+    assert_eq!(replayed(&piped), replayed(&from_file));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&piped)).unwrap();
+    assert_eq!(report["files"], serde_json::json!(["standard input"]));
+
+    let mut plain = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::MultiGzDecoder::new(gzip.as_slice()),
+        &mut plain,
+    )
+    .unwrap();
+    let piped_plain = edgecache_with_stdin(&["simulate", DEMO, "-", "--json"], &plain);
+    assert_eq!(replayed(&piped_plain), replayed(&from_file));
+
+    let demo = std::fs::read(DEMO).unwrap();
+    let config_piped =
+        edgecache_with_stdin(&["simulate", "-", log.to_str().unwrap(), "--json"], &demo);
+    assert_eq!(replayed(&config_piped), replayed(&from_file));
+}
+
+#[test]
+fn standard_input_is_read_once_per_command() {
+    for args in [
+        &["simulate", "-", "-"][..],
+        &["simulate", DEMO, "-", "-"],
+        &["stats", "-", "tests/fixtures/edge.log", "-"],
+    ] {
+        let output = edgecache_with_stdin(args, b"");
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&output).contains("`-` (standard input) is given 2 times"),
+            "{}",
+            stderr(&output)
+        );
+    }
+}
+
+#[test]
+fn stats_reads_every_shape_of_log_line() {
+    let output = edgecache(&["stats", "tests/fixtures/edge.log"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    golden("stats-edge.txt", &stdout(&output));
+    let svg = scratch("stats.svg");
+    let json = edgecache(&[
+        "stats",
+        "tests/fixtures/edge.log",
+        "--json",
+        "--svg",
+        svg.to_str().unwrap(),
+    ]);
+    assert_eq!(json.status.code(), Some(0), "{}", stderr(&json));
+    golden("stats-edge.json", &stdout(&json));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    let counts = &report["total"]["counts"];
+    let outcomes = [
+        "hits",
+        "stale",
+        "revalidated",
+        "misses",
+        "not_stored",
+        "passes",
+        "errors",
+        "unknown",
+    ];
+    let sum: u64 = outcomes.iter().map(|o| counts[o].as_u64().unwrap()).sum();
+    assert_eq!(sum, counts["requests"].as_u64().unwrap());
+    assert_eq!(report["event_counts"]["config-rejected"], 1);
+    let chart = std::fs::read_to_string(&svg).unwrap();
+    assert!(chart.starts_with("<svg"), "{chart}");
+    assert!(chart.contains("per behavior"), "{chart}");
+    assert!(chart.matches("<polyline").count() >= 4, "{chart}");
+}
+
+#[test]
+fn stats_reads_standard_input() {
+    let log = std::fs::read("tests/fixtures/edge.log").unwrap();
+    let expected = std::fs::read_to_string("tests/golden/stats-edge.txt")
+        .unwrap()
+        .replace("tests/fixtures/edge.log", "standard input");
+    for args in [&["stats", "-"][..], &["stats"]] {
+        let output = edgecache_with_stdin(args, &log);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        assert_eq!(stdout(&output), expected, "{args:?}");
+    }
+}
+
+#[test]
+fn stats_groups_by_pop() {
+    let output = edgecache(&["stats", "tests/fixtures/edge.log", "--by", "pop", "--json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let names: Vec<&str> = report["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["FRA", "-", "AMS"]);
+    assert_eq!(report["by"], "pop");
 }

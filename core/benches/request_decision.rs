@@ -148,9 +148,11 @@ fn config_with_behaviors(behaviors: usize) -> String {
     doc.to_string()
 }
 
-/// What a request pays when its instance parses and validates the
-/// configuration (Fastly starts an instance per request), against the
-/// request decision itself.
+/// What a request pays when its instance loads the configuration (Fastly
+/// starts an instance per request), against the request decision itself:
+/// the JSON document parsed and validated (a config store holding JSON),
+/// the precompiled form embedded at build time, and its text form in a
+/// config store.
 fn print_config_load() {
     let config = config();
     let request = viewer();
@@ -160,16 +162,29 @@ fn print_config_load() {
     println!();
     println!("configuration load per instance (median, release profile):");
     for behaviors in [5, 60] {
-        let text = config_with_behaviors(behaviors);
-        let load = median_ns(11, 50, || {
-            black_box(Config::from_json(black_box(&text)).ok());
-        });
-        println!(
-            "  {behaviors:2} behaviors, {:5} bytes: {:7.1} us, {:5.1}x the request decision",
-            text.len(),
-            load / 1000.0,
-            load / decide
-        );
+        let json = config_with_behaviors(behaviors);
+        let compiled = Config::from_json(&json).expect("valid");
+        let binary: &'static [u8] = Vec::leak(compiled.to_precompiled());
+        let text = compiled.to_precompiled_text();
+        let forms: [(&str, usize, &dyn Fn()); 3] = [
+            ("JSON, validated", json.len(), &|| {
+                black_box(Config::from_json(black_box(&json)).ok());
+            }),
+            ("precompiled, embedded", binary.len(), &|| {
+                black_box(Config::from_precompiled(black_box(binary)).ok());
+            }),
+            ("precompiled, store text", text.len(), &|| {
+                black_box(Config::from_document(black_box(&text)).ok());
+            }),
+        ];
+        for (form, bytes, load) in forms {
+            let ns = median_ns(11, 200, load);
+            println!(
+                "  {behaviors:2} behaviors, {form:24} {bytes:6} bytes: {:7.2} us, {:5.2}x the request decision",
+                ns / 1000.0,
+                ns / decide
+            );
+        }
     }
 }
 

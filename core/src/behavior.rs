@@ -6,16 +6,23 @@
 //! and the first match wins; the default behavior takes the rest. Patterns
 //! are matched against the normalized path, allocation-free.
 
+use std::borrow::Cow;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
 use crate::config::{Behavior, Config};
 
 /// CloudFront's limit on a path pattern's length.
 pub(crate) const MAX_PATTERN_LEN: usize = 255;
 
-/// A compiled path pattern.
+/// A compiled path pattern. Its serialized form is the pattern's text;
+/// reading it back borrows the text from a precompiled configuration
+/// (no allocation) and finds the literal prefix again, so that no stored
+/// form can hold an offset that does not fit the text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PathPattern {
     /// The pattern with its leading `/`.
-    text: String,
+    text: Cow<'static, str>,
     /// Length of the literal prefix before the first wildcard, for a cheap
     /// first test.
     literal_prefix: usize,
@@ -83,11 +90,16 @@ impl PathPattern {
         } else {
             format!("/{pattern}")
         };
+        Ok(PathPattern::compiled(Cow::Owned(text)))
+    }
+
+    /// A pattern [`PathPattern::compile`] accepted before, read back.
+    fn compiled(text: Cow<'static, str>) -> PathPattern {
         let literal_prefix = text.find(['*', '?']).unwrap_or(text.len());
-        Ok(PathPattern {
+        PathPattern {
             text,
             literal_prefix,
-        })
+        }
     }
 
     /// The pattern with its leading `/`.
@@ -103,6 +115,38 @@ impl PathPattern {
                 &self.text.as_bytes()[self.literal_prefix..],
                 &path.as_bytes()[self.literal_prefix..],
             )
+    }
+}
+
+impl Serialize for PathPattern {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.text)
+    }
+}
+
+/// Reads a pattern from a precompiled configuration that lives as long as
+/// the program (`'de: 'static`), borrowing its text.
+impl<'de: 'static> Deserialize<'de> for PathPattern {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(PatternVisitor)
+    }
+}
+
+struct PatternVisitor;
+
+impl<'de: 'static> serde::de::Visitor<'de> for PatternVisitor {
+    type Value = PathPattern;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a path pattern")
+    }
+
+    fn visit_borrowed_str<E>(self, text: &'de str) -> Result<PathPattern, E> {
+        Ok(PathPattern::compiled(Cow::Borrowed(text)))
+    }
+
+    fn visit_str<E>(self, text: &str) -> Result<PathPattern, E> {
+        Ok(PathPattern::compiled(Cow::Owned(text.to_string())))
     }
 }
 

@@ -28,7 +28,7 @@ mod behavior;
 mod cache_control;
 mod cache_status;
 mod conditional;
-mod config;
+pub mod config;
 mod cookies;
 mod entry;
 mod error;
@@ -65,14 +65,15 @@ pub use conditional::Conditions;
 pub use config::schema;
 pub use config::{
     Behavior, CachePolicy, Config, DEFAULT_ERROR_CACHING_MIN_TTL, DEFAULT_INVALIDATION_PATH,
-    Method, MethodSet, NameSet, Origin, OriginRequestPolicy, Seconds, TtlLimits,
+    MAX_PRECOMPILED_BYTES, Method, MethodSet, NameSet, Origin, OriginRequestPolicy,
+    PRECOMPILED_TEXT_PREFIX, Seconds, Text, TtlLimits,
 };
 pub use entry::{EntryMeta, HIT_FOR_PASS_TTL};
 pub use error::{ConfigError, Error};
 pub use forward::Forwarding;
 pub use headers::{HeaderPair, Headers};
 pub use key::{CacheKey, SHOWN_HEADERS};
-pub use log_line::{LogLine, config_rejected};
+pub use log_line::{LogLine, Sent, config_rejected};
 pub use path::{PathError, normalize_path};
 pub use query::normalize_query;
 pub use range::RangeAnswer;

@@ -1,6 +1,7 @@
 //! The one structured log line per request, the same on every platform:
-//! a JSON object with the method, path, behavior, key hash, cache outcome,
-//! status and origin latency.
+//! a JSON object with the time, host, method, path, behavior, key hash,
+//! cache outcome, status, bytes, TTL, origin latency and the platform's
+//! POP: what `edgecache stats` turns into live hit ratios.
 
 use serde_json::json;
 
@@ -9,9 +10,29 @@ use crate::error::Error;
 use crate::flow::BodyCut;
 use crate::key::CacheKey;
 
+/// What the adapter knows of a response once it was sent.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sent<'a> {
+    /// The status sent to the viewer.
+    pub status: u16,
+    /// Milliseconds the origin took, when it was asked.
+    pub origin_ms: Option<u64>,
+    /// Body bytes sent to the viewer, when known (counted, or declared).
+    pub bytes: Option<u64>,
+    /// The platform: `fastly` or `cloudflare`.
+    pub platform: &'a str,
+    /// The point of presence (Fastly's POP, Cloudflare's colo), where the
+    /// platform says.
+    pub pop: Option<&'a str>,
+}
+
 /// What one request did.
 #[derive(Debug, Clone, Copy)]
 pub struct LogLine<'a> {
+    /// The request's clock reading, Unix seconds (logged as RFC 3339 UTC).
+    pub time: u64,
+    /// The viewer's Host.
+    pub host: &'a str,
     /// The request method as the viewer sent it.
     pub method: &'a str,
     /// The request path: the normalized one once a behavior was chosen,
@@ -24,12 +45,13 @@ pub struct LogLine<'a> {
     /// that no cookie or credential value reaches the log; `None` when the
     /// cache was not consulted.
     pub key: Option<&'a CacheKey>,
-    /// What happened, logged as its `X-Cache` and `Cache-Status` values.
+    /// What happened, logged as its `X-Cache` and `Cache-Status` values,
+    /// and the TTL it gives (`ttl`: seconds of freshness the copy served
+    /// or stored has left; null when nothing was stored or served from
+    /// the cache).
     pub outcome: &'a CacheOutcome,
-    /// The status sent to the viewer.
-    pub status: u16,
-    /// Milliseconds the origin took, when it was asked.
-    pub origin_ms: Option<u64>,
+    /// What was sent.
+    pub sent: &'a Sent<'a>,
     /// How the body of a fill failed to arrive whole, when it did
     /// (logged as `body_cut`, beside `detail="incomplete-body"`).
     pub cut: Option<BodyCut>,
@@ -40,14 +62,20 @@ impl LogLine<'_> {
     pub fn to_json(&self) -> String {
         let decoration = self.outcome.headers(None);
         let mut line = json!({
+            "time": rfc3339(self.time),
+            "platform": self.sent.platform,
+            "pop": self.sent.pop,
+            "host": self.host,
             "method": self.method,
             "path": self.path,
             "behavior": self.behavior,
             "key_hash": self.key.map(CacheKey::hash_hex),
             "x_cache": decoration.x_cache,
             "cache_status": decoration.cache_status,
-            "status": self.status,
-            "origin_ms": self.origin_ms,
+            "status": self.sent.status,
+            "bytes": self.sent.bytes,
+            "ttl": ttl(self.outcome),
+            "origin_ms": self.sent.origin_ms,
         });
         if let Some(cut) = self.cut {
             line["body_cut"] = cut.to_string().into();
@@ -56,10 +84,45 @@ impl LogLine<'_> {
     }
 }
 
+/// Seconds of freshness left on the copy served or stored.
+fn ttl(outcome: &CacheOutcome) -> Option<i64> {
+    match outcome {
+        CacheOutcome::Hit { remaining_ttl, .. }
+        | CacheOutcome::Stale { remaining_ttl, .. }
+        | CacheOutcome::Revalidated { remaining_ttl, .. } => Some(*remaining_ttl),
+        CacheOutcome::Miss {
+            stored: Ok((ttl, _)),
+            ..
+        } => Some(*ttl),
+        _ => None,
+    }
+}
+
+/// Unix seconds as RFC 3339 UTC (`2026-11-30T02:40:07Z`), by the civil
+/// calendar (Howard Hinnant's days-from-civil, inverted).
+fn rfc3339(unix: u64) -> String {
+    let (days, secs) = (unix / 86_400, unix % 86_400);
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z % 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
 /// The log line for a configuration the platform delivered and core
-/// rejected: one JSON object naming where it came from and every problem,
-/// each with its JSON path. The edge then runs the embedded configuration.
-pub fn config_rejected(source: &str, error: &Error) -> String {
+/// rejected: one JSON object naming where it came from, every problem
+/// (each with its JSON path) and what serves instead.
+pub fn config_rejected(source: &str, error: &Error, instead: &str) -> String {
     let errors: Vec<String> = error
         .config_errors()
         .iter()
@@ -68,7 +131,7 @@ pub fn config_rejected(source: &str, error: &Error) -> String {
     json!({
         "event": "config-rejected",
         "source": source,
-        "message": "using the embedded configuration",
+        "message": instead,
         "errors": errors,
     })
     .to_string()
@@ -84,7 +147,7 @@ mod tests {
         let Err(error) = Config::from_json(r#"{"origins": {"a": {"domain": "https://x"}}}"#) else {
             panic!("accepted");
         };
-        let line = config_rejected("config store edgecache/config", &error);
+        let line = config_rejected("config store edgecache/config", &error, "instead");
         assert!(!line.contains('\n'));
         let value: serde_json::Value = serde_json::from_str(&line).unwrap();
         let errors = value["errors"].as_array().unwrap();
@@ -95,23 +158,74 @@ mod tests {
     use crate::reason::PassReason;
 
     #[test]
+    fn times_are_rfc3339_utc() {
+        let table = [
+            (0, "1970-01-01T00:00:00Z"),
+            (951_782_400, "2000-02-29T00:00:00Z"),
+            (1_795_305_600, "2026-11-22T00:00:00Z"),
+            (4_102_444_799, "2099-12-31T23:59:59Z"),
+        ];
+        for (unix, expected) in table {
+            assert_eq!(rfc3339(unix), expected, "{unix}");
+        }
+    }
+
+    #[test]
+    fn the_ttl_is_what_the_copy_served_or_stored_has_left() {
+        let hit = CacheOutcome::Hit {
+            age: 5,
+            remaining_ttl: 55,
+        };
+        let stored = CacheOutcome::Miss {
+            status: 200,
+            stored: Ok((60, crate::response::TtlSource::MaxAge)),
+        };
+        let pass = CacheOutcome::Pass {
+            status: 200,
+            reason: PassReason::Method,
+        };
+        assert_eq!(
+            (ttl(&hit), ttl(&stored), ttl(&pass)),
+            (Some(55), Some(60), None)
+        );
+    }
+
+    #[test]
     fn is_one_json_object_with_the_outcome() {
         let outcome = CacheOutcome::Pass {
             status: 201,
             reason: PassReason::Method,
         };
+        let sent = Sent {
+            status: 201,
+            origin_ms: Some(12),
+            bytes: Some(7),
+            platform: "fastly",
+            pop: Some("LHR"),
+        };
         let line = LogLine {
+            time: 1_795_305_607,
+            host: "api.example.com",
             method: "POST",
             path: "/a",
             behavior: "*",
             key: None,
             outcome: &outcome,
-            status: 201,
-            origin_ms: Some(12),
+            sent: &sent,
             cut: None,
         }
         .to_json();
         let value: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(value["time"], "2026-11-22T00:00:07Z");
+        assert_eq!(value["host"], "api.example.com");
+        assert_eq!(
+            (&value["platform"], &value["pop"]),
+            (&"fastly".into(), &"LHR".into())
+        );
+        assert_eq!(
+            (&value["bytes"], &value["ttl"]),
+            (&7.into(), &serde_json::Value::Null)
+        );
         assert_eq!(value["method"], "POST");
         assert_eq!(value["key_hash"], serde_json::Value::Null);
         assert_eq!(value["origin_ms"], 12);
@@ -126,14 +240,20 @@ mod tests {
             status: 200,
             stored: Err(PassReason::IncompleteBody),
         };
+        let sent = Sent {
+            status: 200,
+            origin_ms: Some(3),
+            ..Sent::default()
+        };
         let line = LogLine {
+            time: 0,
+            host: "",
             method: "GET",
             path: "/a",
             behavior: "*",
             key: None,
             outcome: &outcome,
-            status: 200,
-            origin_ms: Some(3),
+            sent: &sent,
             cut: Some(BodyCut::Short {
                 received: 5,
                 declared: 9,

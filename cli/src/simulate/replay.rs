@@ -11,7 +11,8 @@ use edgecache_core::{
 use super::assume::Assumptions;
 use super::logs::Record;
 use super::model::{Cache, Capacity, Found, Lifetime, key_hash};
-use super::report::{Counts, Timeline};
+use super::report::Counts;
+use crate::chart::Timeline;
 
 /// The replay's state.
 pub(crate) struct Replay<'c> {

@@ -8,6 +8,8 @@ use serde::Serialize;
 
 use super::assume::Rule;
 use super::model::Capacity;
+use crate::chart::{self, Series, Timeline};
+use crate::format::{group, percent, ratio};
 
 /// Counters for one behavior (or all of them).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -66,47 +68,6 @@ impl Counts {
     /// Requests the origin did not see in the raw-URL replay.
     pub fn raw_saved(&self) -> u64 {
         self.requests - self.raw_origin_requests.min(self.requests)
-    }
-}
-
-fn ratio(part: u64, whole: u64) -> f64 {
-    if whole == 0 {
-        0.0
-    } else {
-        part as f64 / whole as f64
-    }
-}
-
-/// Requests and cache-served requests per minute per behavior, for the chart.
-#[derive(Debug, Clone, Serialize)]
-pub struct Timeline {
-    /// Unix seconds of minute 0 (the first record's minute).
-    pub start: Option<i64>,
-    /// Per behavior: (requests, from cache) per minute since `start`.
-    #[serde(skip)]
-    pub minutes: Vec<Vec<[u32; 2]>>,
-}
-
-/// The chart keeps a year of minutes; later records still count in the totals.
-const MAX_MINUTES: i64 = 366 * 24 * 60;
-
-impl Timeline {
-    pub fn new(behaviors: usize) -> Self {
-        Timeline {
-            start: None,
-            minutes: vec![Vec::new(); behaviors],
-        }
-    }
-
-    pub fn add(&mut self, behavior: usize, time: i64, from_cache: bool) {
-        let start = *self.start.get_or_insert(time - time.rem_euclid(60));
-        let minute = (time - start).div_euclid(60).clamp(0, MAX_MINUTES - 1) as usize;
-        let series = &mut self.minutes[behavior];
-        if series.len() <= minute {
-            series.resize(minute + 1, [0, 0]);
-        }
-        series[minute][0] += 1;
-        series[minute][1] += u32::from(from_cache);
     }
 }
 
@@ -310,49 +271,20 @@ impl Report {
     }
 }
 
-fn percent(r: f64) -> String {
-    format!("{:.1}%", r * 100.0)
-}
-
-/// `1234567` as `1,234,567`.
-pub(crate) fn group(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn groups_thousands() {
-        let table = [
-            (0, "0"),
-            (999, "999"),
-            (1000, "1,000"),
-            (1_234_567, "1,234,567"),
-        ];
-        for (n, text) in table {
-            assert_eq!(group(n), text);
-        }
-    }
-
-    #[test]
-    fn the_timeline_counts_per_minute_from_the_first_record() {
-        let mut timeline = Timeline::new(2);
-        timeline.add(0, 125, true);
-        timeline.add(0, 179, false);
-        timeline.add(1, 185, true);
-        timeline.add(0, 10, true);
-        assert_eq!(timeline.start, Some(120));
-        assert_eq!(timeline.minutes[0], [[3, 2]]);
-        assert_eq!(timeline.minutes[1], [[0, 0], [1, 1]]);
+impl Report {
+    /// The `--svg` chart: the hit ratio over time per behavior.
+    pub fn svg(&self) -> String {
+        let series: Vec<Series<'_>> = self
+            .behaviors
+            .iter()
+            .zip(&self.timeline.minutes)
+            .map(|(row, minutes)| Series {
+                label: &row.pattern,
+                requests: row.counts.requests,
+                hit_ratio: row.hit_ratio,
+                minutes,
+            })
+            .collect();
+        chart::hit_ratio_svg("behavior", self.timeline.start, &series)
     }
 }

@@ -2,9 +2,9 @@
 //!
 //! Invariants: loading never panics; an error lists at least one problem;
 //! a configuration that loads
-//! - prints (`Config::normalized`, what `edgecache config --print` shows)
-//!   as JSON that loads again to the same normalized form, and its raw
-//!   form (`Config::raw`) does the same;
+//! - prints (`Config::normalized_document`, what `edgecache check --print`
+//!   shows) as JSON that loads again to the same normalized form;
+//! - reads back from its precompiled form (binary and store text) the same;
 //! - holds only origins a request can be built for: domains, ports, custom
 //!   headers and Host values that are valid on the wire;
 //! - decides a few plain requests into an absolute http(s) URL and a
@@ -15,13 +15,19 @@
 use edgecache_core::config_rejected;
 use edgecache_core::{Config, HeaderPair, Headers, RequestDecision, ViewerRequest, decide_request};
 use edgecache_core::{Error, schema::RawConfig};
-use edgecache_core_fuzz::{check_plan, is_field_value, is_printable, is_token, text};
+use edgecache_core_fuzz::{
+    check_plan, is_field_value, is_printable, is_token, text, with_precompiled,
+};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let json = text(data);
     match Config::from_json(&json) {
-        Ok(config) => check_config(&config),
+        Ok(config) => {
+            check_printed(&json);
+            check_precompiled(&config);
+            check_config(&config);
+        }
         Err(error) => check_error(&error),
     }
 });
@@ -32,15 +38,13 @@ fn check_error(error: &Error) {
         "a configuration refused without a problem: {error}"
     );
     // The log line a platform writes when it refuses a configuration.
-    let log = config_rejected("fuzz", error);
+    let log = config_rejected("fuzz", error, "instead");
     if let Err(e) = serde_json::from_str::<serde_json::Value>(&log) {
         panic!("config_rejected log line is not JSON ({e}): {log:?}");
     }
 }
 
 fn check_config(config: &Config) {
-    round_trips(config.normalized(), Config::normalized, "normalized");
-    round_trips(config.raw().clone(), |c| c.raw().clone(), "raw");
     for origin in config.origins() {
         assert!(
             !origin.domain.is_empty() && origin.domain.bytes().all(|b| b.is_ascii_graphic()),
@@ -86,11 +90,23 @@ fn check_config(config: &Config) {
     }
 }
 
-/// `form` printed as JSON loads again, and gives the same `form`.
-fn round_trips(form: RawConfig, of: impl Fn(&Config) -> RawConfig, what: &str) {
+/// The normalized form printed as JSON loads again, and gives the same
+/// normalized form.
+fn check_printed(json: &str) {
+    let form: RawConfig = Config::normalized_document(json).expect("a valid document normalizes");
     let printed = serde_json::to_string(&form).expect("a configuration serializes");
-    let again = Config::from_json(&printed)
-        .unwrap_or_else(|e| panic!("the {what} form does not load again: {e}\n{printed}"));
-    let reprinted = of(&again);
-    assert_eq!(form, reprinted, "the {what} form changes when loaded again");
+    let again = Config::normalized_document(&printed)
+        .unwrap_or_else(|e| panic!("the normalized form does not load again: {e}\n{printed}"));
+    assert_eq!(form, again, "the normalized form changes when loaded again");
+}
+
+/// The precompiled form, binary or text, reads back the same.
+fn check_precompiled(config: &Config) {
+    let expected = format!("{config:?}");
+    with_precompiled(&config.to_precompiled(), |again| {
+        let again = again.unwrap_or_else(|e| panic!("the precompiled form is refused: {e}"));
+        assert_eq!(format!("{again:?}"), expected, "the precompiled form differs");
+    });
+    let text = config.to_precompiled_text();
+    assert!(text.is_ascii() && !text.contains(['\n', '"']));
 }

@@ -249,3 +249,18 @@ pub fn check_finish(finish: &Finish, status: u16) {
         panic!("log line is not JSON ({e}): {log:?}");
     }
 }
+
+/// Runs `f` on the configuration read back from the precompiled form
+/// `bytes` (which must outlive the program, as an embedded form does),
+/// then frees the copy of `bytes` it lent: millions of executions must not
+/// leak a form each.
+pub fn with_precompiled<T>(bytes: &[u8], f: impl FnOnce(Result<Config, edgecache_core::Error>) -> T) -> T {
+    let leaked: &'static mut [u8] = Box::leak(bytes.to_vec().into_boxed_slice());
+    let pointer: *mut [u8] = leaked;
+    // SAFETY: `pointer` comes from the Box leaked just above; the
+    // configuration read from it (and everything borrowed from it) is
+    // dropped inside `f` or with its result, which holds no configuration.
+    let result = f(Config::from_precompiled(unsafe { &*pointer }));
+    drop(unsafe { Box::from_raw(pointer) });
+    result
+}

@@ -3,16 +3,24 @@
 //! the rest of core works from ([`Config`]), with names resolved to indices
 //! and path patterns compiled once.
 
+mod choose;
 mod load;
+mod precompiled;
 pub mod schema;
+mod text;
 mod validate;
+
+use serde::{Deserialize, Serialize};
 
 use crate::behavior::PathPattern;
 use crate::error::Error;
+pub use choose::{Chosen, UNCONFIGURED_BODY, UNCONFIGURED_STATUS, choose};
+pub use precompiled::{MAX_PRECOMPILED_BYTES, PRECOMPILED_TEXT_PREFIX, precompiled_header};
 pub(crate) use schema::{
     AcceptEncodingNormalization, HostHeader, ProtocolPolicy, QueryCanonicalization, RawConfig,
 };
 pub use schema::{DEFAULT_INVALIDATION_PATH, Method, Seconds};
+pub use text::Text;
 pub(crate) use validate::is_token;
 
 /// CloudFront's default error caching minimum TTL.
@@ -29,9 +37,10 @@ pub const DEFAULT_ERROR_CACHING_MIN_TTL: Seconds = 10;
 /// assert_eq!(config.behaviors().len(), 0);
 /// assert_eq!(config.cache_policy(config.default_behavior()).ttl.default, 86400);
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(bound(deserialize = "'de: 'static"))]
 pub struct Config {
-    raw: RawConfig,
+    invalidation_path: Text,
     origins: Vec<Origin>,
     cache_policies: Vec<CachePolicy>,
     origin_request_policies: Vec<OriginRequestPolicy>,
@@ -47,34 +56,32 @@ impl Config {
         validate::validate(load::parse(json)?)
     }
 
-    /// The configuration as written, with every default filled in.
-    pub fn raw(&self) -> &RawConfig {
-        &self.raw
-    }
-
-    /// The configuration as it takes effect: [`Config::raw`] with the TTLs
-    /// CloudFront derives filled in (a missing `default_ttl` or `max_ttl`
-    /// written out), so that printing it shows every value in force.
+    /// The document as written, with every default filled in and the TTLs
+    /// CloudFront derives written out (a missing `default_ttl` or `max_ttl`),
+    /// so that printing it shows every value in force; on failure, every
+    /// problem with its JSON path, as [`Config::from_json`] reports them.
     ///
     /// ```
-    /// let config = edgecache_core::Config::from_json(r#"{
+    /// let raw = edgecache_core::Config::normalized_document(r#"{
     ///     "origins": {"api": {"domain": "api.example.com"}},
     ///     "cache_policies": {"p": {"min_ttl": 100000}},
     ///     "default_behavior": {"origin": "api", "cache_policy": "p"}
     /// }"#).unwrap();
-    /// let policy = &config.normalized().cache_policies["p"];
+    /// let policy = &raw.cache_policies["p"];
     /// assert_eq!((policy.default_ttl, policy.max_ttl), (Some(100000), Some(31536000)));
     /// ```
-    pub fn normalized(&self) -> RawConfig {
-        let mut raw = self.raw.clone();
+    pub fn normalized_document(json: &str) -> Result<RawConfig, Error> {
+        let parsed = load::parse(json)?;
+        let mut raw = parsed.raw.clone();
+        let config = validate::validate(parsed)?;
         for (name, policy) in &mut raw.cache_policies {
-            if let Some(resolved) = self.cache_policies.iter().find(|p| &p.name == name) {
+            if let Some(resolved) = config.cache_policies.iter().find(|p| &p.name == name) {
                 policy.min_ttl = resolved.ttl.min;
                 policy.default_ttl = Some(resolved.ttl.default);
                 policy.max_ttl = Some(resolved.ttl.max);
             }
         }
-        raw
+        Ok(raw)
     }
 
     /// Behaviors with a path pattern, in matching order.
@@ -109,9 +116,19 @@ impl Config {
         &self.origins
     }
 
+    /// Every cache policy, in name order.
+    pub fn cache_policies(&self) -> &[CachePolicy] {
+        &self.cache_policies
+    }
+
+    /// Every origin request policy, in name order.
+    pub fn origin_request_policies(&self) -> &[OriginRequestPolicy] {
+        &self.origin_request_policies
+    }
+
     /// Where the invalidation API answers.
     pub fn invalidation_path(&self) -> &str {
-        &self.raw.invalidation.path
+        &self.invalidation_path
     }
 
     /// The error caching minimum TTL for a status (CloudFront default 10 s).
@@ -124,12 +141,13 @@ impl Config {
 }
 
 /// A validated origin.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "'de: 'static"))]
 pub struct Origin {
     /// The origin's name in the configuration's `origins`.
-    pub name: String,
+    pub name: Text,
     /// Lower-cased host name or IP literal.
-    pub domain: String,
+    pub domain: Text,
     /// Whether the edge reaches the origin over HTTPS, HTTP, or the
     /// viewer's scheme (CloudFront's origin protocol policy).
     pub protocol: ProtocolPolicy,
@@ -138,9 +156,9 @@ pub struct Origin {
     /// The TCP port for HTTPS connections to the origin (default 443).
     pub https_port: u16,
     /// Origin path prefix: empty, or starting with `/` and not ending with one.
-    pub path: String,
+    pub path: Text,
     /// Custom headers, names lower-cased, in name order.
-    pub custom_headers: Vec<(String, String)>,
+    pub custom_headers: Vec<(Text, Text)>,
     /// The Host header the origin receives: its own domain, the viewer's
     /// Host (which then goes into the cache key), or a fixed value.
     pub host_header: HostHeader,
@@ -157,7 +175,7 @@ pub struct Origin {
 }
 
 /// The three TTLs of a cache policy, with CloudFront's defaults applied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TtlLimits {
     /// The shortest time a response is kept, in seconds, even when the
     /// origin asks for less (CloudFront's MinTTL, default 0).
@@ -173,17 +191,18 @@ pub struct TtlLimits {
 }
 
 /// A validated cache policy.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "'de: 'static"))]
 pub struct CachePolicy {
     /// The policy's name in the configuration's `cache_policies`.
-    pub name: String,
+    pub name: Text,
     /// How long a response may be kept, with CloudFront's defaults applied.
     pub ttl: TtlLimits,
     /// Query parameters in the key (and so forwarded), names
     /// percent-encoded as the normalized query writes them.
     pub query_strings: NameSet,
     /// Header names in the key, lower-cased and sorted.
-    pub headers: Vec<String>,
+    pub headers: Vec<Text>,
     /// Cookies in the key (and so forwarded), names as written.
     pub cookies: NameSet,
     /// Which of gzip and brotli the normalized `Accept-Encoding` keeps
@@ -209,7 +228,7 @@ pub struct CachePolicy {
     pub honor_request_directives: bool,
     /// The targeted fields that replace `Cache-Control` for the edge's
     /// decisions, lower-case, in order of precedence (RFC 9213).
-    pub targeted_cache_control: Vec<String>,
+    pub targeted_cache_control: Vec<Text>,
     /// The largest body stored, in bytes (below the platform's own limit,
     /// which applies besides); `None`: the platform's limit only.
     pub max_object_bytes: Option<u64>,
@@ -234,10 +253,11 @@ impl CachePolicy {
 }
 
 /// A validated origin request policy.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "'de: 'static"))]
 pub struct OriginRequestPolicy {
     /// The policy's name in the configuration's `origin_request_policies`.
-    pub name: String,
+    pub name: Text,
     /// Query parameters forwarded to the origin without being keyed.
     pub query_strings: NameSet,
     /// Viewer headers forwarded to the origin without being keyed, names
@@ -254,14 +274,15 @@ pub struct OriginRequestPolicy {
 /// letter case, so `keyword` cannot slip past a key on `Keyword` to an origin
 /// that ignores case), while *forwarding* is sparing ([`NameSet::forwards`]:
 /// a whitelist matches exactly, an exclusion list in any case).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "'de: 'static"))]
 pub enum NameSet {
     /// No name: `"behavior": "none"`.
     None,
     /// Only the names listed: `"whitelist"`.
-    Only(Vec<String>),
+    Only(Vec<Text>),
     /// Every name but those listed: `"all_except"`.
-    AllExcept(Vec<String>),
+    AllExcept(Vec<Text>),
     /// Every name: `"all"`, or `"all_viewer"` for forwarded headers.
     All,
 }
@@ -313,7 +334,7 @@ impl NameSet {
 }
 
 /// A set of HTTP methods, as a bit set.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MethodSet(u8);
 
 impl MethodSet {
@@ -338,7 +359,8 @@ impl MethodSet {
 }
 
 /// A validated behavior, its pattern compiled and its names resolved.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(bound(deserialize = "'de: 'static"))]
 pub struct Behavior {
     /// `None` for the default behavior.
     pub pattern: Option<PathPattern>,

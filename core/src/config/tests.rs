@@ -66,7 +66,10 @@ fn fills_in_cloudfront_ttl_defaults() {
         let ttl = config.cache_policy(config.default_behavior()).ttl;
         assert_eq!(ttl, TtlLimits { min, default, max }, "{policy}");
         assert_eq!(
-            config.raw().cache_policies["p"].max_ttl,
+            Config::normalized_document(&doc(policy, "", ""))
+                .unwrap()
+                .cache_policies["p"]
+                .max_ttl,
             Some(max),
             "printed form"
         );

@@ -9,7 +9,7 @@ use crate::key::CacheKey;
 use crate::request::{RequestPlan, ViewerRequest};
 use crate::request_directives::RequestDirectives;
 
-use super::finish::Finish;
+use super::finish::{Finish, Named};
 
 /// One request's flow context.
 #[derive(Debug, Clone)]
@@ -20,6 +20,8 @@ pub(crate) struct Exchange<'c> {
     pub(crate) now: u64,
     /// The method as the viewer sent it, for the log line.
     method: String,
+    /// The viewer's Host, for the log line.
+    host: String,
     /// The viewer's `Range` and `If-Range`, answered from stored objects.
     pub(crate) range: Option<String>,
     pub(crate) if_range: Option<String>,
@@ -47,6 +49,7 @@ impl<'c> Exchange<'c> {
             plan,
             now,
             method: viewer.method.to_string(),
+            host: viewer.host.to_string(),
             range: header("range"),
             if_range: header("if-range"),
             conditions: Conditions::of(&viewer.headers),
@@ -56,11 +59,16 @@ impl<'c> Exchange<'c> {
 
     /// The terminal step's report of `outcome`, the key shown redacted.
     pub(crate) fn finish(&self, outcome: CacheOutcome, key: Option<&CacheKey>) -> Finish {
+        let named = Named {
+            method: self.method.clone(),
+            host: self.host.clone(),
+            path: self.plan.path.to_string(),
+            behavior: self.plan.behavior.label().to_string(),
+            time: self.now,
+        };
         Finish::new(
             outcome,
-            &self.method,
-            &self.plan.path,
-            self.plan.behavior.label(),
+            named,
             key.cloned(),
             self.plan.method != Method::Head,
         )

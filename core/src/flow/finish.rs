@@ -4,7 +4,7 @@
 use crate::cache_status::{CDN_ONLY_HEADERS, CacheOutcome, Decoration};
 use crate::config::Method;
 use crate::key::CacheKey;
-use crate::log_line::LogLine;
+use crate::log_line::{LogLine, Sent};
 use crate::reason::{OriginFailure, PassReason, Rejection};
 
 use super::body_check::BodyCut;
@@ -15,28 +15,37 @@ use crate::request::ViewerRequest;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finish {
     outcome: CacheOutcome,
-    method: String,
-    path: String,
-    behavior: String,
+    named: Named,
     key: Option<CacheKey>,
     send_body: bool,
     cut: Option<BodyCut>,
 }
 
+/// What the log line names about the request itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Named {
+    /// The method as the viewer sent it.
+    pub(crate) method: String,
+    /// The viewer's Host.
+    pub(crate) host: String,
+    /// The normalized path once a behavior was chosen, else the target.
+    pub(crate) path: String,
+    /// The behavior's pattern, `-` before one was chosen.
+    pub(crate) behavior: String,
+    /// The request's clock reading, Unix seconds.
+    pub(crate) time: u64,
+}
+
 impl Finish {
     pub(crate) fn new(
         outcome: CacheOutcome,
-        method: &str,
-        path: &str,
-        behavior: &str,
+        named: Named,
         key: Option<CacheKey>,
         send_body: bool,
     ) -> Finish {
         Finish {
             outcome,
-            method: method.to_string(),
-            path: path.to_string(),
-            behavior: behavior.to_string(),
+            named,
             key,
             send_body,
             cut: None,
@@ -92,17 +101,17 @@ impl Finish {
         self.send_body
     }
 
-    /// The JSON log line, for a response sent with `status`; `origin_ms`
-    /// is how long the origin took, when it was asked.
-    pub fn log_line(&self, status: u16, origin_ms: Option<u64>) -> String {
+    /// The JSON log line, for a response sent as `sent` says.
+    pub fn log_line(&self, sent: &Sent<'_>) -> String {
         LogLine {
-            method: &self.method,
-            path: &self.path,
-            behavior: &self.behavior,
+            time: self.named.time,
+            host: &self.named.host,
+            method: &self.named.method,
+            path: &self.named.path,
+            behavior: &self.named.behavior,
             key: self.key.as_ref(),
             outcome: &self.outcome,
-            status,
-            origin_ms,
+            sent,
             cut: self.cut,
         }
         .to_json()
@@ -149,14 +158,24 @@ pub struct EdgeReply {
 
 impl EdgeReply {
     /// The answer to a request core rejected before choosing a behavior.
-    pub(crate) fn rejected(rejection: Rejection, viewer: &ViewerRequest<'_>) -> EdgeReply {
-        let path = viewer.target;
+    pub(crate) fn rejected(
+        rejection: Rejection,
+        viewer: &ViewerRequest<'_>,
+        now: u64,
+    ) -> EdgeReply {
         let head = Method::from_token(viewer.method) == Some(Method::Head);
         let outcome = CacheOutcome::Rejected(rejection);
+        let named = Named {
+            method: viewer.method.to_string(),
+            host: viewer.host.to_string(),
+            path: viewer.target.to_string(),
+            behavior: "-".to_string(),
+            time: now,
+        };
         EdgeReply {
             status: rejection.status(),
             text: format!("edgecache: {rejection}\n"),
-            finish: Finish::new(outcome, viewer.method, path, "-", None, !head),
+            finish: Finish::new(outcome, named, None, !head),
         }
     }
 

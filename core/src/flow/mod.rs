@@ -89,7 +89,7 @@ pub enum Start<'c> {
 pub fn start<'c>(config: &'c Config, viewer: &ViewerRequest<'_>, now: u64) -> Start<'c> {
     let plan = match decide_request(config, viewer) {
         RequestDecision::Reject(rejection) => {
-            return Start::Respond(EdgeReply::rejected(rejection, viewer));
+            return Start::Respond(EdgeReply::rejected(rejection, viewer, now));
         }
         RequestDecision::Forward(plan) => plan.into_owned(),
     };

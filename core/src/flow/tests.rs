@@ -205,7 +205,12 @@ fn rejections_name_the_raw_target_and_skip_the_body_for_head() {
     };
     assert_eq!(reply.status, 403);
     assert!(!reply.finish.send_body());
-    let line: serde_json::Value = serde_json::from_str(&reply.finish.log_line(403, None)).unwrap();
+    let sent = crate::Sent {
+        status: 403,
+        ..crate::Sent::default()
+    };
+    let line: serde_json::Value = serde_json::from_str(&reply.finish.log_line(&sent)).unwrap();
     assert_eq!(line["path"], "/media/x?a=1");
+    assert!(line["time"].as_str().unwrap().ends_with('Z'));
     assert_eq!(line["behavior"], "-");
 }

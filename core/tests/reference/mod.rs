@@ -529,10 +529,20 @@ fn respond(
             headers.push((name.to_string(), value.into_bytes()));
         }
     }
+    let sent = edgecache_core::Sent {
+        status,
+        bytes: Some(if finish.send_body() {
+            body.len() as u64
+        } else {
+            0
+        }),
+        platform: "reference",
+        ..edgecache_core::Sent::default()
+    };
     Reply {
         status,
         headers,
+        log: finish.log_line(&sent),
         body: if finish.send_body() { body } else { Vec::new() },
-        log: finish.log_line(status, None),
     }
 }

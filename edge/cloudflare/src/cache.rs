@@ -340,8 +340,7 @@ impl Report {
     /// fill's body was cut, and nothing was stored.
     fn log(self, cut: BodyCut) {
         worker::console_warn!("edgecache: not stored: {cut}");
-        let line = self.finish.cut(cut).log_line(self.status, self.origin_ms);
-        worker::console_log!("{line}");
+        crate::respond::log(&self.finish.cut(cut), self.status, self.origin_ms, None);
     }
 }
 

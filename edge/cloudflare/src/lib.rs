@@ -28,13 +28,13 @@ async fn fetch(request: Request, env: Env, ctx: Context) -> worker::Result<Respo
 async fn handle(request: Request, env: &Env, ctx: &Context) -> Response {
     // Milliseconds since 1970, positive and far below 2^53.
     let now = (cache::now_ms() / 1000.0) as u64;
-    let config = match config::load(env) {
-        Ok(config) => config,
-        Err(e) => {
-            worker::console_error!("edgecache: no usable configuration: {e}");
-            return respond::plain(500, "edgecache: no usable configuration\n");
-        }
+    let Some(config) = config::load(env) else {
+        return respond::plain(
+            edgecache_core::config::UNCONFIGURED_STATUS,
+            edgecache_core::config::UNCONFIGURED_BODY,
+        );
     };
+    respond::note_colo(&request);
     let url = request.inner().url();
     let (viewer_origin, target) = split_url(&url);
     if edgecache_core::purge::is_purge_request(config, target) {

@@ -6,11 +6,48 @@
 //! character U+0000..U+00FF (Latin-1), so the conversion is lossless both
 //! ways.
 
-use edgecache_core::HeaderPair;
+use std::cell::RefCell;
+
 use edgecache_core::flow::{EdgeReply, Finish, StoredReply};
+use edgecache_core::{HeaderPair, Sent};
 use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
 use worker::{ByteStream, Context, Headers, Response, ResponseBody};
+
+thread_local! {
+    /// The data center this isolate runs in (`request.cf.colo`): one per
+    /// isolate, noted from each request.
+    static COLO: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Notes the data center from a request's `cf` properties, for the log.
+pub(crate) fn note_colo(request: &worker::Request) {
+    use worker::js_sys::Reflect;
+    let colo = Reflect::get(request.inner(), &"cf".into())
+        .and_then(|cf| Reflect::get(&cf, &"colo".into()))
+        .ok()
+        .and_then(|colo| colo.as_string());
+    if colo.is_some() {
+        COLO.with(|known| *known.borrow_mut() = colo);
+    }
+}
+
+/// Logs a request's line: what happened and what was sent (`bytes` when
+/// known: the declared length; the body of a HEAD is none).
+pub(crate) fn log(finish: &Finish, status: u16, origin_ms: Option<u64>, bytes: Option<u64>) {
+    let line = COLO.with(|colo| {
+        let colo = colo.borrow();
+        let sent = Sent {
+            status,
+            origin_ms,
+            bytes: if finish.send_body() { bytes } else { Some(0) },
+            platform: "cloudflare",
+            pop: colo.as_deref(),
+        };
+        finish.log_line(&sent)
+    });
+    worker::console_log!("{line}");
+}
 
 /// Header pairs owned, as read from the runtime.
 pub(crate) type OwnedHeaders = Vec<(String, Vec<u8>)>;
@@ -51,8 +88,9 @@ impl Served {
                 None => headers.delete(name),
             };
         }
-        let line = finish.log_line(response.status_code(), origin_ms);
-        worker::console_log!("{line}");
+        let declared = response.headers().get("content-length").ok().flatten();
+        let bytes = declared.and_then(|length| length.parse().ok());
+        log(&finish, response.status_code(), origin_ms, bytes);
         for work in after {
             ctx.wait_until(work);
         }

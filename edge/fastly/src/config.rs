@@ -1,32 +1,35 @@
-//! Which configuration this service runs with.
-//!
-//! The JSON document under key `config` of the Config Store `edgecache`
-//! wins; without one, or when it fails validation, the configuration
-//! embedded at build time (`config/demo.json`) is used, and the errors are
-//! logged: the function never dies on a bad configuration.
+//! Which configuration this service runs with: core chooses
+//! (`edgecache_core::config::choose`) between the document under key
+//! `config` of the Config Store `edgecache` (JSON, or the precompiled text
+//! `edgecache check --compile` writes) and the configuration embedded at
+//! build time, precompiled (`EDGECACHE_CONFIG`; none in a build without
+//! it). A bad document is logged with every problem and the embedded
+//! configuration keeps serving; with neither, every request gets a 503.
 
 use edgecache_core::Config;
+use edgecache_core::config::choose;
 use fastly::ConfigStore;
 
 /// The Config Store and key the configuration is read from.
 pub(crate) const STORE: &str = "edgecache";
 pub(crate) const KEY: &str = "config";
 
-const EMBEDDED: &str = include_str!("../../../config/demo.json");
+/// The precompiled configuration embedded at build time (empty: none).
+static EMBEDDED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/config.bin"));
 
-/// The configuration to use for this request. Fails only when the
-/// embedded configuration is invalid too, which the core tests rule out.
-pub(crate) fn load() -> Result<Config, edgecache_core::Error> {
-    if let Some(json) = from_store() {
-        match Config::from_json(&json) {
-            Ok(config) => return Ok(config),
-            Err(e) => log::error!(
-                "{}",
-                edgecache_core::config_rejected(&format!("config store {STORE}/{KEY}"), &e)
-            ),
-        }
+/// The configuration to use for this request, or `None` when none is
+/// usable; what went wrong is logged.
+pub(crate) fn load() -> Option<Config> {
+    let document = from_store();
+    let chosen = choose(
+        &format!("config store {STORE}/{KEY}"),
+        document.as_deref(),
+        EMBEDDED,
+    );
+    for error in &chosen.errors {
+        log::error!("{error}");
     }
-    Config::from_json(EMBEDDED)
+    chosen.config
 }
 
 fn from_store() -> Option<String> {

@@ -7,6 +7,7 @@
 
 mod cache;
 mod config;
+mod logger;
 mod origin;
 mod purge;
 mod respond;
@@ -17,22 +18,16 @@ use edgecache_core::flow::{self, Start};
 use edgecache_core::{Headers, Scheme, ViewerRequest, has_body};
 use fastly::Request;
 
-/// The log endpoint the JSON lines go to (stdout under Viceroy).
-const LOG_ENDPOINT: &str = "edgecache_log";
-
 fn main() {
-    log_fastly::init_simple(LOG_ENDPOINT, log::LevelFilter::Info);
+    logger::init();
     let mut request = Request::from_client();
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let config = match config::load() {
-        Ok(config) => config,
-        Err(e) => {
-            log::error!("edgecache: no usable configuration: {e}");
-            respond::plain(500, "edgecache: no usable configuration\n").send_to_client();
-            return;
-        }
+    let Some(config) = config::load() else {
+        let unconfigured = edgecache_core::config::UNCONFIGURED_STATUS;
+        respond::plain(unconfigured, edgecache_core::config::UNCONFIGURED_BODY).send_to_client();
+        return;
     };
     let target = target_of(&request);
     if edgecache_core::purge::is_purge_request(&config, &target) {

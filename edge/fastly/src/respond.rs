@@ -3,8 +3,8 @@
 
 use std::time::Instant;
 
-use edgecache_core::HeaderPair;
 use edgecache_core::flow::{EdgeReply, Finish, StoredReply};
+use edgecache_core::{HeaderPair, Sent};
 use fastly::{Body, Response};
 
 use crate::cache::Fill;
@@ -48,13 +48,25 @@ impl Served {
             }
         }
         let status = response.get_status().as_u16();
+        let declared = response
+            .get_header_str("content-length")
+            .and_then(|length| length.parse::<u64>().ok());
         // The body streams back from the entry as the fill writes it.
         response.send_to_client();
-        let finish = match fill.map(Fill::copy) {
-            Some(Err(cut)) => finish.cut(cut),
-            _ => finish,
+        let (finish, bytes) = match fill.map(Fill::copy) {
+            Some(Err(cut)) => (finish.cut(cut), None),
+            Some(Ok(copied)) => (finish, Some(copied)),
+            None => (finish, declared),
         };
-        log::info!("{}", finish.log_line(status, origin_ms));
+        let pop = std::env::var("FASTLY_POP").ok();
+        let sent = Sent {
+            status,
+            origin_ms,
+            bytes: if finish.send_body() { bytes } else { Some(0) },
+            platform: "fastly",
+            pop: pop.as_deref(),
+        };
+        log::info!("{}", finish.log_line(&sent));
     }
 
     /// Copies a fill's body into the cache without sending the response

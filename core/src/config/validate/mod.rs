@@ -119,7 +119,7 @@ pub(super) fn validate(parsed: Parsed) -> Result<Config, Error> {
         return Err(Error::config(c.errors));
     }
     Ok(Config {
-        raw,
+        invalidation_path: raw.invalidation.path.into(),
         origins,
         cache_policies,
         origin_request_policies,

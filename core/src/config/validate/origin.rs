@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use super::{Checker, is_token};
 use crate::config::load::member_path;
 use crate::config::schema::{ProtocolPolicy, RawOrigin};
-use crate::config::{HostHeader, Origin};
+use crate::config::{HostHeader, Origin, Text};
 use crate::path::normalize_path;
 
 /// Longest origin timeout accepted, in milliseconds (CloudFront's raised limit).
@@ -81,12 +81,12 @@ pub(super) fn origin(c: &mut Checker, path: &str, name: &str, o: &RawOrigin) -> 
         }
     }
     Origin {
-        name: name.to_string(),
-        domain: o.domain.to_ascii_lowercase(),
+        name: name.into(),
+        domain: o.domain.to_ascii_lowercase().into(),
         protocol: o.protocol,
         http_port: o.http_port,
         https_port: o.https_port,
-        path: o.path.clone(),
+        path: o.path.as_str().into(),
         custom_headers,
         host_header: o.host_header.clone(),
         connect_timeout_ms: o.connect_timeout_ms,
@@ -173,8 +173,8 @@ fn custom_headers(
     c: &mut Checker,
     path: &str,
     headers: &BTreeMap<String, String>,
-) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = Vec::with_capacity(headers.len());
+) -> Vec<(Text, Text)> {
+    let mut out: Vec<(Text, Text)> = Vec::with_capacity(headers.len());
     for (name, value) in headers {
         let at = member_path(path, name);
         let lower = name.to_ascii_lowercase();
@@ -198,7 +198,7 @@ fn custom_headers(
         {
             c.error(&at, "header value must be printable ASCII");
         }
-        out.push((lower, value.clone()));
+        out.push((lower.into(), value.as_str().into()));
     }
     out.sort();
     out

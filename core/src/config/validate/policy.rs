@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use super::{Checker, is_token};
 use crate::config::schema::{HeaderForwarding, NameFilter, RawCachePolicy, RawOriginRequestPolicy};
-use crate::config::{CachePolicy, NameSet, OriginRequestPolicy, Seconds, TtlLimits};
+use crate::config::{CachePolicy, NameSet, OriginRequestPolicy, Seconds, Text, TtlLimits};
 use crate::forward::{CONDITIONAL_HEADERS, PASS_HEADERS};
 use crate::query::normalize_name;
 
@@ -81,10 +81,10 @@ pub(super) fn cache_policy(
         );
     }
     CachePolicy {
-        name: name.to_string(),
+        name: name.into(),
         ttl,
         query_strings,
-        headers,
+        headers: headers.into_iter().map(Text::from).collect(),
         cookies,
         accept_encoding: p.accept_encoding,
         canonicalize_query: p.canonicalize_query,
@@ -92,7 +92,7 @@ pub(super) fn cache_policy(
         cloudfront_min_ttl_override: p.cloudfront_min_ttl_override,
         origin_ignores_unkeyed_credentials: p.origin_ignores_unkeyed_credentials,
         max_object_bytes: p.max_object_bytes,
-        targeted_cache_control,
+        targeted_cache_control: targeted_cache_control.into_iter().map(Text::from).collect(),
         heuristic_freshness: p.heuristic_freshness,
         honor_request_directives: p.honor_request_directives,
         stale_while_revalidate: p.stale_while_revalidate,
@@ -158,7 +158,7 @@ fn names_list(
     names: &[String],
     mode: &str,
     normalize: fn(&str) -> String,
-) -> Vec<String> {
+) -> Vec<Text> {
     if names.is_empty() {
         c.error(
             format!("{path}.names"),
@@ -178,7 +178,7 @@ fn names_list(
                     format!("{name:?} listed twice"),
                 );
             }
-            normalize(name)
+            Text::from(normalize(name))
         })
         .collect()
 }
@@ -259,7 +259,7 @@ pub(super) fn origin_request_policy(
         }
     };
     OriginRequestPolicy {
-        name: name.to_string(),
+        name: name.into(),
         query_strings: name_filter(
             c,
             &format!("{path}.query_strings"),

@@ -1,7 +1,8 @@
-//! Opening log files: plain or gzip (recognized by its magic bytes, not
-//! its name; concatenated members, as `cat a.gz b.gz` makes, are read
-//! through), counting the file's bytes for the progress bar, and reading
-//! lines of bounded length so that one huge line cannot exhaust memory.
+//! Reading the files commands name: a path, or `-` for standard input.
+//! Logs are plain or gzip (recognized by the magic bytes, not the name;
+//! concatenated members, as `cat a.gz b.gz` makes, are read through),
+//! with the bytes read counted for the progress bar, and lines of bounded
+//! length so that one huge line cannot exhaust memory.
 
 use std::cell::Cell;
 use std::fs::File;
@@ -13,14 +14,61 @@ use flate2::read::MultiGzDecoder;
 
 use crate::Error;
 
+/// The name that stands for standard input on the command line.
+pub(crate) const STDIN: &str = "-";
+
+/// Whether `path` is `-`, standard input.
+pub(crate) fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == STDIN
+}
+
+/// How messages and reports name `path`: as given, or `standard input`.
+pub(crate) fn name(path: &Path) -> String {
+    if is_stdin(path) {
+        "standard input".to_string()
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// An I/O error reading `path`, naming it as [`name`] does.
+pub(crate) fn read_error(path: &Path, error: &io::Error) -> Error {
+    Error::new(format!("{}: {error}", name(path)))
+}
+
+/// Refuses a command line that names standard input (`-`) more than once:
+/// it can be read only once.
+pub fn stdin_once<'a>(paths: impl IntoIterator<Item = &'a Path>) -> Result<(), Error> {
+    let count = paths.into_iter().filter(|p| is_stdin(p)).count();
+    if count > 1 {
+        return Err(Error::new(format!(
+            "`-` (standard input) is given {count} times: standard input can be read only once"
+        )));
+    }
+    Ok(())
+}
+
+/// The whole of `path` (or standard input) as text, e.g. a configuration.
+pub(crate) fn read_to_string(path: &Path) -> Result<String, Error> {
+    let read = if is_stdin(path) {
+        let mut text = String::new();
+        io::stdin().lock().read_to_string(&mut text).map(|_| text)
+    } else {
+        std::fs::read_to_string(path)
+    };
+    read.map_err(|e| read_error(path, &e))
+}
+
 /// A line longer than this is counted malformed and skipped.
 pub(crate) const MAX_LINE: usize = 64 * 1024;
 
-/// An open log file.
+/// An open log file, or standard input.
 pub(crate) struct LogInput {
+    /// The lines, uncompressed.
     pub reader: Box<dyn BufRead>,
     /// Bytes of the file (compressed, for gzip) read so far.
     pub consumed: Rc<Cell<u64>>,
+    /// Whether the input is gzip.
     pub gzip: bool,
 }
 
@@ -38,20 +86,24 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-/// Opens `path`, uncompressing gzip.
+/// Opens `path` (`-`: standard input), uncompressing gzip.
 pub(crate) fn open(path: &Path) -> Result<LogInput, Error> {
-    let file = File::open(path).map_err(|e| Error::io(path, &e))?;
+    let source: Box<dyn Read> = if is_stdin(path) {
+        Box::new(io::stdin().lock())
+    } else {
+        Box::new(File::open(path).map_err(|e| read_error(path, &e))?)
+    };
     let consumed = Rc::new(Cell::new(0));
     let mut buffered = BufReader::with_capacity(
         1 << 16,
         Counting {
-            inner: file,
+            inner: source,
             count: Rc::clone(&consumed),
         },
     );
     let gzip = buffered
         .fill_buf()
-        .map_err(|e| Error::io(path, &e))?
+        .map_err(|e| read_error(path, &e))?
         .starts_with(&[0x1f, 0x8b]);
     let reader: Box<dyn BufRead> = if gzip {
         Box::new(BufReader::with_capacity(
@@ -75,6 +127,7 @@ pub(crate) enum LineRead {
     Line,
     /// A line over [`MAX_LINE`] was skipped; the buffer holds its start.
     TooLong,
+    /// The end of the input.
     End,
 }
 
@@ -145,6 +198,16 @@ mod tests {
             [&b"first line"[..], b"second", b"", b"last without newline"]
         );
         assert!(got.iter().all(|(r, _)| *r == LineRead::Line));
+    }
+
+    #[test]
+    fn standard_input_is_named_and_read_once() {
+        assert_eq!(name(Path::new("-")), "standard input");
+        assert_eq!(name(Path::new("./-")), "./-");
+        assert!(stdin_once([Path::new("a"), Path::new("-")]).is_ok());
+        let twice = stdin_once([Path::new("-"), Path::new("a"), Path::new("-")]);
+        let message = twice.unwrap_err().to_string();
+        assert!(message.contains("given 2 times"), "{message}");
     }
 
     #[test]

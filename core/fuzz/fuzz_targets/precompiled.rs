@@ -1,0 +1,34 @@
+//! Reading a precompiled configuration from arbitrary bytes after a valid
+//! header (a damaged or forged config store document).
+//!
+//! Invariants: reading never panics; a form that reads back decides a few
+//! plain requests (every index it holds resolves) into a printable cache
+//! key and an absolute URL.
+
+#![no_main]
+
+use edgecache_core::config::precompiled_header;
+use edgecache_core::{Config, RequestDecision, ViewerRequest, decide_request};
+use edgecache_core_fuzz::{check_plan, with_precompiled};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let mut bytes = precompiled_header();
+    bytes.extend_from_slice(data);
+    with_precompiled(&bytes, |read| {
+        if let Ok(config) = read {
+            decide(&config);
+        }
+    });
+});
+
+fn decide(config: &Config) {
+    for target in ["/", "/a/b?x=1&y=2", "/static/app.js", "/.edgecache/purge"] {
+        for method in ["GET", "POST"] {
+            let viewer = ViewerRequest::new(method, target).host("edge.example.com");
+            if let RequestDecision::Forward(plan) = decide_request(config, &viewer) {
+                check_plan(&plan, true);
+            }
+        }
+    }
+}

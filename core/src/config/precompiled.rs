@@ -1,0 +1,225 @@
+//! The precompiled form of a validated configuration: what the edge
+//! functions embed at build time and what `edgecache check --compile`
+//! writes for a config store, so that an instance loads its configuration
+//! without parsing JSON or validating it again.
+//!
+//! The form is a binary encoding (postcard) of [`Config`] behind a header
+//! naming the format and the edgecache version that wrote it: a form from
+//! another version is refused, never misread, since the encoding carries
+//! no field names. Reading it back checks only what indexing relies on
+//! (every origin and policy a behavior names exists), so that no form,
+//! however damaged, can make the function panic.
+//!
+//! Config stores hold text: there the form is written as
+//! [`PRECOMPILED_TEXT_PREFIX`] followed by its base64.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+
+use super::{Behavior, Config};
+use crate::error::{ConfigError, Error};
+
+/// The header of the binary form: a name, then the encoding's version.
+/// Bump [`FORMAT`] whenever a type inside [`Config`] changes; the golden
+/// test of the demo's precompiled form fails until then.
+const MAGIC: &[u8] = b"edgecache-config";
+const FORMAT: u8 = 1;
+
+/// How the text form of a precompiled configuration starts.
+pub const PRECOMPILED_TEXT_PREFIX: &str = "edgecache-precompiled:";
+
+/// The largest binary form read back (1 MiB): a configuration is a few
+/// kilobytes, so anything larger is not one.
+pub const MAX_PRECOMPILED_BYTES: usize = 1 << 20;
+
+impl Config {
+    /// The binary precompiled form, which [`Config::from_precompiled`]
+    /// reads back.
+    ///
+    /// ```
+    /// let config = edgecache_core::Config::from_json(r#"{
+    ///     "origins": {"api": {"domain": "api.example.com"}},
+    ///     "cache_policies": {"default": {}},
+    ///     "default_behavior": {"origin": "api", "cache_policy": "default"}
+    /// }"#).unwrap();
+    /// let again = edgecache_core::Config::from_precompiled(Vec::leak(config.to_precompiled())).unwrap();
+    /// assert_eq!(again.origins(), config.origins());
+    /// ```
+    pub fn to_precompiled(&self) -> Vec<u8> {
+        let mut out = precompiled_header();
+        // Writing plain data into a Vec cannot fail.
+        out.extend(postcard::to_allocvec(self).unwrap_or_default());
+        out
+    }
+
+    /// Reads a binary precompiled form: no JSON parsing and no
+    /// validation, only the checks that keep indexing in bounds. Path
+    /// patterns borrow their text from `bytes`, which the program keeps:
+    /// embedded with `include_bytes!`, or leaked once read from a store.
+    pub fn from_precompiled(bytes: &'static [u8]) -> Result<Config, Error> {
+        if bytes.len() > MAX_PRECOMPILED_BYTES {
+            return Err(refused(format!(
+                "{} bytes, more than the {MAX_PRECOMPILED_BYTES} a configuration may take",
+                bytes.len()
+            )));
+        }
+        let body = bytes
+            .strip_prefix(precompiled_header().as_slice())
+            .ok_or_else(|| {
+                refused(format!(
+                    "not written by this version of edgecache ({}, format {FORMAT}): \
+                 compile the configuration again with its `edgecache check --compile`",
+                    env!("CARGO_PKG_VERSION")
+                ))
+            })?;
+        let config: Config = match postcard::from_bytes(body) {
+            Ok(config) => config,
+            Err(e) => return Err(refused(format!("damaged: {e}"))),
+        };
+        config.check_indices()?;
+        Ok(config)
+    }
+
+    /// The text form for a config store: [`PRECOMPILED_TEXT_PREFIX`] and
+    /// the binary form in base64.
+    pub fn to_precompiled_text(&self) -> String {
+        let mut text = PRECOMPILED_TEXT_PREFIX.to_string();
+        BASE64.encode_string(self.to_precompiled(), &mut text);
+        text
+    }
+
+    /// Reads a document from a config store: the text form of a
+    /// precompiled configuration, or a JSON one (parsed and validated).
+    pub fn from_document(text: &str) -> Result<Config, Error> {
+        let Some(encoded) = text.trim().strip_prefix(PRECOMPILED_TEXT_PREFIX) else {
+            return Config::from_json(text);
+        };
+        match BASE64.decode(encoded) {
+            // An instance lives for one request (Fastly) or keeps its
+            // configuration until the document changes (Workers): the few
+            // kilobytes leaked here are what the configuration holds.
+            Ok(bytes) => Config::from_precompiled(Vec::leak(bytes)),
+            Err(e) => Err(refused(format!("not base64: {e}"))),
+        }
+    }
+
+    /// Whether every index a behavior holds resolves.
+    fn check_indices(&self) -> Result<(), Error> {
+        let fits = |b: &Behavior| {
+            b.origin < self.origins.len()
+                && b.cache_policy < self.cache_policies.len()
+                && b.origin_request_policy
+                    .is_none_or(|i| i < self.origin_request_policies.len())
+        };
+        let all = self.behaviors.iter().chain([&self.default_behavior]);
+        if all.clone().all(fits) && self.behaviors.iter().all(|b| b.pattern.is_some()) {
+            Ok(())
+        } else {
+            Err(refused(
+                "damaged: a behavior names a missing origin or policy",
+            ))
+        }
+    }
+}
+
+/// The bytes every precompiled form of this version starts with: a name,
+/// the format's version and edgecache's.
+pub fn precompiled_header() -> Vec<u8> {
+    let version = env!("CARGO_PKG_VERSION").as_bytes();
+    let mut header = Vec::with_capacity(MAGIC.len() + version.len() + 2);
+    header.extend_from_slice(MAGIC);
+    header.push(FORMAT);
+    header.extend_from_slice(version);
+    header.push(0);
+    header
+}
+
+fn refused(message: impl Into<String>) -> Error {
+    Error::config(vec![ConfigError::new(
+        "$",
+        format!("precompiled configuration: {}", message.into()),
+    )])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEMO: &str = include_str!("../../../config/demo.json");
+
+    fn demo() -> Config {
+        Config::from_json(DEMO).unwrap()
+    }
+
+    #[test]
+    fn reads_back_what_it_wrote() {
+        let config = demo();
+        let again = Config::from_precompiled(Vec::leak(config.to_precompiled())).unwrap();
+        assert_eq!(format!("{again:?}"), format!("{config:?}"));
+    }
+
+    #[test]
+    fn a_store_document_may_be_json_or_the_text_form() {
+        let config = demo();
+        let from_text = Config::from_document(&config.to_precompiled_text()).unwrap();
+        let from_json = Config::from_document(DEMO).unwrap();
+        assert_eq!(format!("{from_text:?}"), format!("{from_json:?}"));
+        assert!(config.to_precompiled_text().len() < DEMO.len());
+    }
+
+    /// Pins the encoding: when this fails, a type inside `Config` (or the
+    /// demo) changed, so bump `FORMAT` (forms written before must not be
+    /// misread), then update the expected hash.
+    #[test]
+    fn the_demo_form_is_pinned() {
+        use sha2::{Digest, Sha256};
+        let bytes = demo().to_precompiled();
+        assert_eq!(bytes[MAGIC.len()], FORMAT);
+        let body = &bytes[precompiled_header().len()..];
+        let hash: String = Sha256::digest(body)[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(
+            (body.len(), hash.as_str()),
+            (636, "66dc2d6d09f30ec8"),
+            "the encoding changed: bump FORMAT"
+        );
+    }
+
+    #[test]
+    fn another_version_is_refused_by_name() {
+        let mut bytes = demo().to_precompiled();
+        bytes[MAGIC.len()] = FORMAT + 1;
+        let error = Config::from_precompiled(Vec::leak(bytes)).unwrap_err();
+        assert!(
+            error.to_string().contains("edgecache check --compile"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_damaged_form_is_an_error_not_a_panic() {
+        let bytes: &'static [u8] = Vec::leak(demo().to_precompiled());
+        for cut in 0..bytes.len() {
+            let _ = Config::from_precompiled(&bytes[..cut]);
+        }
+        for at in precompiled_header().len()..bytes.len() {
+            let mut damaged = bytes.to_vec();
+            damaged[at] ^= 0xff;
+            if let Ok(config) = Config::from_precompiled(Vec::leak(damaged)) {
+                config.check_indices().unwrap();
+            }
+        }
+        let text = Config::from_document("edgecache-precompiled:@@@").unwrap_err();
+        assert!(text.to_string().contains("base64"), "{text}");
+    }
+
+    #[test]
+    fn an_index_out_of_range_is_refused() {
+        let mut config = demo();
+        config.default_behavior.origin = config.origins.len();
+        let error = Config::from_precompiled(Vec::leak(config.to_precompiled())).unwrap_err();
+        assert!(error.to_string().contains("missing origin"), "{error}");
+    }
+}
