@@ -3,6 +3,7 @@
 //! cache outcome, status, bytes, TTL, origin latency and the platform's
 //! POP: what `edgecache stats` turns into live hit ratios.
 
+use serde::Serialize;
 use serde_json::json;
 
 use crate::cache_status::CacheOutcome;
@@ -61,27 +62,50 @@ impl LogLine<'_> {
     /// The line: one JSON object, no newline.
     pub fn to_json(&self) -> String {
         let decoration = self.outcome.headers(None);
-        let mut line = json!({
-            "time": rfc3339(self.time),
-            "platform": self.sent.platform,
-            "pop": self.sent.pop,
-            "host": self.host,
-            "method": self.method,
-            "path": self.path,
-            "behavior": self.behavior,
-            "key_hash": self.key.map(CacheKey::hash_hex),
-            "x_cache": decoration.x_cache,
-            "cache_status": decoration.cache_status,
-            "status": self.sent.status,
-            "bytes": self.sent.bytes,
-            "ttl": ttl(self.outcome),
-            "origin_ms": self.sent.origin_ms,
-        });
-        if let Some(cut) = self.cut {
-            line["body_cut"] = cut.to_string().into();
-        }
-        line.to_string()
+        let time = rfc3339(self.time);
+        let key_hash = self.key.map(CacheKey::hash_hex);
+        let cut = self.cut.map(|cut| cut.to_string());
+        let line = Fields {
+            time: &time,
+            platform: self.sent.platform,
+            pop: self.sent.pop,
+            host: self.host,
+            method: self.method,
+            path: self.path,
+            behavior: self.behavior,
+            key_hash: key_hash.as_deref(),
+            x_cache: decoration.x_cache,
+            cache_status: &decoration.cache_status,
+            status: self.sent.status,
+            bytes: self.sent.bytes,
+            ttl: ttl(self.outcome),
+            origin_ms: self.sent.origin_ms,
+            body_cut: cut.as_deref(),
+        };
+        // Strings and integers only: serializing cannot fail.
+        serde_json::to_string(&line).unwrap_or_default()
     }
+}
+
+/// The line's fields, in the order they are written.
+#[derive(Serialize)]
+struct Fields<'a> {
+    time: &'a str,
+    platform: &'a str,
+    pop: Option<&'a str>,
+    host: &'a str,
+    method: &'a str,
+    path: &'a str,
+    behavior: &'a str,
+    key_hash: Option<&'a str>,
+    x_cache: &'a str,
+    cache_status: &'a str,
+    status: u16,
+    bytes: Option<u64>,
+    ttl: Option<i64>,
+    origin_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body_cut: Option<&'a str>,
 }
 
 /// Seconds of freshness left on the copy served or stored.
