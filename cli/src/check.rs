@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::Error;
 use crate::hints::hint;
 use crate::input;
+use crate::platform::{self, Finding, Platform, Severity};
 
 /// The verdict on one configuration file.
 #[derive(Debug, Serialize)]
@@ -23,6 +24,13 @@ pub struct Report {
     /// With `--print`: the configuration with every default filled in.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub normalized: Option<RawConfig>,
+    /// With `--platform`: what that platform's limits say; an error
+    /// finding makes the configuration invalid there.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub platform: Vec<Finding>,
+    /// With `--compile`: the precompiled text form a config store holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub precompiled: Option<String>,
     #[serde(skip)]
     summary: String,
 }
@@ -40,21 +48,42 @@ pub struct Problem {
     pub hint: Option<&'static str>,
 }
 
+/// What `edgecache check` adds to the verdict.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// The configuration with every default filled in (`--print`).
+    pub print: bool,
+    /// What this platform's limits say (`--platform`).
+    pub platform: Option<Platform>,
+    /// The precompiled text form (`--compile`), when valid.
+    pub compile: bool,
+}
+
 /// Reads and checks `file`. Only an unreadable file is an `Err`; an
 /// invalid configuration is a report with problems.
-pub fn run(file: &Path, print: bool) -> Result<Report, Error> {
+pub fn run(file: &Path, options: Options) -> Result<Report, Error> {
     let json = read_config(file)?;
     let shown = input::name(file);
     Ok(match Config::from_json(&json) {
-        Ok(config) => Report {
-            summary: summary(&config),
-            normalized: print
-                .then(|| Config::normalized_document(&json).ok())
-                .flatten(),
-            file: shown,
-            valid: true,
-            problems: Vec::new(),
-        },
+        Ok(config) => {
+            let platform = options
+                .platform
+                .map(|p| platform::findings(p, &config, &json))
+                .unwrap_or_default();
+            let fits = !platform.iter().any(|f| f.severity == Severity::Error);
+            Report {
+                summary: summary(&config),
+                normalized: options
+                    .print
+                    .then(|| Config::normalized_document(&json).ok())
+                    .flatten(),
+                precompiled: (options.compile && fits).then(|| config.to_precompiled_text()),
+                platform,
+                file: shown,
+                valid: fits,
+                problems: Vec::new(),
+            }
+        }
         Err(error) => Report {
             file: shown,
             valid: false,
@@ -68,6 +97,8 @@ pub fn run(file: &Path, print: bool) -> Result<Report, Error> {
                 })
                 .collect(),
             normalized: None,
+            platform: Vec::new(),
+            precompiled: None,
             summary: String::new(),
         },
     })
@@ -122,6 +153,12 @@ impl Report {
         let mut out = String::new();
         if self.valid {
             let _ = writeln!(out, "{}: valid: {}", self.file, self.summary);
+        } else if self.problems.is_empty() {
+            let _ = writeln!(
+                out,
+                "{}: valid, but not on this platform: {}",
+                self.file, self.summary
+            );
         } else {
             let n = self.problems.len();
             let plural = if n == 1 { "" } else { "s" };
@@ -132,6 +169,15 @@ impl Report {
                     let _ = writeln!(out, "      hint: {hint}");
                 }
             }
+        }
+        for finding in &self.platform {
+            let severity = match finding.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Note => "note",
+            };
+            let _ = writeln!(out, "  {severity}: {}: {}", finding.path, finding.message);
+            let _ = writeln!(out, "      limit: {}", finding.source);
         }
         if let Some(normalized) = &self.normalized {
             let pretty = serde_json::to_string_pretty(normalized).unwrap_or_default();

@@ -2,7 +2,8 @@
 //! matching, keys and decisions as the edge, run natively.
 //!
 //! - [`check`]: validate a configuration, every problem with its JSON path
-//!   and a hint;
+//!   and a hint; what a platform's limits say of it ([`platform`]); its
+//!   precompiled form for a config store;
 //! - [`explain`]: one request and one origin response, every decision;
 //! - [`simulate`]: replay access logs through a cache model and predict
 //!   the hit ratio;
@@ -21,6 +22,7 @@ pub mod generate;
 mod hints;
 pub mod import;
 mod input;
+pub mod platform;
 mod rng;
 pub mod simulate;
 pub mod stats;

@@ -28,6 +28,12 @@ enum Command {
         /// Print the configuration with every default filled in.
         #[arg(long)]
         print: bool,
+        /// Also check against a platform's limits (config store size), each with its source.
+        #[arg(long, value_enum)]
+        platform: Option<edgecache_cli::platform::Platform>,
+        /// Write the precompiled text form for a config store to standard output (the report goes to standard error).
+        #[arg(long)]
+        compile: bool,
         #[arg(long)]
         json: bool,
     },
@@ -170,14 +176,30 @@ fn run(command: Command) -> Result<ExitCode, Error> {
         Command::Check {
             config,
             print,
+            platform,
+            compile,
             json,
         } => {
-            let report = check::run(&config, print)?;
-            emit(if json {
+            let options = check::Options {
+                print,
+                platform,
+                compile,
+            };
+            let report = check::run(&config, options)?;
+            let text = if json {
                 to_json(&report)?
             } else {
                 report.text()
-            })?;
+            };
+            if compile && !json {
+                // Standard output holds the form alone, for a config store.
+                eprint!("{text}");
+                if let Some(precompiled) = &report.precompiled {
+                    emit(format!("{precompiled}\n"))?;
+                }
+            } else {
+                emit(text)?;
+            }
             Ok(if report.valid {
                 ExitCode::SUCCESS
             } else {

@@ -102,6 +102,51 @@ fn check_lists_every_problem_with_its_path_and_a_hint() {
 }
 
 #[test]
+fn check_names_each_platforms_store_limit_and_its_source() {
+    for platform in ["fastly", "cloudflare"] {
+        let output = edgecache(&["check", DEMO, "--platform", platform]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        golden(&format!("check-demo-{platform}.txt"), &stdout(&output));
+    }
+}
+
+#[test]
+fn check_refuses_a_configuration_too_large_for_the_store_and_says_to_embed_it() {
+    let behaviors: Vec<String> = (0..400)
+        .map(|i| format!(r#"{{"path_pattern": "/api/v{i}/items/*", "origin": "demo", "cache_policy": "media"}}"#))
+        .collect();
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(DEMO).unwrap()).unwrap();
+    doc["behaviors"] = serde_json::from_str(&format!("[{}]", behaviors.join(","))).unwrap();
+    let file = scratch("large.json");
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let file = file.to_str().unwrap();
+    let output = edgecache(&["check", file, "--platform", "fastly", "--compile"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stdout(&output).is_empty(),
+        "no form for a store it does not fit"
+    );
+    let report = stderr(&output);
+    assert!(report.contains("over its 8000 limit"), "{report}");
+    assert!(report.contains("make package CONFIG="), "{report}");
+    let valid = edgecache(&["check", file]);
+    assert_eq!(valid.status.code(), Some(0), "valid without a platform");
+}
+
+#[test]
+fn check_compiles_the_form_a_config_store_holds() {
+    let output = edgecache(&["check", DEMO, "--compile", "--platform", "fastly"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert_eq!(text.lines().count(), 1, "the form alone on standard output");
+    let read = edgecache_core::Config::from_document(text.trim()).unwrap();
+    let json = edgecache_core::Config::from_json(&std::fs::read_to_string(DEMO).unwrap()).unwrap();
+    assert_eq!(format!("{read:?}"), format!("{json:?}"));
+    assert!(stderr(&output).contains("valid"));
+}
+
+#[test]
 fn check_reports_an_unreadable_file_and_exits_2() {
     let output = edgecache(&["check", "tests/fixtures/absent.json"]);
     assert_eq!(output.status.code(), Some(2));
