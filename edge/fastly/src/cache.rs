@@ -53,10 +53,13 @@ pub(crate) fn serve<'c>(lookup: Lookup<'c>) -> (Served, Option<Later<'c>>) {
     match lookup.found(found, write) {
         AfterLookup::Serve(serve) => {
             release(transaction.as_ref());
-            (from_cache(serve, stored.as_ref(), None), None)
+            (
+                from_cache(serve, stored.as_ref(), None, Object::Whole),
+                None,
+            )
         }
         AfterLookup::ServeStale(serve, refresh) => {
-            let served = from_cache(serve, stored.as_ref(), None);
+            let served = from_cache(serve, stored.as_ref(), None, Object::Whole);
             let later = transaction
                 .filter(Transaction::must_insert_or_update)
                 .map(|transaction| Later {
@@ -125,7 +128,9 @@ fn fetch_with(fetch: Fetch<'_>, transaction: Option<Transaction>, stale: Option<
         Err(failure) => {
             release(transaction.as_ref());
             return match fetch.failed(failure) {
-                AfterFailure::FromCache(serve) => from_cache(serve, stale.as_ref(), origin_ms),
+                AfterFailure::FromCache(serve) => {
+                    from_cache(serve, stale.as_ref(), origin_ms, Object::Whole)
+                }
                 AfterFailure::Respond(reply) => respond::edge(reply, origin_ms),
             };
         }
@@ -161,7 +166,7 @@ fn fetch_with(fetch: Fetch<'_>, transaction: Option<Transaction>, stale: Option<
                 Some(Ok(())) => update.serve,
                 _ => update.serve.cache_failed(),
             };
-            from_cache(serve, stale.as_ref(), origin_ms)
+            from_cache(serve, stale.as_ref(), origin_ms, Object::Whole)
         }
         AfterOrigin::Forward { finish, write } => {
             match (write, transaction) {
@@ -172,7 +177,7 @@ fn fetch_with(fetch: Fetch<'_>, transaction: Option<Transaction>, stale: Option<
         }
         AfterOrigin::FromCache(serve) => {
             release(transaction.as_ref());
-            from_cache(serve, stale.as_ref(), origin_ms)
+            from_cache(serve, stale.as_ref(), origin_ms, Object::Whole)
         }
     }
 }
@@ -204,8 +209,21 @@ fn checked(
     }
 }
 
+/// Whether a stored object is all written, or still being written by the
+/// fill this request sends (its body then streams in as the fill goes).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Object {
+    Whole,
+    Filling,
+}
+
 /// Serves a stored body: whole, or the byte range core cut.
-fn from_cache(serve: FromCache, stored: Option<&Stored>, origin_ms: Option<u64>) -> Served {
+fn from_cache(
+    serve: FromCache,
+    stored: Option<&Stored>,
+    origin_ms: Option<u64>,
+    object: Object,
+) -> Served {
     let Some(stored) = stored else {
         return respond::edge(serve.unreadable(), origin_ms);
     };
@@ -215,12 +233,38 @@ fn from_cache(serve: FromCache, stored: Option<&Stored>, origin_ms: Option<u64>)
         BodyPart::Range { start, end } => stored.to_stream_from_range(Some(start), Some(end)),
         BodyPart::Empty => Ok(Body::new()),
     };
+    let body = match (body, reply.body, object) {
+        (Ok(body), BodyPart::Whole, Object::Whole) => whole_if_small(body, stored.known_length()),
+        (body, ..) => body.map_err(|e| format!("{e:?}")),
+    };
     match body {
         Ok(body) => respond::stored(reply, body, serve.into_finish(), origin_ms),
         Err(e) => {
-            log::error!("edgecache: cannot read a stored body: {e:?}");
+            log::error!("edgecache: cannot read a stored body: {e}");
             respond::edge(serve.unreadable(), origin_ms)
         }
+    }
+}
+
+/// The most of a stored body read into memory before it is sent.
+const SMALL_BODY: u64 = 64 * 1024;
+
+/// A small stored body read whole, so that the response goes out with its
+/// head in one write: streamed, the head and the body leave in separate
+/// writes, and on a kept-alive connection the second waits for the
+/// viewer's delayed ACK (Nagle's algorithm): 40 ms more under Viceroy.
+/// Larger bodies stream. A read that fails or ends short of the stored
+/// length (a fill abandoned while this request waited on it) is an error:
+/// the viewer gets the edge's answer, never a body that looks whole.
+fn whole_if_small(mut body: Body, length: Option<u64>) -> Result<Body, String> {
+    let Some(length) = length.filter(|length| *length <= SMALL_BODY) else {
+        return Ok(body);
+    };
+    let mut read = Vec::new();
+    match (&mut body).take(SMALL_BODY + 1).read_to_end(&mut read) {
+        Ok(n) if n as u64 == length => Ok(Body::from(read)),
+        Ok(n) => Err(format!("{n} of {length} stored bytes")),
+        Err(e) => Err(e.to_string()),
     }
 }
 
@@ -294,7 +338,7 @@ fn insert(
         check,
         own_key,
     };
-    from_cache(serve, Some(&stored), origin_ms).filling(fill)
+    from_cache(serve, Some(&stored), origin_ms, Object::Filling).filling(fill)
 }
 
 /// A body to copy into the cache entry being written, once the viewer's

@@ -155,9 +155,10 @@ fn report(label: &str, mut samples: Vec<Duration>) {
     samples.sort();
     let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
     println!(
-        "{label}: n={} median {:.2} ms, p99 {:.2} ms",
+        "{label}: n={} median {:.2} ms, p90 {:.2} ms, p99 {:.2} ms",
         samples.len(),
         at(0.5).as_secs_f64() * 1000.0,
+        at(0.9).as_secs_f64() * 1000.0,
         at(0.99).as_secs_f64() * 1000.0
     );
 }
