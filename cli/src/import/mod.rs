@@ -13,7 +13,8 @@
 //! Where edgecache differs from CloudFront by default and has a setting
 //! for CloudFront's way, the setting is written: `cloudfront_min_ttl_override`
 //! when `MinTTL` is above 0, `origin_ignores_unkeyed_credentials` where an
-//! origin request policy forwards what the cache policy does not key, and
+//! origin request policy forwards cookies or headers the cache policy does
+//! not key (with a note: it lets such answers be stored for everyone), and
 //! `targeted_cache_control: []` (CloudFront reads `Cache-Control` and
 //! `Expires` only). An origin whose every behavior forwards the viewer's
 //! `Host` gets `host_header: "viewer"`.
@@ -147,7 +148,7 @@ fn convert(inputs: &Inputs) -> Result<(RawConfig, Vec<Note>), Error> {
     let raw = RawConfig {
         schema: None,
         origins,
-        cache_policies: cache_policies(caches.into_entries(), requests.entries(), &all),
+        cache_policies: cache_policies(caches.into_entries(), requests.entries(), &all, &mut notes),
         origin_request_policies: requests
             .into_entries()
             .into_iter()
@@ -280,6 +281,7 @@ fn cache_policies(
     drafts: BTreeMap<String, CacheDraft>,
     requests: &BTreeMap<String, OrpDraft>,
     mapped: &[&Mapped],
+    notes: &mut Vec<Note>,
 ) -> BTreeMap<String, edgecache_core::schema::RawCachePolicy> {
     let unkeyed: BTreeSet<&str> = mapped
         .iter()
@@ -288,7 +290,7 @@ fn cache_policies(
                 .origin_request_policy
                 .as_ref()
                 .and_then(|r| requests.get(r))
-                .is_some_and(OrpDraft::forwards_anything)
+                .is_some_and(OrpDraft::forwards_credentials)
         })
         .map(|m| m.raw.cache_policy.as_str())
         .collect();
@@ -300,6 +302,15 @@ fn cache_policies(
                 policy.cloudfront_min_ttl_override = policy.min_ttl > 0;
                 policy.origin_ignores_unkeyed_credentials = unkeyed.contains(name.as_str());
                 policy.targeted_cache_control = Some(Vec::new());
+            }
+            if policy.origin_ignores_unkeyed_credentials {
+                notes.push(Note::new(
+                    format!("edgecache cache_policies.{name}.origin_ignores_unkeyed_credentials"),
+                    "set, as CloudFront behaves: answers to requests that carry cookies or \
+                     headers the key does not hold (credentials among them) are stored and \
+                     served to everyone; remove it unless the origin answers alike whatever \
+                     cookies and credentials it receives",
+                ));
             }
             (name, policy)
         })

@@ -36,9 +36,11 @@ pub(crate) struct OrpDraft {
 }
 
 impl OrpDraft {
-    /// Whether anything at all reaches the origin through it.
-    pub(crate) fn forwards_anything(&self) -> bool {
-        self.policy != RawOriginRequestPolicy::default()
+    /// Whether the policy forwards cookies or headers (credentials among
+    /// them, possibly) that the cache policy does not key.
+    pub(crate) fn forwards_credentials(&self) -> bool {
+        self.policy.cookies != edgecache_core::schema::NameFilter::None
+            || self.policy.headers != edgecache_core::schema::HeaderForwarding::None
     }
 }
 
@@ -418,7 +420,7 @@ mod tests {
             r#"{"HeadersConfig": {"HeaderBehavior": "whitelist", "Headers": {"Items": ["Host", "Accept-Encoding"]}}}"#,
         );
         assert_eq!(host_only.policy.headers, HeaderForwarding::None);
-        assert!(host_only.forwards_host && !host_only.forwards_anything());
+        assert!(host_only.forwards_host && !host_only.forwards_credentials());
         assert_eq!(notes.len(), 1, "{notes:?}");
     }
 
