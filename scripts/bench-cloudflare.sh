@@ -5,6 +5,9 @@
 # hits per second from wrk. Prints figures; asserts nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The benchmarks run the demo's configuration, embedded as locally.
+export EDGECACHE_CONFIG="${EDGECACHE_CONFIG:-config/demo.json}"
+
 scripts/setup.sh
 # wrk, for hits per second (Debian package; skipped when present or not installable).
 command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null 2>&1 || true
