@@ -1,7 +1,9 @@
 //! Figures for an edge runtime in front of the demo origin with the
 //! case study's 2-second search: start-up time, MISS and HIT latency, how
-//! many origin requests 100 concurrent misses of one key make, and hits
-//! per second from wrk on loopback (when wrk is installed).
+//! many origin requests 100 concurrent misses of one key make, hits per
+//! second from wrk on loopback (when wrk is installed), and what loading
+//! the configuration costs a request in wasm: the embedded precompiled
+//! form, a store's precompiled text, a store's JSON.
 //!
 //! `cargo run --release -p edgecache-e2e --bin bench-edge -- fastly|cloudflare`
 //! (make bench-fastly, make bench-cloudflare).
@@ -87,6 +89,43 @@ fn main() {
         .json();
     let reached = stats["targets"][key].as_u64().unwrap_or(0);
     println!("100 concurrent misses of one key: {ok} answered 200, {reached} origin request(s)");
+    drop(edge);
+    configuration_load(platform, &origin.url(), &config.to_string());
+}
+
+/// The edge's own answer (a 403, no cache, no origin) with the
+/// configuration from each source: what a request pays to load it, in
+/// wasm. Every source gives the answer: the demo's embedded configuration
+/// and the test configuration both refuse a POST under /media/*.
+fn configuration_load(platform: Platform, origin: &str, json: &str) {
+    let precompiled = match edgecache_core::Config::from_json(json) {
+        Ok(config) => config.to_precompiled_text(),
+        Err(e) => {
+            eprintln!("bench-edge: the test configuration is invalid: {e}");
+            return;
+        }
+    };
+    let sources = [
+        ("embedded, precompiled", String::new()),
+        ("store, precompiled text", precompiled),
+        ("store, JSON", json.to_string()),
+    ];
+    for (source, document) in sources {
+        let edge = Edge::start_with_config(platform, origin, &document);
+        let rejected = edge.url("/media/a.mp3");
+        Request::post(&rejected).send();
+        let floor: Vec<Duration> = (0..500)
+            .map(|_| {
+                let started = Instant::now();
+                let status = Request::post(&rejected).send().status;
+                if status != 403 {
+                    eprintln!("bench-edge: {source}: the edge answered {status}");
+                }
+                started.elapsed()
+            })
+            .collect();
+        report(&format!("edge-only answer, configuration {source}"), floor);
+    }
 }
 
 /// The invalidation API: how long a purge call takes, and the time from
