@@ -6,11 +6,9 @@
 //! and the first match wins; the default behavior takes the rest. Patterns
 //! are matched against the normalized path, allocation-free.
 
-use std::borrow::Cow;
-
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::config::{Behavior, Config};
+use crate::config::{Behavior, Config, Text};
 
 /// CloudFront's limit on a path pattern's length.
 pub(crate) const MAX_PATTERN_LEN: usize = 255;
@@ -22,7 +20,7 @@ pub(crate) const MAX_PATTERN_LEN: usize = 255;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PathPattern {
     /// The pattern with its leading `/`.
-    text: Cow<'static, str>,
+    text: Text,
     /// Length of the literal prefix before the first wildcard, for a cheap
     /// first test.
     literal_prefix: usize,
@@ -90,11 +88,11 @@ impl PathPattern {
         } else {
             format!("/{pattern}")
         };
-        Ok(PathPattern::compiled(Cow::Owned(text)))
+        Ok(PathPattern::compiled(Text::from(text)))
     }
 
     /// A pattern [`PathPattern::compile`] accepted before, read back.
-    fn compiled(text: Cow<'static, str>) -> PathPattern {
+    fn compiled(text: Text) -> PathPattern {
         let literal_prefix = text.find(['*', '?']).unwrap_or(text.len());
         PathPattern {
             text,
@@ -128,25 +126,7 @@ impl Serialize for PathPattern {
 /// the program (`'de: 'static`), borrowing its text.
 impl<'de: 'static> Deserialize<'de> for PathPattern {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_str(PatternVisitor)
-    }
-}
-
-struct PatternVisitor;
-
-impl<'de: 'static> serde::de::Visitor<'de> for PatternVisitor {
-    type Value = PathPattern;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a path pattern")
-    }
-
-    fn visit_borrowed_str<E>(self, text: &'de str) -> Result<PathPattern, E> {
-        Ok(PathPattern::compiled(Cow::Borrowed(text)))
-    }
-
-    fn visit_str<E>(self, text: &str) -> Result<PathPattern, E> {
-        Ok(PathPattern::compiled(Cow::Owned(text.to_string())))
+        Text::deserialize(deserializer).map(PathPattern::compiled)
     }
 }
 
