@@ -19,13 +19,30 @@ WRANGLER="$TOOLS_DIR/node_modules/.bin/wrangler"
 BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock)
 [ -n "$BINDGEN_VERSION" ] || { echo "install: no wasm-bindgen in Cargo.lock" >&2; exit 1; }
 
-if "$WASM_BINDGEN" --version 2>/dev/null | grep -qx "wasm-bindgen $BINDGEN_VERSION"; then
+# The published crate, checked against this hash, is built with the lock
+# file in tools/wasm-bindgen-cli/ (its own, less a dependency version the
+# registry no longer offers: see the README there).
+WASM_BINDGEN_CLI_VERSION=0.2.130
+WASM_BINDGEN_CLI_SHA256=c37f6904387d19a319525c74af274c73912f3871c35555aa49f3ea64ebb2fc7a
+
+installed="$("$WASM_BINDGEN" --version 2>/dev/null || true)"
+if [ "$installed" = "wasm-bindgen $BINDGEN_VERSION" ]; then
   echo "install: wasm-bindgen $BINDGEN_VERSION already installed"
 else
-  echo "install: building wasm-bindgen-cli $BINDGEN_VERSION (5-15 minutes on two cores, once)"
-  # Not --locked: the crate's own lock file pins a webpki-roots that no
-  # longer resolves.
-  cargo install wasm-bindgen-cli --version "=$BINDGEN_VERSION"
+  if [ "$BINDGEN_VERSION" != "$WASM_BINDGEN_CLI_VERSION" ]; then
+    echo "install: Cargo.lock has wasm-bindgen $BINDGEN_VERSION, tools/wasm-bindgen-cli/ is for $WASM_BINDGEN_CLI_VERSION: update it (see its README)" >&2
+    exit 1
+  fi
+  echo "install: building wasm-bindgen-cli $BINDGEN_VERSION, --locked (5-15 minutes on two cores, once)"
+  work="$(mktemp -d)"
+  trap 'rm -rf "$work"' EXIT
+  crate="$work/wasm-bindgen-cli.crate"
+  curl -sSfL -o "$crate" \
+    "https://static.crates.io/crates/wasm-bindgen-cli/wasm-bindgen-cli-$BINDGEN_VERSION.crate"
+  echo "$WASM_BINDGEN_CLI_SHA256  $crate" | sha256sum -c --quiet -
+  tar xzf "$crate" -C "$work"
+  cp tools/wasm-bindgen-cli/Cargo.lock "$work/wasm-bindgen-cli-$BINDGEN_VERSION/Cargo.lock"
+  cargo install --locked --path "$work/wasm-bindgen-cli-$BINDGEN_VERSION"
 fi
 
 # wrangler, pinned with the Fastly CLI in tools/npm/package-lock.json.

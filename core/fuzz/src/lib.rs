@@ -243,7 +243,14 @@ pub fn check_finish(finish: &Finish, status: u16) {
     if let Some(key) = finish.key() {
         check_key(key);
     }
-    let log = finish.log_line(status, Some(12));
+    let sent = edgecache_core::Sent {
+        status,
+        origin_ms: Some(12),
+        bytes: Some(34),
+        platform: "fuzz",
+        pop: Some("XXX"),
+    };
+    let log = finish.log_line(&sent);
     assert!(!log.contains('\n'), "log line spans lines: {log:?}");
     if let Err(e) = serde_json::from_str::<serde_json::Value>(&log) {
         panic!("log line is not JSON ({e}): {log:?}");

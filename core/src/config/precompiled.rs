@@ -11,7 +11,12 @@
 //! however damaged, can make the function panic.
 //!
 //! Config stores hold text: there the form is written as
-//! [`PRECOMPILED_TEXT_PREFIX`] followed by its base64.
+//! [`PRECOMPILED_TEXT_PREFIX`] followed by its base64, with a checksum
+//! (FNV-1a, 64 bits) after the form, so that a document damaged on its
+//! way into a store (a truncated paste, a changed character) is refused
+//! instead of read as another configuration: the index checks alone
+//! would let a changed domain or TTL through. The embedded form needs no
+//! checksum: it is part of the function's own binary.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -83,8 +88,10 @@ impl Config {
     /// The text form for a config store: [`PRECOMPILED_TEXT_PREFIX`] and
     /// the binary form in base64.
     pub fn to_precompiled_text(&self) -> String {
+        let mut bytes = self.to_precompiled();
+        bytes.extend_from_slice(&fnv1a(&bytes).to_be_bytes());
         let mut text = PRECOMPILED_TEXT_PREFIX.to_string();
-        BASE64.encode_string(self.to_precompiled(), &mut text);
+        BASE64.encode_string(bytes, &mut text);
         text
     }
 
@@ -94,13 +101,21 @@ impl Config {
         let Some(encoded) = text.trim().strip_prefix(PRECOMPILED_TEXT_PREFIX) else {
             return Config::from_json(text);
         };
-        match BASE64.decode(encoded) {
-            // An instance lives for one request (Fastly) or keeps its
-            // configuration until the document changes (Workers): the few
-            // kilobytes leaked here are what the configuration holds.
-            Ok(bytes) => Config::from_precompiled(Vec::leak(bytes)),
-            Err(e) => Err(refused(format!("not base64: {e}"))),
+        let mut bytes = match BASE64.decode(encoded) {
+            Ok(bytes) => bytes,
+            Err(e) => return Err(refused(format!("not base64: {e}"))),
+        };
+        let form = bytes.len().checked_sub(8).unwrap_or_default();
+        let sum = bytes.split_off(form);
+        if sum != fnv1a(&bytes).to_be_bytes() {
+            return Err(refused(
+                "damaged: its checksum does not match; write it again from edgecache check --compile",
+            ));
         }
+        // An instance lives for one request (Fastly) or keeps its
+        // configuration until the document changes (Workers): the few
+        // kilobytes leaked here are what the configuration holds.
+        Config::from_precompiled(Vec::leak(bytes))
     }
 
     /// Whether every index a behavior holds resolves.
@@ -132,6 +147,14 @@ pub fn precompiled_header() -> Vec<u8> {
     header.extend_from_slice(version);
     header.push(0);
     header
+}
+
+/// FNV-1a, 64 bits: a checksum against damage, not against forgery (who
+/// can write the store can write any configuration).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 fn refused(message: impl Into<String>) -> Error {
@@ -213,6 +236,22 @@ mod tests {
         }
         let text = Config::from_document("edgecache-precompiled:@@@").unwrap_err();
         assert!(text.to_string().contains("base64"), "{text}");
+    }
+
+    #[test]
+    fn a_store_text_changed_anywhere_is_refused_by_its_checksum() {
+        let text = demo().to_precompiled_text();
+        let encoded = text.strip_prefix(PRECOMPILED_TEXT_PREFIX).unwrap();
+        let bytes = BASE64.decode(encoded).unwrap();
+        for at in 0..bytes.len() {
+            let mut damaged = bytes.clone();
+            damaged[at] ^= 0x20;
+            let text = format!("{PRECOMPILED_TEXT_PREFIX}{}", BASE64.encode(&damaged));
+            let error = Config::from_document(&text).unwrap_err();
+            assert!(error.to_string().contains("checksum"), "{at}: {error}");
+        }
+        let cut = &text[..text.len() - 8];
+        assert!(Config::from_document(cut).is_err());
     }
 
     #[test]
