@@ -141,6 +141,8 @@ pub struct StoreDecision {
     pub source: TtlSource,
     /// Purge tags (Surrogate-Key, Cache-Tag).
     pub tags: Vec<String>,
+    /// Tags past the limits ([`crate::MAX_TAG_BYTES`]), dropped.
+    pub tags_dropped: usize,
     /// The request header values the stored response was selected by
     /// (its `Vary`, RFC 9111 section 4.1), for matching later requests.
     pub vary: VaryRule,
@@ -364,13 +366,15 @@ fn store(
 /// What every stored response records, before its TTL is known: stale at
 /// once, no stale windows.
 fn unexpired(headers: &Headers<'_>, vary: VaryRule, cc: &CacheControl) -> StoreDecision {
+    let tags = response_tags(headers);
     StoreDecision {
         ttl: 0,
         initial_age: headers.get_str("age").map_or(0, parse_delta_seconds),
         stale_while_revalidate: 0,
         stale_if_error: 0,
         source: TtlSource::DefaultTtl,
-        tags: response_tags(headers),
+        tags: tags.kept,
+        tags_dropped: tags.dropped,
         vary,
         validators: Validators::of(headers),
         strip_set_cookie: false,

@@ -173,6 +173,7 @@ mod tests {
             stale_if_error: 0,
             source: crate::response::TtlSource::MaxAge,
             tags: vec!["t".into()],
+            tags_dropped: 0,
             vary: Default::default(),
             validators: Default::default(),
             strip_set_cookie: false,

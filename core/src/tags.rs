@@ -7,21 +7,47 @@ use crate::headers::Headers;
 pub const MAX_TAG_LEN: usize = 1024;
 /// Most tags kept per response (Cloudflare keeps about 1,000).
 pub const MAX_TAGS: usize = 1000;
+/// Most bytes of tags kept per response, joined by spaces. Fastly keeps
+/// only the surrogate keys within the first 16 KB (16,384 bytes) of the
+/// header and Viceroy refuses to store more; an entry's own purge keys
+/// come first (about 1.4 KB at most: `ec-all`, the path's, the key's, 16
+/// directories' and the fill's), so the origin's tags get 14 KiB.
+pub const MAX_TAG_BYTES: usize = 14 * 1024;
+
+/// The tags an origin attached to a response: those kept, and how many
+/// were dropped for running past [`MAX_TAGS`] or [`MAX_TAG_BYTES`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResponseTags {
+    /// In order, without duplicates.
+    pub kept: Vec<String>,
+    /// Valid tags past the limits, dropped (the entry is stored all the same).
+    pub dropped: usize,
+}
 
 /// The response's tags, in order, without duplicates. A tag must be
-/// visible ASCII (0x21-0x7E) of at most 1,024 bytes; others are dropped,
-/// as both platforms drop them.
-pub fn response_tags(headers: &Headers<'_>) -> Vec<String> {
+/// visible ASCII (0x21-0x7E) of at most 1,024 bytes; others are ignored,
+/// as both platforms ignore them. Tags past [`MAX_TAGS`] or
+/// [`MAX_TAG_BYTES`] are dropped and counted: the response is still
+/// stored, under the tags that fit.
+pub fn response_tags(headers: &Headers<'_>) -> ResponseTags {
     let surrogate = headers
         .get_all("surrogate-key")
         .filter_map(|v| std::str::from_utf8(v).ok())
         .flat_map(str::split_ascii_whitespace);
     let cache_tag = headers.list_elements("cache-tag");
-    let mut tags: Vec<String> = Vec::new();
+    let mut tags = ResponseTags::default();
+    let mut bytes = 0;
     for tag in surrogate.chain(cache_tag) {
         let valid = tag.len() <= MAX_TAG_LEN && tag.bytes().all(|b| b.is_ascii_graphic());
-        if valid && tags.len() < MAX_TAGS && !tags.iter().any(|t| t == tag) {
-            tags.push(tag.to_string());
+        if !valid || tags.kept.iter().any(|t| t == tag) {
+            continue;
+        }
+        let joined = bytes + usize::from(bytes > 0) + tag.len();
+        if tags.kept.len() < MAX_TAGS && joined <= MAX_TAG_BYTES {
+            tags.kept.push(tag.to_string());
+            bytes = joined;
+        } else {
+            tags.dropped += 1;
         }
     }
     tags
@@ -40,15 +66,31 @@ mod tests {
             "cache-tag: caf\u{e9}, ok",
         ]);
         assert_eq!(
-            response_tags(&Headers::new(&list)),
+            response_tags(&Headers::new(&list)).kept,
             ["product-42", "search", "media", "ok"]
         );
+    }
+
+    #[test]
+    fn keeps_the_tags_within_14_kib_and_counts_the_rest() {
+        // 900 tags of 19 bytes: about 18 KB, past Fastly's 16 KB.
+        let tags: Vec<String> = (0..900).map(|i| format!("product-tag-{i:07}")).collect();
+        let header = format!("Surrogate-Key: {}", tags.join(" "));
+        let list = header_list(&[header.as_str()]);
+        let read = response_tags(&Headers::new(&list));
+        assert_eq!(read.kept.len() + read.dropped, 900);
+        assert!(read.kept.join(" ").len() <= MAX_TAG_BYTES);
+        assert!(
+            read.kept.join(" ").len() + 20 > MAX_TAG_BYTES,
+            "as many as fit"
+        );
+        assert_eq!(read.kept[..2], tags[..2], "in order, the first kept");
     }
 
     #[test]
     fn drops_overlong_tags() {
         let long = format!("Surrogate-Key: {} short", "x".repeat(MAX_TAG_LEN + 1));
         let list = header_list(&[long.as_str()]);
-        assert_eq!(response_tags(&Headers::new(&list)), ["short"]);
+        assert_eq!(response_tags(&Headers::new(&list)).kept, ["short"]);
     }
 }

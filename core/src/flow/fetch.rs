@@ -137,6 +137,9 @@ pub struct NewEntry {
     pub vary: Vec<String>,
     /// Its purge keys and the origin's tags (Fastly: surrogate keys).
     pub purge_keys: Vec<String>,
+    /// The origin's tags dropped past [`crate::MAX_TAG_BYTES`], for the
+    /// log: the entry is stored under the others.
+    pub tags_dropped: usize,
     /// The body's length when the origin declared it, for a body that is
     /// not content-coded ([`StoredHead::declared_length`]).
     pub length: Option<u64>,
@@ -359,6 +362,7 @@ fn new_entry(
         keep_for: decision.keep_for(),
         vary: decision.vary.names().map(str::to_string).collect(),
         purge_keys,
+        tags_dropped: decision.tags_dropped,
         length,
     }
 }

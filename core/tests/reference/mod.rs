@@ -418,6 +418,7 @@ impl Platform {
                         keep_for: marker.ttl,
                         vary: Vec::new(),
                         purge_keys: Vec::new(),
+                        tags_dropped: 0,
                         length: Some(0),
                     };
                     self.write(&key, entry, Vec::new(), fetched_ms);

@@ -72,11 +72,18 @@ fn answer(config: &Config, request: &mut Request) -> PurgeResponse {
 }
 
 /// The configured token; none (the API answers 404) when the store or the
-/// key is missing.
+/// key is missing, or the secret cannot be decrypted (`plaintext` would
+/// panic there; the failure is logged).
 fn token() -> Option<Vec<u8>> {
     let store = SecretStore::open(SECRET_STORE).ok()?;
     let secret = store.try_get(TOKEN_KEY).ok().flatten()?;
-    Some(secret.plaintext().to_vec())
+    match secret.try_plaintext() {
+        Ok(token) => Some(token.to_vec()),
+        Err(e) => {
+            log::error!("edgecache: cannot decrypt the purge token: {e:?}");
+            None
+        }
+    }
 }
 
 fn now_ms() -> u64 {
