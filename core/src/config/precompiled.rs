@@ -21,6 +21,8 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
+use super::schema::HostHeader;
+use super::validate::{is_field_value, is_host_name, is_token};
 use super::{Behavior, Config};
 use crate::error::{ConfigError, Error};
 
@@ -77,11 +79,15 @@ impl Config {
                     env!("CARGO_PKG_VERSION")
                 ))
             })?;
-        let config: Config = match postcard::from_bytes(body) {
-            Ok(config) => config,
+        // Nothing may follow the configuration: a form with more fields
+        // than this version's is another version's, not this one's.
+        let config: Config = match postcard::take_from_bytes(body) {
+            Ok((config, [])) => config,
+            Ok(_) => return Err(refused("damaged: bytes after the configuration")),
             Err(e) => return Err(refused(format!("damaged: {e}"))),
         };
         config.check_indices()?;
+        config.check_wire()?;
         Ok(config)
     }
 
@@ -105,7 +111,7 @@ impl Config {
             Ok(bytes) => bytes,
             Err(e) => return Err(refused(format!("not base64: {e}"))),
         };
-        let form = bytes.len().checked_sub(8).unwrap_or_default();
+        let form = bytes.len().saturating_sub(8);
         let sum = bytes.split_off(form);
         if sum != fnv1a(&bytes).to_be_bytes() {
             return Err(refused(
@@ -132,6 +138,42 @@ impl Config {
         } else {
             Err(refused(
                 "damaged: a behavior names a missing origin or policy",
+            ))
+        }
+    }
+}
+
+impl Config {
+    /// Whether what the edge puts on the wire from the configuration is
+    /// valid there: origin domains, paths, custom headers and Host values,
+    /// the header names keys read. Validation made them so; a form forged
+    /// past the checksum must not make a platform's header API panic.
+    fn check_wire(&self) -> Result<(), Error> {
+        let origin_ok = |o: &super::Origin| {
+            is_host_name(&o.domain)
+                && (o.path.is_empty() || o.path.starts_with('/'))
+                && o.path.bytes().all(|b| b.is_ascii_graphic())
+                && o.custom_headers
+                    .iter()
+                    .all(|(name, value)| is_token(name) && is_field_value(value))
+                && match &o.host_header {
+                    HostHeader::Custom(host) => !host.is_empty() && is_field_value(host),
+                    HostHeader::Origin | HostHeader::Viewer => true,
+                }
+        };
+        let policies_ok = self.cache_policies.iter().all(|p| {
+            p.headers
+                .iter()
+                .chain(&p.targeted_cache_control)
+                .all(|h| is_token(h))
+        });
+        let path_ok = self.invalidation_path.starts_with('/')
+            && self.invalidation_path.bytes().all(|b| b.is_ascii_graphic());
+        if self.origins.iter().all(origin_ok) && policies_ok && path_ok {
+            Ok(())
+        } else {
+            Err(refused(
+                "damaged: a value the edge sends is not valid on the wire",
             ))
         }
     }
@@ -190,13 +232,59 @@ mod tests {
         assert!(config.to_precompiled_text().len() < DEMO.len());
     }
 
-    /// Pins the encoding: when this fails, a type inside `Config` (or the
-    /// demo) changed, so bump `FORMAT` (forms written before must not be
-    /// misread), then update the expected hash.
+    /// A configuration using every variant of every type inside `Config`,
+    /// so that a change to any of them changes its form.
+    const EVERY_VARIANT: &str = r#"{
+        "origins": {
+            "a": {"domain": "a.example", "protocol": "https-only", "http_port": 8080,
+                  "https_port": 8443, "path": "/v1", "custom_headers": {"X-Secret": "s"},
+                  "host_header": {"custom": "api.example"}, "connect_timeout_ms": 1,
+                  "first_byte_timeout_ms": 2, "between_bytes_timeout_ms": 3},
+            "b": {"domain": "b.example", "protocol": "http-only", "host_header": "viewer"},
+            "d": {"domain": "d.example", "protocol": "match-viewer"},
+            "c": {"domain": "c.example"}
+        },
+        "cache_policies": {
+            "p": {"min_ttl": 1, "default_ttl": 2, "max_ttl": 3,
+                  "query_strings": {"behavior": "whitelist", "names": ["q"]},
+                  "headers": ["Accept-Language"],
+                  "cookies": {"behavior": "all_except", "names": ["c"]},
+                  "accept_encoding": {"gzip": true, "brotli": false},
+                  "canonicalize_query": {"sort": true, "dedupe": true},
+                  "include_host": true, "cloudfront_min_ttl_override": true,
+                  "origin_ignores_unkeyed_credentials": true, "heuristic_freshness": true,
+                  "honor_request_directives": true, "targeted_cache_control": ["cdn-cache-control"],
+                  "max_object_bytes": 5, "stale_while_revalidate": 6, "stale_if_error": 7},
+            "q": {"query_strings": {"behavior": "all"}, "cookies": {"behavior": "none"},
+                  "default_ttl": 0}
+        },
+        "origin_request_policies": {
+            "o": {"query_strings": {"behavior": "all"}, "headers": {"behavior": "all_viewer"},
+                  "cookies": {"behavior": "whitelist", "names": ["s"]}},
+            "r": {"headers": {"behavior": "all_except", "names": ["x-a"]}},
+            "w": {"headers": {"behavior": "whitelist", "names": ["x-b"]}}
+        },
+        "behaviors": [
+            {"path_pattern": "/a/*", "origin": "a", "cache_policy": "p", "origin_request_policy": "o",
+             "allowed_methods": ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"],
+             "cached_methods": ["GET", "HEAD", "OPTIONS"], "allow_extension_methods": true,
+             "invalidate_on_unsafe_methods": true},
+            {"path_pattern": "/b/?", "origin": "b", "cache_policy": "q", "origin_request_policy": "r"},
+            {"path_pattern": "/w", "origin": "c", "cache_policy": "q", "origin_request_policy": "w"}
+        ],
+        "default_behavior": {"origin": "d", "cache_policy": "q"},
+        "error_caching_min_ttl": {"404": 5},
+        "invalidation": {"path": "/purge"}
+    }"#;
+
+    /// Pins the encoding: when this fails, a type inside `Config` changed
+    /// (or this configuration did), so bump `FORMAT` (forms written
+    /// before must not be misread), then update the expected hash.
     #[test]
-    fn the_demo_form_is_pinned() {
+    fn the_form_of_every_variant_is_pinned() {
         use sha2::{Digest, Sha256};
-        let bytes = demo().to_precompiled();
+        let config = Config::from_json(EVERY_VARIANT).unwrap();
+        let bytes = config.to_precompiled();
         assert_eq!(bytes[MAGIC.len()], FORMAT);
         let body = &bytes[precompiled_header().len()..];
         let hash: String = Sha256::digest(body)[..8]
@@ -205,9 +293,11 @@ mod tests {
             .collect();
         assert_eq!(
             (body.len(), hash.as_str()),
-            (636, "66dc2d6d09f30ec8"),
+            (340, "b1ef9db13bfe9315"),
             "the encoding changed: bump FORMAT"
         );
+        let again = Config::from_precompiled(Vec::leak(bytes)).unwrap();
+        assert_eq!(format!("{again:?}"), format!("{config:?}"));
     }
 
     #[test]
@@ -252,6 +342,30 @@ mod tests {
         }
         let cut = &text[..text.len() - 8];
         assert!(Config::from_document(cut).is_err());
+    }
+
+    #[test]
+    fn a_forged_form_cannot_put_invalid_bytes_on_the_wire() {
+        let forgeries: [fn(&mut Config); 4] = [
+            |c| c.origins[0].custom_headers[0].1 = "demo\nsecret".into(),
+            |c| c.origins[0].custom_headers[0].0 = "x origin".into(),
+            |c| c.origins[0].domain = "evil.example/steal?".into(),
+            |c| c.cache_policies[0].headers.push("bad header".into()),
+        ];
+        for forge in forgeries {
+            let mut config = demo();
+            forge(&mut config);
+            let error = Config::from_precompiled(Vec::leak(config.to_precompiled())).unwrap_err();
+            assert!(error.to_string().contains("wire"), "{error}");
+        }
+    }
+
+    #[test]
+    fn bytes_after_the_configuration_are_refused() {
+        let mut bytes = demo().to_precompiled();
+        bytes.push(0);
+        let error = Config::from_precompiled(Vec::leak(bytes)).unwrap_err();
+        assert!(error.to_string().contains("after"), "{error}");
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 mod behavior;
 mod origin;
+pub(crate) use origin::{is_field_value, is_host_name};
 mod policy;
 
 use super::load::{Broken, Parsed, member_path};

@@ -124,7 +124,7 @@ fn check_domain(c: &mut Checker, path: &str, domain: &str) {
 
 /// A DNS name (letters, digits, hyphens in dot-separated labels), an IPv4
 /// address, or a bracketed IPv6 literal.
-fn is_host_name(domain: &str) -> bool {
+pub(crate) fn is_host_name(domain: &str) -> bool {
     if let Some(inner) = domain.strip_prefix('[').and_then(|d| d.strip_suffix(']')) {
         return inner.parse::<std::net::Ipv6Addr>().is_ok();
     }
@@ -192,14 +192,18 @@ fn custom_headers(
         } else if out.iter().any(|(n, _)| *n == lower) {
             c.error(&at, "header given twice (names are case-insensitive)");
         }
-        if !value
-            .bytes()
-            .all(|b| b == b' ' || b == b'\t' || b.is_ascii_graphic())
-        {
+        if !is_field_value(value) {
             c.error(&at, "header value must be printable ASCII");
         }
         out.push((lower.into(), value.as_str().into()));
     }
     out.sort();
     out
+}
+
+/// A header value edgecache sends: printable ASCII, spaces and tabs.
+pub(crate) fn is_field_value(value: &str) -> bool {
+    value
+        .bytes()
+        .all(|b| b == b' ' || b == b'\t' || b.is_ascii_graphic())
 }
