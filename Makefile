@@ -7,8 +7,8 @@ FASTLY_WASM := target/wasm32-wasip1/release/edgecache-fastly.wasm
 
 # The configuration local builds embed (the demo, for make serve and the
 # tests); a build without it embeds none. `make package` embeds CONFIG.
-EDGECACHE_CONFIG ?= config/demo.json
-export EDGECACHE_CONFIG
+EDGECACHE_CONFIG_FILE ?= config/demo.json
+export EDGECACHE_CONFIG_FILE
 
 .PHONY: package setup fastly-tools fastly-wasm cloudflare-tools cloudflare-worker serve serve-cloudflare \
 	test test-fast test-e2e fuzz soak lint check-wasm bench bench-fastly bench-cloudflare cli simulate bench-simulate

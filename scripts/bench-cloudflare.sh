@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The benchmarks run the demo's configuration, embedded as locally.
-export EDGECACHE_CONFIG="${EDGECACHE_CONFIG:-config/demo.json}"
+export EDGECACHE_CONFIG_FILE="${EDGECACHE_CONFIG_FILE:-config/demo.json}"
 
 scripts/setup.sh
 # wrk, for hits per second (Debian package; skipped when present or not installable).

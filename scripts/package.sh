@@ -4,7 +4,7 @@
 #
 #   1. `edgecache check` validates CONFIG: every problem with its JSON
 #      path, and the build stops.
-#   2. Fastly: the function built with EDGECACHE_CONFIG=CONFIG, packed by
+#   2. Fastly: the function built with EDGECACHE_CONFIG_FILE=CONFIG, packed by
 #      `fastly compute pack` into pkg/fastly/edgecache.tar.gz, what
 #      `fastly compute deploy --package` uploads.
 #   3. Cloudflare: the Worker built the same way, bundled by
@@ -38,7 +38,7 @@ STAGE=build/package
 echo "package: checking $CONFIG"
 cargo run --quiet --locked -p edgecache-cli -- check "$CONFIG_PATH"
 
-export EDGECACHE_CONFIG="$CONFIG_PATH"
+export EDGECACHE_CONFIG_FILE="$CONFIG_PATH"
 export CARGO_TARGET_DIR=target/package
 rm -rf "$STAGE" pkg/fastly pkg/cloudflare
 mkdir -p "$STAGE/fastly/bin" pkg/fastly
@@ -63,10 +63,17 @@ WRANGLER_SEND_METRICS=false "$WRANGLER" deploy --dry-run --config "$STAGE/wrangl
   || { cat "$STAGE/wrangler-dry-run.log" >&2; exit 1; }
 # What deploys the bundle as it is: the same settings, its entry point
 # the bundled module.
-sed 's|^main = .*|main = "shim.js"\nno_bundle = true|' "$STAGE/wrangler.toml" > pkg/cloudflare/wrangler.toml
+awk '/^main = / { print "main = \"shim.js\""; print "no_bundle = true"; next } { print }' \
+  "$STAGE/wrangler.toml" > pkg/cloudflare/wrangler.toml
 
 echo "package: checking what was built"
-for file in "$STAGE/fastly/bin/main.wasm" pkg/cloudflare/*.wasm; do
+shopt -s nullglob
+worker_wasm=(pkg/cloudflare/*.wasm)
+if [ "${#worker_wasm[@]}" -ne 1 ]; then
+  echo "package: pkg/cloudflare/ holds ${#worker_wasm[@]} wasm modules, not one" >&2
+  exit 1
+fi
+for file in "$STAGE/fastly/bin/main.wasm" "${worker_wasm[@]}"; do
   if grep -q "demo-shared-secret" "$file"; then
     echo "package: $file holds the demo configuration" >&2
     exit 1
@@ -74,7 +81,5 @@ for file in "$STAGE/fastly/bin/main.wasm" pkg/cloudflare/*.wasm; do
 done
 size() { printf '%s bytes, %s gzip' "$(wc -c < "$1")" "$(gzip -9c "$1" | wc -c)"; }
 echo "package: pkg/fastly/$NAME.tar.gz: $(wc -c < "pkg/fastly/$NAME.tar.gz") bytes (main.wasm $(size "$STAGE/fastly/bin/main.wasm"))"
-for wasm in pkg/cloudflare/*.wasm; do
-  echo "package: pkg/cloudflare/: $(du -sb pkg/cloudflare | cut -f1) bytes ($(basename "$wasm") $(size "$wasm"))"
-done
-echo "package: deploy with docs/fastly.md and docs/cloudflare.md, \"Deploying\""
+echo "package: pkg/cloudflare/: $(cat pkg/cloudflare/* | wc -c) bytes ($(basename "${worker_wasm[0]}") $(size "${worker_wasm[0]}"))"
+echo "package: to deploy, see docs/deploying.md"

@@ -11,7 +11,7 @@ TOOLS_DIR="${EDGECACHE_TOOLS:-$HOME/.local/share/edgecache}"
 WRANGLER="$TOOLS_DIR/node_modules/.bin/wrangler"
 
 # The local demo build embeds the demo configuration.
-export EDGECACHE_CONFIG="${EDGECACHE_CONFIG:-config/demo.json}"
+export EDGECACHE_CONFIG_FILE="${EDGECACHE_CONFIG_FILE:-config/demo.json}"
 
 scripts/setup.sh
 scripts/install-cloudflare-tools.sh
@@ -37,7 +37,8 @@ pids+=($!)
 
 # wrangler builds the Worker with wrangler.toml's [build] command.
 WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false \
-  "$WRANGLER" dev --ip "${EDGE_ADDR%:*}" --port "${EDGE_ADDR#*:}" --persist-to .wrangler/state &
+  "$WRANGLER" dev --ip "${EDGE_ADDR%:*}" --port "${EDGE_ADDR#*:}" --persist-to .wrangler/state \
+    --var EDGECACHE_LOCAL:1 &
 pids+=($!)
 
 # shellcheck source=scripts/serve-common.sh

@@ -11,7 +11,7 @@ VICEROY="${CARGO_HOME:-$HOME/.cargo}/bin/viceroy"
 FASTLY="$("$(dirname "$0")/fastly-cli-path.sh")"
 
 # The local demo build embeds the demo configuration.
-export EDGECACHE_CONFIG="${EDGECACHE_CONFIG:-config/demo.json}"
+export EDGECACHE_CONFIG_FILE="${EDGECACHE_CONFIG_FILE:-config/demo.json}"
 
 scripts/setup.sh
 scripts/install-fastly-tools.sh --cli

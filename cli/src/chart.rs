@@ -23,12 +23,21 @@ const COLOURS: [&str; 8] = [
 /// The chart keeps a year of minutes; later records still count in the totals.
 const MAX_MINUTES: i64 = 366 * 24 * 60;
 
-/// Requests and cache-served requests per minute per series, for the chart.
+/// The most slots a series keeps: past them, slots widen (twice as many
+/// minutes each, neighbours merged), so that memory stays bounded (a few
+/// kilobytes a series) however long the log spans.
+const MAX_SLOTS: usize = 1440;
+
+/// Requests and cache-served requests per slot of minutes per series, for
+/// the chart.
 #[derive(Debug, Clone, Serialize)]
 pub struct Timeline {
     /// Unix seconds of minute 0 (the first record's minute).
     pub start: Option<i64>,
-    /// Per series: (requests, from cache) per minute since `start`.
+    /// Minutes per slot: 1, then doubled whenever a series would need more
+    /// than [`MAX_SLOTS`] slots.
+    pub width: i64,
+    /// Per series: (requests, from cache) per slot since `start`.
     #[serde(skip)]
     pub minutes: Vec<Vec<[u32; 2]>>,
 }
@@ -38,7 +47,24 @@ impl Timeline {
     pub fn new(series: usize) -> Self {
         Timeline {
             start: None,
+            width: 1,
             minutes: vec![Vec::new(); series],
+        }
+    }
+
+    /// Twice as many minutes a slot: neighbouring slots merged.
+    fn widen(&mut self) {
+        self.width *= 2;
+        for slots in &mut self.minutes {
+            let merged = slots
+                .chunks(2)
+                .map(|pair| {
+                    pair.iter().fold([0u32, 0], |[r, c], [pr, pc]| {
+                        [r.saturating_add(*pr), c.saturating_add(*pc)]
+                    })
+                })
+                .collect();
+            *slots = merged;
         }
     }
 
@@ -51,7 +77,11 @@ impl Timeline {
         let minute = time
             .saturating_sub(start)
             .div_euclid(60)
-            .clamp(0, MAX_MINUTES - 1) as usize;
+            .clamp(0, MAX_MINUTES - 1);
+        while (minute / self.width) as usize >= MAX_SLOTS {
+            self.widen();
+        }
+        let minute = (minute / self.width) as usize;
         if self.minutes.len() <= series {
             self.minutes.resize(series + 1, Vec::new());
         }
@@ -80,7 +110,12 @@ pub(crate) struct Series<'a> {
 
 /// The chart as an SVG document: one line per series, titled "per
 /// `noun`", the time axis from `start` (Unix seconds, `None`: no times).
-pub(crate) fn hit_ratio_svg(noun: &str, start: Option<i64>, series: &[Series<'_>]) -> String {
+pub(crate) fn hit_ratio_svg(
+    noun: &str,
+    start: Option<i64>,
+    width: i64,
+    series: &[Series<'_>],
+) -> String {
     let minutes = series
         .iter()
         .map(|s| s.minutes.len())
@@ -101,7 +136,7 @@ pub(crate) fn hit_ratio_svg(noun: &str, start: Option<i64>, series: &[Series<'_>
         r#"<text x="{LEFT}" y="22" font-size="15">Hit ratio over time per {} ({bucket}-minute buckets)</text>"#,
         escape(noun)
     );
-    axes(&mut out, start, minutes);
+    axes(&mut out, start, minutes as i64 * width);
     let x_of = |b: usize| LEFT + (RIGHT - LEFT) * (b as f64 + 0.5) / buckets as f64;
     for (index, line) in series.iter().enumerate() {
         let colour = COLOURS[index % COLOURS.len()];
@@ -139,7 +174,7 @@ fn y_of(ratio: f64) -> f64 {
     BOTTOM - (BOTTOM - TOP) * ratio
 }
 
-fn axes(out: &mut String, start: Option<i64>, minutes: usize) {
+fn axes(out: &mut String, start: Option<i64>, minutes: i64) {
     for tick in 0..=4 {
         let ratio = f64::from(tick) / 4.0;
         let y = y_of(ratio);
@@ -156,7 +191,7 @@ fn axes(out: &mut String, start: Option<i64>, minutes: usize) {
     };
     for (i, anchor) in [(0, "start"), (1, "middle"), (2, "end")] {
         let x = LEFT + (RIGHT - LEFT) * f64::from(i) / 2.0;
-        let at = start + (minutes as i64 * 60) * i64::from(i) / 2;
+        let at = start + (minutes * 60) * i64::from(i) / 2;
         let _ = writeln!(
             out,
             r#"<text x="{x}" y="{}" text-anchor="{anchor}">{} UTC</text>"#,
@@ -224,6 +259,25 @@ mod tests {
     }
 
     #[test]
+    fn a_long_log_widens_the_slots_instead_of_growing_without_bound() {
+        let mut timeline = Timeline::new(0);
+        let year = 365 * 24 * 3600;
+        for series in 0..201 {
+            timeline.add(series, 0, true);
+            timeline.add(series, year, false);
+        }
+        assert!(
+            timeline
+                .minutes
+                .iter()
+                .all(|slots| slots.len() <= MAX_SLOTS)
+        );
+        assert_eq!(timeline.width, 512);
+        let first: u32 = timeline.minutes.iter().map(|s| s[0][0]).sum();
+        assert_eq!(first, 201, "every early request counted in the first slot");
+    }
+
+    #[test]
     fn the_chart_names_its_series_and_escapes_them() {
         let minutes = [[4, 3], [2, 2]];
         let series = [Series {
@@ -232,7 +286,7 @@ mod tests {
             hit_ratio: 5.0 / 6.0,
             minutes: &minutes,
         }];
-        let svg = hit_ratio_svg("host", Some(1_795_305_600), &series);
+        let svg = hit_ratio_svg("host", Some(1_795_305_600), 1, &series);
         assert!(svg.starts_with("<svg"), "{svg}");
         assert!(svg.contains("per host (1-minute buckets)"), "{svg}");
         assert!(svg.contains("/a&amp;&lt;b&gt; (6 requests, 83.3% from cache)"));

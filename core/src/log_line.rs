@@ -66,7 +66,7 @@ impl LogLine<'_> {
         let key_hash = self.key.map(CacheKey::hash_hex);
         let cut = self.cut.map(|cut| cut.to_string());
         let line = Fields {
-            time: &time,
+            time: time.as_deref(),
             platform: self.sent.platform,
             pop: self.sent.pop,
             host: self.host,
@@ -90,7 +90,7 @@ impl LogLine<'_> {
 /// The line's fields, in the order they are written.
 #[derive(Serialize)]
 struct Fields<'a> {
-    time: &'a str,
+    time: Option<&'a str>,
     platform: &'a str,
     pop: Option<&'a str>,
     host: &'a str,
@@ -122,9 +122,16 @@ fn ttl(outcome: &CacheOutcome) -> Option<i64> {
     }
 }
 
+/// The last second RFC 3339 can write: 9999-12-31T23:59:59Z.
+const LAST_RFC3339_SECOND: u64 = 253_402_300_799;
+
 /// Unix seconds as RFC 3339 UTC (`2026-11-30T02:40:07Z`), by the civil
-/// calendar (Howard Hinnant's days-from-civil, inverted).
-fn rfc3339(unix: u64) -> String {
+/// calendar (Howard Hinnant's days-from-civil, inverted); `None` past year
+/// 9999, which RFC 3339 cannot write (a clock gone wrong).
+fn rfc3339(unix: u64) -> Option<String> {
+    if unix > LAST_RFC3339_SECOND {
+        return None;
+    }
     let (days, secs) = (unix / 86_400, unix % 86_400);
     let z = days + 719_468;
     let era = z / 146_097;
@@ -135,12 +142,12 @@ fn rfc3339(unix: u64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + u64::from(month <= 2);
-    format!(
+    Some(format!(
         "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
         secs / 3600,
         secs / 60 % 60,
         secs % 60
-    )
+    ))
 }
 
 /// The log line for a configuration the platform delivered and core
@@ -188,10 +195,13 @@ mod tests {
             (951_782_400, "2000-02-29T00:00:00Z"),
             (1_795_305_600, "2026-11-22T00:00:00Z"),
             (4_102_444_799, "2099-12-31T23:59:59Z"),
+            (LAST_RFC3339_SECOND, "9999-12-31T23:59:59Z"),
         ];
         for (unix, expected) in table {
-            assert_eq!(rfc3339(unix), expected, "{unix}");
+            assert_eq!(rfc3339(unix).as_deref(), Some(expected), "{unix}");
         }
+        assert_eq!(rfc3339(LAST_RFC3339_SECOND + 1), None);
+        assert_eq!(rfc3339(u64::MAX), None);
     }
 
     #[test]

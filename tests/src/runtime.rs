@@ -268,7 +268,7 @@ fn cloudflare(config: &str, token: Option<&str>, purge_log: bool) -> Edge {
          [[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"PurgeLogObject\"]\n";
     let manifest = format!(
         "name = \"edgecache-e2e\"\nmain = {}\ncompatibility_date = \"2026-04-01\"\n\n\
-         [vars]\nEDGECACHE_CONFIG = {}\n\n{}",
+         [vars]\nEDGECACHE_LOCAL = \"1\"\nEDGECACHE_CONFIG = {}\n\n{}",
         toml_literal(&main.display().to_string()),
         toml_literal(config),
         if purge_log { binding } else { "" }

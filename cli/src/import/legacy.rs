@@ -59,10 +59,12 @@ pub(crate) fn policies(
         headers,
         cookies: cookies(forwarded, &at, notes)?,
         // CloudFront forwards, and keys, the normalized Accept-Encoding
-        // unless the header is whitelisted.
+        // unless the header is whitelisted; legacy cache settings know gzip
+        // only (Brotli needs a cache policy, per CloudFront's "Serving
+        // compressed files" page).
         accept_encoding: AcceptEncodingNormalization {
             gzip: !sorted.accept_encoding,
-            brotli: !sorted.accept_encoding,
+            brotli: false,
         },
         host: sorted.host,
     };

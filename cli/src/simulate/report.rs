@@ -285,6 +285,11 @@ impl Report {
                 minutes,
             })
             .collect();
-        chart::hit_ratio_svg("behavior", self.timeline.start, &series)
+        chart::hit_ratio_svg(
+            "behavior",
+            self.timeline.start,
+            self.timeline.width,
+            &series,
+        )
     }
 }

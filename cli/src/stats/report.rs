@@ -215,7 +215,12 @@ impl Report {
                     .map_or(none, Vec::as_slice),
             })
             .collect();
-        chart::hit_ratio_svg(self.by.noun(), self.timeline.start, &series)
+        chart::hit_ratio_svg(
+            self.by.noun(),
+            self.timeline.start,
+            self.timeline.width,
+            &series,
+        )
     }
 }
 

@@ -1,7 +1,9 @@
 //! Which configuration an instance runs with: the platform's document
 //! when it is valid, else the one embedded at build time, else none (and
-//! every request is answered 503). Never the demo: a build embeds only
-//! what its `EDGECACHE_CONFIG` names.
+//! every request is answered 503). A build embeds only what its
+//! `EDGECACHE_CONFIG_FILE` names; the demo's, embedded for local runs,
+//! serves only where the platform runs locally (Viceroy, `wrangler dev`),
+//! so that a local build deployed by mistake never runs it in production.
 
 use super::Config;
 use crate::log_line::config_rejected;
@@ -11,6 +13,16 @@ pub const UNCONFIGURED_STATUS: u16 = 503;
 
 /// The body of that answer.
 pub const UNCONFIGURED_BODY: &str = "edgecache: no configuration: this build embeds none and the platform's store holds no valid one\n";
+
+/// The configuration a build embedded.
+#[derive(Debug, Clone, Copy)]
+pub struct Embedded {
+    /// Its precompiled form; empty when the build embedded none.
+    pub form: &'static [u8],
+    /// Whether it is the local demo's (`config/demo.json`), which serves
+    /// only locally.
+    pub demo: bool,
+}
 
 /// What [`choose`] found: the configuration to run with, if any, and the
 /// log lines (JSON objects) saying what went wrong on the way.
@@ -24,18 +36,21 @@ pub struct Chosen {
 }
 
 /// Chooses between the platform's document (`source` names where it was
-/// read, for the log) and the precompiled configuration embedded at build
-/// time (empty when the build embedded none). A document that fails is
+/// read, for the log) and the configuration embedded at build time; `local`
+/// says whether the platform runs locally. A document that fails is
 /// logged with every problem, and the embedded configuration serves.
 ///
 /// ```
-/// use edgecache_core::config::choose;
-/// let chosen = choose("config store edgecache/config", Some("{}"), &[]);
+/// use edgecache_core::config::{Embedded, choose};
+/// let none = Embedded { form: &[], demo: false };
+/// let chosen = choose("config store edgecache/config", Some("{}"), none, false);
 /// assert!(chosen.config.is_none());
 /// assert_eq!(chosen.errors.len(), 2);
 /// ```
-pub fn choose(source: &str, document: Option<&str>, embedded: &'static [u8]) -> Chosen {
+pub fn choose(source: &str, document: Option<&str>, embedded: Embedded, local: bool) -> Chosen {
     let mut errors = Vec::new();
+    let refused = embedded.demo && !local;
+    let embedded = if refused { &[] } else { embedded.form };
     if let Some(text) = document.filter(|text| !text.trim().is_empty()) {
         match Config::from_document(text) {
             Ok(config) => {
@@ -55,7 +70,11 @@ pub fn choose(source: &str, document: Option<&str>, embedded: &'static [u8]) -> 
         }
     }
     if embedded.is_empty() {
-        errors.push(no_configuration(source));
+        errors.push(if refused {
+            demo_elsewhere(source)
+        } else {
+            no_configuration(source)
+        });
         return Chosen {
             config: None,
             errors,
@@ -76,6 +95,15 @@ pub fn choose(source: &str, document: Option<&str>, embedded: &'static [u8]) -> 
     }
 }
 
+fn demo_elsewhere(source: &str) -> String {
+    serde_json::json!({
+        "event": "demo-configuration-refused",
+        "source": source,
+        "message": "this build embeds the local demo's configuration, which serves only locally: build with make package CONFIG=...",
+    })
+    .to_string()
+}
+
 fn no_configuration(source: &str) -> String {
     serde_json::json!({
         "event": "no-configuration",
@@ -91,9 +119,22 @@ mod tests {
 
     const DEMO: &str = include_str!("../../../config/demo.json");
 
-    fn embedded() -> &'static [u8] {
+    fn form() -> &'static [u8] {
         Vec::leak(Config::from_json(DEMO).unwrap().to_precompiled())
     }
+
+    /// The demo, embedded as a local build embeds it, running locally.
+    fn embedded() -> Embedded {
+        Embedded {
+            form: form(),
+            demo: true,
+        }
+    }
+
+    const NONE: Embedded = Embedded {
+        form: &[],
+        demo: false,
+    };
 
     const OTHER: &str = r#"{
         "origins": {"api": {"domain": "api.example.com"}},
@@ -103,7 +144,7 @@ mod tests {
 
     #[test]
     fn a_valid_document_wins_over_the_embedded_configuration() {
-        let chosen = choose("store", Some(OTHER), embedded());
+        let chosen = choose("store", Some(OTHER), embedded(), true);
         assert_eq!(chosen.config.unwrap().origins()[0].name, "api");
         assert!(chosen.errors.is_empty());
     }
@@ -111,7 +152,7 @@ mod tests {
     #[test]
     fn without_a_document_the_embedded_configuration_serves() {
         for document in [None, Some(""), Some("  \n")] {
-            let chosen = choose("store", document, embedded());
+            let chosen = choose("store", document, embedded(), true);
             assert_eq!(chosen.config.unwrap().origins()[0].name, "demo");
             assert!(chosen.errors.is_empty());
         }
@@ -119,7 +160,7 @@ mod tests {
 
     #[test]
     fn an_invalid_document_is_logged_and_the_embedded_configuration_serves() {
-        let chosen = choose("store", Some(r#"{"origins": {}}"#), embedded());
+        let chosen = choose("store", Some(r#"{"origins": {}}"#), embedded(), true);
         assert_eq!(chosen.config.unwrap().origins()[0].name, "demo");
         assert_eq!(chosen.errors.len(), 1);
         assert!(chosen.errors[0].contains("config-rejected"));
@@ -128,17 +169,32 @@ mod tests {
 
     #[test]
     fn with_nothing_embedded_nothing_serves_and_the_log_says_why() {
-        let chosen = choose("store", Some("[]"), &[]);
+        let chosen = choose("store", Some("[]"), NONE, false);
         assert!(chosen.config.is_none());
         assert!(chosen.errors[0].contains("answering 503"));
         assert!(chosen.errors[1].contains("no-configuration"));
-        assert!(choose("store", None, &[]).config.is_none());
+        assert!(choose("store", None, NONE, false).config.is_none());
+    }
+
+    #[test]
+    fn the_demo_serves_only_where_the_platform_runs_locally() {
+        let chosen = choose("store", None, embedded(), false);
+        assert!(chosen.config.is_none());
+        assert!(chosen.errors[0].contains("demo-configuration-refused"));
+        let operator = Embedded {
+            form: form(),
+            demo: false,
+        };
+        assert!(choose("store", None, operator, false).config.is_some());
+        let document = choose("store", Some(OTHER), embedded(), false);
+        assert!(document.errors.is_empty());
+        assert_eq!(document.config.unwrap().origins()[0].name, "api");
     }
 
     #[test]
     fn a_precompiled_document_is_read_from_a_store() {
         let text = Config::from_json(OTHER).unwrap().to_precompiled_text();
-        let chosen = choose("store", Some(&text), embedded());
+        let chosen = choose("store", Some(&text), embedded(), true);
         assert_eq!(chosen.config.unwrap().origins()[0].name, "api");
     }
 }

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::behavior::PathPattern;
 use crate::error::Error;
-pub use choose::{Chosen, UNCONFIGURED_BODY, UNCONFIGURED_STATUS, choose};
+pub use choose::{Chosen, Embedded, UNCONFIGURED_BODY, UNCONFIGURED_STATUS, choose};
 pub use precompiled::{MAX_PRECOMPILED_BYTES, PRECOMPILED_TEXT_PREFIX, precompiled_header};
 pub(crate) use schema::{
     AcceptEncodingNormalization, HostHeader, ProtocolPolicy, QueryCanonicalization, RawConfig,

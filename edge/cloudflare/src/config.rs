@@ -3,7 +3,8 @@
 //! `EDGECACHE_CONFIG` (`[vars]` in `wrangler.toml` as a string or a table,
 //! or set in the dashboard: JSON, or the precompiled text `edgecache check
 //! --compile` writes) and the configuration embedded at build time,
-//! precompiled (`EDGECACHE_CONFIG` at build; none in a build without it).
+//! precompiled (`EDGECACHE_CONFIG_FILE` at build; none in a build without
+//! it; the local demo's serves only where `EDGECACHE_LOCAL` is `1`).
 //! A bad document is logged with every problem and the embedded
 //! configuration keeps serving; with neither, every request gets a 503.
 //!
@@ -17,14 +18,21 @@
 use std::cell::RefCell;
 
 use edgecache_core::Config;
-use edgecache_core::config::choose;
+use edgecache_core::config::{Embedded, choose};
 use worker::{Env, console_error};
 
 /// The variable the configuration is read from.
 pub(crate) const VAR: &str = "EDGECACHE_CONFIG";
 
-/// The precompiled configuration embedded at build time (empty: none).
-static EMBEDDED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/config.bin"));
+/// The variable that says the Worker runs locally.
+const LOCAL_VAR: &str = "EDGECACHE_LOCAL";
+
+/// The configuration embedded at build time, precompiled (empty: none),
+/// and whether it is the local demo's.
+static EMBEDDED: Embedded = Embedded {
+    form: include_bytes!(concat!(env!("OUT_DIR"), "/config.bin")),
+    demo: include_bytes!(concat!(env!("OUT_DIR"), "/demo.flag")).len() == 1,
+};
 
 thread_local! {
     /// The last document seen and what it gave.
@@ -45,13 +53,26 @@ pub(crate) fn load(env: &Env) -> Option<&'static Config> {
     if let Some(config) = cached {
         return config;
     }
-    let chosen = choose(&format!("variable {VAR}"), Some(&text), EMBEDDED);
+    let chosen = choose(
+        &format!("variable {VAR}"),
+        Some(&text),
+        EMBEDDED,
+        local(env),
+    );
     for error in &chosen.errors {
         console_error!("{error}");
     }
     let config: Option<&'static Config> = chosen.config.map(|c| &*Box::leak(Box::new(c)));
     LOADED.with(|loaded| *loaded.borrow_mut() = Some((text, config)));
     config
+}
+
+/// Whether the Worker runs locally: `make serve-cloudflare` and the tests
+/// set the variable `EDGECACHE_LOCAL` to `1` for `wrangler dev`; a deploy
+/// does not.
+fn local(env: &Env) -> bool {
+    env.var(LOCAL_VAR)
+        .is_ok_and(|value| value.to_string() == "1")
 }
 
 /// The variable's text: a string as it is, a table as JSON.

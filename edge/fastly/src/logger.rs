@@ -42,8 +42,8 @@ impl Log for Logger {
 
 /// Installs the logger, once, at the start of the request.
 pub(crate) fn init() {
-    let local = std::env::var("FASTLY_HOSTNAME").is_ok_and(|host| host == "localhost");
-    let logger: &'static Logger = Box::leak(Box::new(Logger { echo: !local }));
+    let echo = !crate::config::local();
+    let logger: &'static Logger = Box::leak(Box::new(Logger { echo }));
     if log::set_logger(logger).is_ok() {
         log::set_max_level(LevelFilter::Info);
     }
