@@ -222,6 +222,14 @@ fn respond(req: &Incoming) -> Reply {
             reply = reply.header(header, value);
         }
     }
+    // `tags=N`: N surrogate keys of 19 bytes (`product-tag-0000042`), more
+    // than a URL could carry.
+    if let Some(count) = req.param("tags").and_then(|v| v.parse::<usize>().ok()) {
+        let tags: Vec<String> = (0..count.min(100_000))
+            .map(|i| format!("product-tag-{i:07}"))
+            .collect();
+        reply = reply.header("Surrogate-Key", tags.join(" "));
+    }
     if let Some(seconds) = req.param("expires").and_then(|v| v.parse::<u64>().ok()) {
         let at = SystemTime::now() + Duration::from_secs(seconds);
         reply = reply.header("Expires", httpdate::fmt_http_date(at));

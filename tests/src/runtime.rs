@@ -76,13 +76,24 @@ impl Edge {
     /// Starts Cloudflare without the purge log's Durable Object bound,
     /// as when the object cannot be reached.
     pub fn start_cloudflare_without_purge_log(origin_url: &str) -> Edge {
-        cloudflare(&test_config(origin_url), Some(PURGE_TOKEN), false)
+        cloudflare(
+            &test_config(origin_url),
+            Some(PURGE_TOKEN),
+            Runs::Local { purge_log: false },
+        )
+    }
+
+    /// Starts Cloudflare as a deployed Worker would run (no
+    /// `EDGECACHE_LOCAL`), with `config` as its variable: the local build
+    /// embeds the demo's configuration, which must not serve there.
+    pub fn start_cloudflare_deployed(config: &str) -> Edge {
+        cloudflare(config, Some(PURGE_TOKEN), Runs::Deployed)
     }
 
     fn launch(platform: Platform, origin_url: &str, config: &str, token: Option<&str>) -> Edge {
         match platform {
             Platform::Fastly => fastly(origin_url, config, token),
-            Platform::Cloudflare => cloudflare(config, token, true),
+            Platform::Cloudflare => cloudflare(config, token, Runs::Local { purge_log: true }),
         }
     }
 
@@ -250,7 +261,20 @@ fn wrangler() -> PathBuf {
 /// `wrangler dev` on a free port, serving the Worker that
 /// scripts/build-cloudflare.sh built, with `config` in `EDGECACHE_CONFIG`.
 /// Each runtime gets its own state directory, so caches never mix.
-fn cloudflare(config: &str, token: Option<&str>, purge_log: bool) -> Edge {
+/// How `wrangler dev` runs the Worker: locally (the variable
+/// `EDGECACHE_LOCAL=1`), with or without the purge log's Durable Object, or
+/// as if deployed (neither).
+#[derive(Clone, Copy)]
+enum Runs {
+    Local { purge_log: bool },
+    Deployed,
+}
+
+fn cloudflare(config: &str, token: Option<&str>, runs: Runs) -> Edge {
+    let (local, purge_log) = match runs {
+        Runs::Local { purge_log } => ("EDGECACHE_LOCAL = \"1\"\n", purge_log),
+        Runs::Deployed => ("", true),
+    };
     let build = std::env::var_os("EDGECACHE_CLOUDFLARE_BUILD")
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace_root().join("build/worker"));
@@ -268,8 +292,9 @@ fn cloudflare(config: &str, token: Option<&str>, purge_log: bool) -> Edge {
          [[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"PurgeLogObject\"]\n";
     let manifest = format!(
         "name = \"edgecache-e2e\"\nmain = {}\ncompatibility_date = \"2026-04-01\"\n\n\
-         [vars]\nEDGECACHE_LOCAL = \"1\"\nEDGECACHE_CONFIG = {}\n\n{}",
+         [vars]\n{}EDGECACHE_CONFIG = {}\n\n{}",
         toml_literal(&main.display().to_string()),
+        local,
         toml_literal(config),
         if purge_log { binding } else { "" }
     );

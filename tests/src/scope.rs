@@ -35,6 +35,13 @@ pub enum Configuration {
     /// The test configuration, on Cloudflare without the purge log's
     /// Durable Object (unreachable); on Fastly the test configuration.
     WithoutPurgeLog,
+    /// On Cloudflare, a Worker running as deployed (not locally), with the
+    /// test configuration as its variable or with none; on Fastly the test
+    /// configuration (Viceroy always says it is local).
+    Deployed {
+        /// Whether the variable holds the test configuration.
+        document: bool,
+    },
 }
 
 impl Configuration {
@@ -61,6 +68,13 @@ impl Configuration {
             Configuration::Tls => {
                 Edge::start_with_config(platform, &url, &crate::tls_config(origin))
             }
+            Configuration::Deployed { document } => match platform {
+                Platform::Cloudflare if document => {
+                    Edge::start_cloudflare_deployed(&crate::test_config(&url))
+                }
+                Platform::Cloudflare => Edge::start_cloudflare_deployed(""),
+                Platform::Fastly => Edge::start(platform, &url),
+            },
             Configuration::WithoutPurgeLog => match platform {
                 Platform::Cloudflare => Edge::start_cloudflare_without_purge_log(&url),
                 Platform::Fastly => Edge::start(platform, &url),

@@ -31,6 +31,7 @@ on_every_platform!(
     a_hanging_origin_times_out_to_stale_or_504,
     uncacheable_answers_leave_a_hit_for_pass_marker,
     a_bad_configuration_falls_back_to_the_embedded_one,
+    an_answer_with_more_tags_than_fit_is_stored_under_those_that_fit,
     every_request_logs_one_json_line,
     vary_keeps_one_variant_per_forwarded_value,
     an_expired_entry_is_refilled_by_one_request,
@@ -471,6 +472,50 @@ fn a_bad_configuration_falls_back_to_the_embedded_one(platform: Platform) {
         logged.contains("default_behavior: missing required field"),
         "{logged}"
     );
+}
+
+/// 900 surrogate keys (about 18 KB) are more than Fastly keeps (16 KB;
+/// Viceroy refused to store such an answer at all): the answer is stored
+/// under the tags within 14 KiB, the first tag purges it, and the log says
+/// how many were dropped.
+fn an_answer_with_more_tags_than_fit_is_stored_under_those_that_fit(platform: Platform) {
+    let t = Scope::new(platform);
+    let url = t
+        .edge
+        .url(&t.respond("max-age=300", "&tags=900&body=tagged"));
+    assert!(Request::get(&url).send().x_cache().starts_with("Miss"));
+    let again = Request::get(&url).send();
+    assert!(again.x_cache().starts_with("Hit"), "{:?}", again.headers);
+    wait_for_output(t.edge, "past the tags that fit");
+    let purge = Request::post(&t.edge.url("/.edgecache/purge"))
+        .header("authorization", &format!("Bearer {}", e2e::PURGE_TOKEN))
+        .body(r#"{"tags": ["product-tag-0000000"]}"#)
+        .send();
+    assert_eq!(purge.status, 202, "{}", purge.text());
+    eventually("the first tag purges it", || {
+        Request::get(&url).send().x_cache().starts_with("Miss")
+    });
+}
+
+/// A local build embeds the demo's configuration; deployed by mistake (no
+/// `EDGECACHE_LOCAL`), the Worker answers 503 and says why, unless its
+/// variable holds a valid configuration. (Viceroy always says it runs
+/// locally, so only the Worker can show it here.)
+#[test]
+fn a_local_build_deployed_never_serves_the_demo() {
+    let t = Scope::with(
+        Platform::Cloudflare,
+        Configuration::Deployed { document: false },
+    );
+    let got = Request::get(&t.edge.url(&t.product(2))).send();
+    assert_eq!(got.status, 503, "{}", got.text());
+    wait_for_output(t.edge, "demo-configuration-refused");
+    let t = Scope::with(
+        Platform::Cloudflare,
+        Configuration::Deployed { document: true },
+    );
+    let got = Request::get(&t.edge.url(&t.product(2))).send();
+    assert_eq!(got.status, 200, "a valid variable serves: {}", got.text());
 }
 
 fn every_request_logs_one_json_line(platform: Platform) {

@@ -145,6 +145,20 @@ pub struct NewEntry {
     pub length: Option<u64>,
 }
 
+impl NewEntry {
+    /// The warning to log when the origin's tags ran past what an entry
+    /// keeps ([`crate::MAX_TAG_BYTES`]); the entry is stored all the same.
+    pub fn tags_warning(&self) -> Option<String> {
+        (self.tags_dropped > 0).then(|| {
+            format!(
+                "edgecache: {} of the origin's tags dropped, past the tags that fit in {} bytes; stored under the others",
+                self.tags_dropped,
+                crate::MAX_TAG_BYTES
+            )
+        })
+    }
+}
+
 /// Store an origin response, and serve it. When [`Store::checks_body`],
 /// read the body first and let [`Store::checked`] decide.
 #[derive(Debug)]

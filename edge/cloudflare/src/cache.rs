@@ -263,6 +263,9 @@ async fn fetch_with(
                     origin_ms,
                     limit,
                 };
+                if let Some(warning) = store.entry.tags_warning() {
+                    worker::console_warn!("{warning}");
+                }
                 let keep = Keep::new(place, store.entry, leader, started).checked(verdict, report);
                 keep.serve(store.serve, body, origin_ms).await
             }

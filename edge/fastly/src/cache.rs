@@ -312,6 +312,9 @@ fn insert(
     let key_hash = store.serve.finish().key().map(CacheKey::hash_hex);
     let own_key = fill_key(&key_hash.unwrap_or_default(), &nonce());
     let Store { entry, serve, .. } = store;
+    if let Some(warning) = entry.tags_warning() {
+        log::warn!("{warning}");
+    }
     let vary = vary_names(&entry);
     let keys = entry.purge_keys.iter().chain([&own_key]);
     let mut builder = transaction
