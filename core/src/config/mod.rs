@@ -1,7 +1,9 @@
 //! Configuration: the JSON document ([`schema`]), how it is read with every
-//! error reported ([`load`]), checked ([`validate`]), and the validated form
-//! the rest of core works from ([`Config`]), with names resolved to indices
-//! and path patterns compiled once.
+//! error reported (`load`) and checked (`validate`), the validated form the
+//! rest of core works from ([`Config`]), with names resolved to indices and
+//! path patterns compiled once, its precompiled form
+//! ([`Config::from_precompiled`]), and which configuration an instance runs
+//! with ([`choose`]).
 
 mod choose;
 mod load;
