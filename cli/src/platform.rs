@@ -2,12 +2,17 @@
 //! --platform fastly|cloudflare`: each finding names the limit and where
 //! the platform documents it.
 //!
-//! Today: whether the document fits the store the edge reads overrides
-//! from, as JSON or in its precompiled text form (`check --compile`).
-//! One that fits in neither is embedded at build time instead
-//! (`make package CONFIG=...`), which has no such limit.
+//! - whether the document fits the store the edge reads overrides from, as
+//!   JSON or in its precompiled text form (`check --compile`); one that
+//!   fits in neither is embedded at build time instead (`make package
+//!   CONFIG=...`), which has no such limit;
+//! - Cloudflare: origins `fetch` cannot reach as configured (HTTPS on a
+//!   port other than 443, raw IP addresses, a Host of its own) and where
+//!   purge tags must come from;
+//! - Fastly: timeouts past the request's 2 minutes, objects past 100 MB.
 
-use edgecache_core::Config;
+use edgecache_core::config::schema::{HostHeader, ProtocolPolicy};
+use edgecache_core::{Config, Origin};
 use serde::Serialize;
 
 /// An edge platform.
@@ -75,7 +80,127 @@ impl Platform {
 
 /// What `platform`'s limits say of `config`, whose document is `json`.
 pub fn findings(platform: Platform, config: &Config, json: &str) -> Vec<Finding> {
-    vec![store_size(platform, config, json)]
+    let mut findings = vec![store_size(platform, config, json)];
+    match platform {
+        Platform::Cloudflare => {
+            for origin in config.origins() {
+                findings.extend(cloudflare_origin(origin));
+            }
+            findings.push(cloudflare_tags());
+        }
+        Platform::Fastly => {
+            for origin in config.origins() {
+                findings.extend(fastly_timeouts(origin));
+            }
+            findings.extend(fastly_object_size(config));
+        }
+    }
+    findings
+}
+
+const CF_PORTS: &str = "Cloudflare: a Worker's fetch to HTTPS goes to port 443 whatever the URL says \
+     (https://github.com/cloudflare/workers-sdk/issues/1320, https://github.com/cloudflare/cloudflare-docs/issues/5998)";
+const CF_IP: &str = "Cloudflare error 1003: a Worker cannot fetch a raw IP address \
+     (https://developers.cloudflare.com/support/troubleshooting/http-status-codes/cloudflare-1xxx-errors/error-1003/)";
+const CF_HOST: &str = "Workers fetch sends the URL's host as Host and cannot set another \
+     (https://developers.cloudflare.com/workers/runtime-apis/request/)";
+const CF_TAGS: &str = "Cloudflare removes Cache-Tag from the origin's response before a Worker sees it \
+     (https://developers.cloudflare.com/cache/how-to/purge-cache/purge-by-tags/)";
+const FASTLY_TIME: &str = "Fastly Compute resource limits: a request runs at most 2 minutes (60 s on trial accounts) \
+     (https://docs.fastly.com/en/guides/resource-limits)";
+const FASTLY_OBJECT: &str = "Fastly Compute resource limits: cached objects hold at most 100 MB \
+     (https://docs.fastly.com/en/guides/resource-limits)";
+
+fn finding(severity: Severity, path: String, message: String, source: &'static str) -> Finding {
+    Finding {
+        severity,
+        path,
+        message,
+        source,
+    }
+}
+
+/// What a Worker's `fetch` cannot do with this origin.
+fn cloudflare_origin(origin: &Origin) -> Vec<Finding> {
+    let at = |field: &str| format!("origins.{}.{field}", origin.name);
+    let mut out = Vec::new();
+    if origin.protocol != ProtocolPolicy::HttpOnly && origin.https_port != 443 {
+        let message = format!(
+            "HTTPS port {} is replaced by 443 on Cloudflare: serve HTTPS on 443, or reach the origin through a host name that does",
+            origin.https_port
+        );
+        out.push(finding(
+            Severity::Error,
+            at("https_port"),
+            message,
+            CF_PORTS,
+        ));
+    }
+    let bare = origin.domain.trim_start_matches('[').trim_end_matches(']');
+    if bare.parse::<std::net::IpAddr>().is_ok() {
+        let message =
+            "a raw IP address, which a Worker cannot fetch: give the origin a DNS name".to_string();
+        out.push(finding(Severity::Error, at("domain"), message, CF_IP));
+    }
+    if origin.host_header != HostHeader::Origin {
+        let message =
+            "the origin receives its own domain as Host on Cloudflare, whatever host_header says: \
+             point the domain at a name the origin answers for"
+                .to_string();
+        out.push(finding(
+            Severity::Error,
+            at("host_header"),
+            message,
+            CF_HOST,
+        ));
+    }
+    out
+}
+
+fn cloudflare_tags() -> Finding {
+    let message = "purge tags come from the origin's Surrogate-Key on Cloudflare: its Cache-Tag never reaches the Worker".to_string();
+    finding(Severity::Note, "$".to_string(), message, CF_TAGS)
+}
+
+/// Timeouts a Fastly request cannot wait out.
+fn fastly_timeouts(origin: &Origin) -> Vec<Finding> {
+    const LIMIT_MS: u64 = 120_000;
+    let timeouts = [
+        ("connect_timeout_ms", origin.connect_timeout_ms),
+        ("first_byte_timeout_ms", origin.first_byte_timeout_ms),
+        ("between_bytes_timeout_ms", origin.between_bytes_timeout_ms),
+    ];
+    timeouts
+        .into_iter()
+        .filter(|(_, ms)| *ms >= LIMIT_MS)
+        .map(|(field, ms)| {
+            let message = format!(
+                "{ms} ms is past the 2 minutes a Fastly request may run: the platform ends it first; keep it well below (60 s on trial accounts)"
+            );
+            finding(Severity::Error, format!("origins.{}.{field}", origin.name), message, FASTLY_TIME)
+        })
+        .collect()
+}
+
+/// Policies that would store objects Fastly does not cache.
+fn fastly_object_size(config: &Config) -> Vec<Finding> {
+    const LIMIT: u64 = 100_000_000;
+    config
+        .cache_policies()
+        .iter()
+        .filter(|p| p.max_object_bytes.is_some_and(|bytes| bytes > LIMIT))
+        .map(|p| {
+            let message =
+                "above Fastly's 100 MB: larger answers pass through uncached whatever this says"
+                    .to_string();
+            finding(
+                Severity::Warning,
+                format!("cache_policies.{}.max_object_bytes", p.name),
+                message,
+                FASTLY_OBJECT,
+            )
+        })
+        .collect()
 }
 
 fn store_size(platform: Platform, config: &Config, json: &str) -> Finding {
@@ -159,6 +284,65 @@ mod tests {
                 "{platform:?} {behaviors}"
             );
         }
+    }
+
+    fn errors(platform: Platform, json: &str) -> Vec<String> {
+        let config = Config::from_json(json).unwrap();
+        findings(platform, &config, json)
+            .into_iter()
+            .filter(|f| f.severity == Severity::Error)
+            .map(|f| f.path)
+            .collect()
+    }
+
+    #[test]
+    fn cloudflare_refuses_origins_its_fetch_cannot_reach_as_written() {
+        let table = [
+            (r#""domain": "api.example.com""#, vec![]),
+            (
+                r#""domain": "api.example.com", "https_port": 8443"#,
+                vec!["origins.api.https_port"],
+            ),
+            (
+                r#""domain": "api.example.com", "protocol": "http-only", "http_port": 8080, "https_port": 8443"#,
+                vec![],
+            ),
+            (r#""domain": "192.0.2.10""#, vec!["origins.api.domain"]),
+            (r#""domain": "[2001:db8::1]""#, vec!["origins.api.domain"]),
+            (
+                r#""domain": "api.example.com", "host_header": "viewer""#,
+                vec!["origins.api.host_header"],
+            ),
+            (
+                r#""domain": "api.example.com", "host_header": {"custom": "x.example"}"#,
+                vec!["origins.api.host_header"],
+            ),
+        ];
+        for (origin, expected) in table {
+            let json = format!(
+                r#"{{"origins": {{"api": {{{origin}}}}}, "cache_policies": {{"p": {{}}}},
+                    "default_behavior": {{"origin": "api", "cache_policy": "p"}}}}"#
+            );
+            assert_eq!(errors(Platform::Cloudflare, &json), expected, "{origin}");
+            assert!(errors(Platform::Fastly, &json).is_empty(), "{origin}");
+        }
+    }
+
+    #[test]
+    fn fastly_refuses_timeouts_past_its_two_minutes() {
+        let json = r#"{"origins": {"api": {"domain": "api.example.com", "first_byte_timeout_ms": 180000}},
+            "cache_policies": {"p": {"max_object_bytes": 200000000}},
+            "default_behavior": {"origin": "api", "cache_policy": "p"}}"#;
+        assert_eq!(
+            errors(Platform::Fastly, json),
+            ["origins.api.first_byte_timeout_ms"]
+        );
+        let config = Config::from_json(json).unwrap();
+        let size = findings(Platform::Fastly, &config, json);
+        assert!(
+            size.iter()
+                .any(|f| f.path == "cache_policies.p.max_object_bytes")
+        );
     }
 
     #[test]

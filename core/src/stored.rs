@@ -41,7 +41,10 @@ pub struct StoredHead {
 impl StoredHead {
     /// The head to store for a response: its headers minus hop-by-hop
     /// ones and those its `Connection` field names (RFC 9110 section
-    /// 7.6.1), minus `Set-Cookie` when the decision says to strip it;
+    /// 7.6.1), minus `Set-Cookie` when the decision says to strip it,
+    /// minus the `cf-` fields Cloudflare adds to each response it hands a
+    /// Worker (`cf-ray`, `cf-cache-status`: replayed from a stored copy
+    /// they would describe another request);
     /// with a `Date` of when it was stored if it had none (RFC 9110
     /// section 6.6.1: a recipient with a clock adds one).
     pub fn new(meta: EntryMeta, headers: &Headers<'_>, strip_set_cookie: bool) -> StoredHead {
@@ -62,7 +65,10 @@ impl StoredHead {
                     .iter()
                     .any(|t| t.eq_ignore_ascii_case(name.as_bytes()));
                 let stripped = strip_set_cookie && name.eq_ignore_ascii_case("set-cookie");
-                !hop_by_hop && !connection && !stripped
+                let platform = name
+                    .get(..3)
+                    .is_some_and(|prefix| prefix.eq_ignore_ascii_case("cf-"));
+                !hop_by_hop && !connection && !stripped && !platform
             })
             .map(|(name, value)| {
                 let mut escaped = String::with_capacity(value.len());
@@ -207,6 +213,23 @@ mod tests {
         let list: [(&str, &[u8]); 2] = [("Set-Cookie", b"a=1"), ("Date", b"x")];
         let head = StoredHead::new(meta(), &Headers::new(&list), true);
         assert_eq!(head.headers(), vec![("Date", b"x".to_vec())]);
+    }
+
+    #[test]
+    fn drops_the_fields_cloudflare_adds_for_one_request() {
+        let list: [(&str, &[u8]); 4] = [
+            ("CF-Ray", b"8f1e2d3c4b5a6978-LHR"),
+            ("cf-cache-status", b"DYNAMIC"),
+            ("Date", b"x"),
+            ("Cfg-Version", b"2"),
+        ];
+        let head = StoredHead::new(meta(), &Headers::new(&list), false);
+        let names: Vec<String> = head
+            .headers()
+            .into_iter()
+            .map(|(n, _)| n.to_string())
+            .collect();
+        assert_eq!(names, ["Date", "Cfg-Version"]);
     }
 
     #[test]
