@@ -246,15 +246,8 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                 progress: !args.quiet,
             };
             let report = simulate::run(&config, &args.logs, &options)?;
-            if let Some(svg) = &args.svg {
-                std::fs::write(svg, report.svg()).map_err(|e| Error::io(svg, &e))?;
-            }
-            emit(if args.json {
-                to_json(&report)?
-            } else {
-                report.text()
-            })?;
-            Ok(ExitCode::SUCCESS)
+            let chart = args.svg.as_deref().map(|svg| (svg, report.svg()));
+            emit_report(&report, report.text(), chart, args.json)
         }
         Command::Stats(args) => stats_command(args),
         Command::Import {
@@ -284,14 +277,22 @@ fn stats_command(args: StatsArgs) -> Result<ExitCode, Error> {
         live: stats::live_wanted(&files, args.json),
     };
     let report = stats::run(&files, &options)?;
-    if let Some(svg) = &args.svg {
-        std::fs::write(svg, report.svg()).map_err(|e| Error::io(svg, &e))?;
+    let chart = args.svg.as_deref().map(|svg| (svg, report.svg()));
+    emit_report(&report, report.text(), chart, args.json)
+}
+
+/// Writes a report's chart where `--svg` asked, then the report: as JSON
+/// with `--json`, else as `text`.
+fn emit_report(
+    report: &impl serde::Serialize,
+    text: String,
+    chart: Option<(&std::path::Path, String)>,
+    json: bool,
+) -> Result<ExitCode, Error> {
+    if let Some((file, svg)) = chart {
+        std::fs::write(file, svg).map_err(|e| Error::io(file, &e))?;
     }
-    emit(if args.json {
-        to_json(&report)?
-    } else {
-        report.text()
-    })?;
+    emit(if json { to_json(report)? } else { text })?;
     Ok(ExitCode::SUCCESS)
 }
 
