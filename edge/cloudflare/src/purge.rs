@@ -12,7 +12,8 @@
 //! Propagation: the isolate that takes the purge sees it at once; every
 //! other isolate catches up within [`SYNC_EVERY_MS`] of its next request
 //! (one small request to the object, in the background). An isolate that
-//! has never read the log reads it before its first lookup.
+//! has never read the log reads it before its first lookup, waiting at
+//! most [`SYNC_TIMEOUT_MS`].
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -38,6 +39,10 @@ const OBJECT_NAME: &str = "edgecache-purge-log";
 pub(crate) const TOKEN_SECRET: &str = "PURGE_TOKEN";
 /// How stale an isolate's mirror may be before it asks the object again.
 pub(crate) const SYNC_EVERY_MS: f64 = 1000.0;
+/// The longest a request waits on a sync of the mirror (the first request
+/// of an isolate waits for one): past it, the request goes on and the
+/// sync counts as failed.
+const SYNC_TIMEOUT_MS: u64 = 1000;
 /// The object's storage: one entry per purge key.
 const MARK_PREFIX: &str = "m:";
 /// The Durable Object storage API takes at most 128 keys per call.
@@ -78,10 +83,20 @@ pub(crate) async fn prepare(env: &Env) -> Option<LocalBoxFuture<'static, ()>> {
     }
 }
 
-/// Asks the object for the marks changed since the mirror's last.
+/// Asks the object for the marks changed since the mirror's last, for at
+/// most [`SYNC_TIMEOUT_MS`].
 async fn sync(env: &Env) {
+    use futures_util::future::{Either, select};
     let since = MIRROR.with_borrow(|m| m.log.seq());
-    let delta = call(env, Method::Get, &format!("/since/{since}"), None).await;
+    let path = format!("/since/{since}");
+    let asked = Box::pin(call(env, Method::Get, &path, None));
+    let limit = worker::Delay::from(std::time::Duration::from_millis(SYNC_TIMEOUT_MS));
+    let delta = match select(asked, limit).await {
+        Either::Left((delta, _)) => delta,
+        Either::Right(_) => Err(worker::Error::from(format!(
+            "no answer within {SYNC_TIMEOUT_MS} ms"
+        ))),
+    };
     MIRROR.with_borrow_mut(|m| {
         match delta {
             Ok(delta) => m.log.apply(delta),
