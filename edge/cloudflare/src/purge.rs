@@ -13,7 +13,11 @@
 //! other isolate catches up within [`SYNC_EVERY_MS`] of its next request
 //! (one small request to the object, in the background). An isolate that
 //! has never read the log reads it before its first lookup, waiting at
-//! most [`SYNC_TIMEOUT_MS`].
+//! most [`SYNC_TIMEOUT_MS`]. Until one read succeeds, the isolate cannot
+//! tell a purged entry from a kept one, so it serves no stored copy: every
+//! lookup is a miss, refilled from the origin (fail closed). An isolate
+//! that read the log once and then loses it keeps its mirror, at most as
+//! old as the outage.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -54,9 +58,13 @@ const PROPAGATION: &str = "in effect in this isolate when answered; every other 
 #[derive(Default)]
 struct Mirror {
     log: PurgeLog,
-    /// When it was last brought up to date; `None`: never.
+    /// When it was last brought up to date, or last tried; `None`: never.
     synced_ms: Option<f64>,
     syncing: bool,
+    /// Whether a read of the log ever succeeded.
+    read: bool,
+    /// Whether the isolate said so in its log, once.
+    said_unread: bool,
 }
 
 thread_local! {
@@ -99,8 +107,11 @@ async fn sync(env: &Env) {
     };
     MIRROR.with_borrow_mut(|m| {
         match delta {
-            Ok(delta) => m.log.apply(delta),
-            // Fail open: serve what is stored, try again later.
+            Ok(delta) => {
+                m.log.apply(delta);
+                m.read = true;
+            }
+            // Try again later; until a first read, no stored copy serves.
             Err(e) => worker::console_warn!("edgecache: purge log unreachable: {e}"),
         }
         m.synced_ms = Some(now_ms());
@@ -111,8 +122,16 @@ async fn sync(env: &Env) {
 /// What the mirror says of an entry with these purge keys (its own and
 /// the origin's tags), fetched at `fetched_ms`.
 pub(crate) fn verdict(keys: &[String], fetched_ms: u64) -> PurgeVerdict {
-    MIRROR.with_borrow(|m| {
-        if m.log.is_empty() {
+    MIRROR.with_borrow_mut(|m| {
+        if !m.read {
+            if !m.said_unread {
+                m.said_unread = true;
+                worker::console_warn!(
+                    "edgecache: the purge log was never read: stored copies are not served until it is"
+                );
+            }
+            PurgeVerdict::Hard
+        } else if m.log.is_empty() {
             PurgeVerdict::Kept
         } else {
             m.log.verdict(keys.iter().map(String::as_str), fetched_ms)
