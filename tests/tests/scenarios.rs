@@ -497,6 +497,25 @@ fn an_answer_with_more_tags_than_fit_is_stored_under_those_that_fit(platform: Pl
     });
 }
 
+/// On a `*.workers.dev` host the Cache API stores nothing (its `put`
+/// resolves all the same): the Worker says `cache-unavailable` there and
+/// every answer comes from the origin, instead of reporting copies stored
+/// that will never be found. (Fastly has no such host.)
+#[test]
+fn on_workers_dev_the_worker_says_the_cache_is_unavailable() {
+    let t = Scope::new(Platform::Cloudflare);
+    let url = t.edge.url(&t.respond("public, max-age=300", "&body=dev"));
+    for _ in 0..2 {
+        let got = Request::get(&url)
+            .header("host", "edgecache.example.workers.dev")
+            .send();
+        assert_eq!(got.status, 200);
+        assert_eq!(got.x_cache(), "Miss from edgecache", "{:?}", got.headers);
+        let status = got.header("cache-status").unwrap_or_default();
+        assert!(status.contains("cache-unavailable"), "{status}");
+    }
+}
+
 /// A local build embeds the demo's configuration; deployed by mistake (no
 /// `EDGECACHE_LOCAL`), the Worker answers 503 and says why, unless its
 /// variable holds a valid configuration. (Viceroy always says it runs

@@ -70,6 +70,9 @@ pub(crate) fn elapsed_ms(started: f64) -> u64 {
 /// production; the Cache API is per zone) and the key's hash.
 #[derive(Clone)]
 pub(crate) struct Place {
+    /// Whether the Cache API stores anything for this host: nothing on
+    /// `*.workers.dev`, where `put` still resolves ("Cache API" docs).
+    cacheable: bool,
     /// The key's URL: its entry, or its Vary index.
     key_url: String,
     /// The URL the lookup read last: the key's, or the variant's its
@@ -79,7 +82,10 @@ pub(crate) struct Place {
 
 impl Place {
     pub(crate) fn new(viewer_origin: &str, lookup: &Lookup<'_>) -> Place {
+        let host = viewer_origin.rsplit("://").next().unwrap_or_default();
+        let host = host.split(':').next().unwrap_or_default();
         Place {
+            cacheable: !host.to_ascii_lowercase().ends_with(".workers.dev"),
             key_url: format!("{viewer_origin}{ENTRY_PATH}{}", lookup.key().hash_hex()),
             read_url: String::new(),
         }
@@ -159,8 +165,17 @@ async fn refresh_later(refresh: Box<Refresh<'static>>, leader: Leader, place: Pl
 
 /// Reads the key's entry: directly, or through its Vary index.
 async fn read(lookup: &Lookup<'_>, place: &Place) -> Read {
-    let cache = Cache::default();
     let mut url = place.key_url.clone();
+    if !place.cacheable {
+        // What really happens there: nothing is stored, so nothing is
+        // looked up, and core says `cache-unavailable`.
+        return Read {
+            found: Found::Unavailable,
+            url,
+            body: None,
+        };
+    }
+    let cache = Cache::default();
     let mut found = cache.get(url.as_str(), false).await;
     let names = match &found {
         Ok(Some(index)) => index.headers().get(VARY_INDEX_HEADER).ok().flatten(),
