@@ -10,7 +10,9 @@ use super::names::{self, Registry};
 use super::note::{Note, join};
 use super::origin::Origins;
 use super::policy::{self, CacheDraft, OrpDraft, Source};
-use super::policy_file::{self, CachePolicyConfig, Customs, Kind, OriginRequestPolicyConfig};
+use super::policy_file::{
+    self, CachePolicyConfig, Customs, Kind, OriginRequestPolicyConfig, PolicyName,
+};
 use crate::Error;
 
 /// What behaviors are mapped with, and what they add to.
@@ -124,28 +126,17 @@ fn policies(
 
 /// A cache policy named by id, and whether it keys the viewer's Host.
 fn cache_by_id(id: &str, at: &str, ctx: &mut Context<'_>) -> Result<(String, bool), Error> {
-    let name = if let Some((name, config)) = managed::cache_policy(id) {
-        let source = Source {
-            at,
-            managed: Some(name),
-        };
-        ctx.caches.by_id(id, name, || {
-            policy::cache_policy(&config, source, &mut ctx.notes)
-        })?
-    } else if let Some(custom) = ctx.custom_caches.get(id) {
-        let source = Source {
-            at: &custom.at,
-            managed: None,
-        };
-        let name = if custom.config.name.is_empty() {
-            id
-        } else {
-            &custom.config.name
-        };
-        ctx.caches.by_id(id, name, || {
-            policy::cache_policy(&custom.config, source, &mut ctx.notes)
-        })?
-    } else {
+    let managed = managed::cache_policy(id);
+    let made = by_id(
+        id,
+        at,
+        managed,
+        ctx.custom_caches,
+        &mut ctx.caches,
+        &mut ctx.notes,
+        policy::cache_policy,
+    )?;
+    let Some(name) = made else {
         missing(ctx, at, id, policy_file::CACHE);
         return Ok((String::new(), false));
     };
@@ -160,28 +151,17 @@ fn request_by_id(
     at: &str,
     ctx: &mut Context<'_>,
 ) -> Result<(Option<String>, bool), Error> {
-    let name = if let Some((name, config)) = managed::origin_request_policy(id) {
-        let source = Source {
-            at,
-            managed: Some(name),
-        };
-        ctx.requests.by_id(id, name, || {
-            policy::origin_request_policy(&config, source, &mut ctx.notes)
-        })?
-    } else if let Some(custom) = ctx.custom_requests.get(id) {
-        let source = Source {
-            at: &custom.at,
-            managed: None,
-        };
-        let name = if custom.config.name.is_empty() {
-            id
-        } else {
-            &custom.config.name
-        };
-        ctx.requests.by_id(id, name, || {
-            policy::origin_request_policy(&custom.config, source, &mut ctx.notes)
-        })?
-    } else {
+    let managed = managed::origin_request_policy(id);
+    let made = by_id(
+        id,
+        at,
+        managed,
+        ctx.custom_requests,
+        &mut ctx.requests,
+        &mut ctx.notes,
+        policy::origin_request_policy,
+    )?;
+    let Some(name) = made else {
         missing(ctx, at, id, policy_file::ORIGIN_REQUEST);
         return Ok((None, false));
     };
@@ -191,6 +171,44 @@ fn request_by_id(
         .get(&name)
         .is_some_and(|d| d.forwards_host);
     Ok((Some(name), forwards_host))
+}
+
+/// The name of the policy CloudFront knows by `id`, made the first time
+/// with `make`: a managed one (`managed`, found by its well-known id),
+/// else a custom one from the files given, named by its `Name` or its id;
+/// `None` when neither knows it.
+fn by_id<C: PolicyName, D: PartialEq>(
+    id: &str,
+    at: &str,
+    managed: Option<(&'static str, C)>,
+    customs: &Customs<C>,
+    registry: &mut Registry<D>,
+    notes: &mut Vec<Note>,
+    make: fn(&C, Source<'_>, &mut Vec<Note>) -> Result<D, Error>,
+) -> Result<Option<String>, Error> {
+    if let Some((name, config)) = managed {
+        let source = Source {
+            at,
+            managed: Some(name),
+        };
+        return registry
+            .by_id(id, name, || make(&config, source, notes))
+            .map(Some);
+    }
+    let Some(custom) = customs.get(id) else {
+        return Ok(None);
+    };
+    let source = Source {
+        at: &custom.at,
+        managed: None,
+    };
+    let name = match custom.config.name() {
+        "" => id,
+        name => name,
+    };
+    registry
+        .by_id(id, name, || make(&custom.config, source, notes))
+        .map(Some)
 }
 
 /// Records a custom policy no file defines, once per id.

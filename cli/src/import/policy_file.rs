@@ -120,6 +120,24 @@ pub(crate) struct Custom<C> {
 /// Custom policies of one kind, by id.
 pub(crate) type Customs<C> = BTreeMap<String, Custom<C>>;
 
+/// A policy's settings that carry its name.
+pub(crate) trait PolicyName {
+    /// The policy's `Name` (empty when the file gives none).
+    fn name(&self) -> &str;
+}
+
+impl PolicyName for CachePolicyConfig {
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl PolicyName for OriginRequestPolicyConfig {
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
 /// Reads every file given for a kind of policy.
 pub(crate) fn read_all<C: DeserializeOwned>(
     args: &[String],
