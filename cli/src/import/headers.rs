@@ -4,57 +4,13 @@
 //! CloudFront adds itself (`CloudFront-Viewer-Country`), and those
 //! edgecache refuses in a key or forwarding list.
 
+//!
+//! What edgecache refuses is core's to say ([`header_refusal`]), so that
+//! the import drops with a note exactly what validation would refuse.
+
+use edgecache_core::config::{HeaderList, header_refusal};
+
 use super::note::Note;
-
-/// Which list the names are for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Use {
-    /// A cache policy's keyed headers (CloudFront forwards them too).
-    Key,
-    /// An origin request policy's forwarded headers.
-    Forward,
-}
-
-/// Headers edgecache refuses in both kinds of list, and why. Mirrors
-/// core's validation (`config/validate/policy.rs`); a test below checks
-/// that core still refuses each.
-const REFUSED: [(&str, &str); 14] = [
-    (
-        "cookie",
-        "cookies are keyed and forwarded by the cookies setting",
-    ),
-    ("connection", "it is hop-by-hop"),
-    ("keep-alive", "it is hop-by-hop"),
-    ("te", "it is hop-by-hop"),
-    ("trailer", "it is hop-by-hop"),
-    ("transfer-encoding", "it is hop-by-hop"),
-    ("upgrade", "it is hop-by-hop"),
-    ("proxy-authorization", "it is hop-by-hop"),
-    ("if-match", CONDITIONAL),
-    ("if-none-match", CONDITIONAL),
-    ("if-modified-since", CONDITIONAL),
-    ("if-unmodified-since", CONDITIONAL),
-    ("if-range", CONDITIONAL),
-    ("range", CONDITIONAL),
-];
-
-const CONDITIONAL: &str = "the cache answers conditional and range requests itself; they reach the origin when it is bypassed";
-
-/// Headers edgecache refuses in a key only.
-const REFUSED_IN_KEY: [(&str, &str); 1] = [(
-    "x-forwarded-for",
-    "the edge sends the viewer's address in it itself",
-)];
-
-/// Headers edgecache refuses in a forwarding list only.
-const REFUSED_IN_FORWARD: [(&str, &str); 4] = [
-    ("content-type", PASS),
-    ("content-encoding", PASS),
-    ("content-language", PASS),
-    ("cache-control", PASS),
-];
-
-const PASS: &str = "it reaches the origin as sent when the cache is bypassed, and otherwise only when the cache policy keys it";
 
 /// A header list sorted out.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -78,7 +34,7 @@ pub(crate) struct Place<'a> {
 /// Sorts a CloudFront header list, noting each name not carried over.
 pub(crate) fn sort(
     names: &[String],
-    usage: Use,
+    usage: HeaderList,
     place: &Place<'_>,
     notes: &mut Vec<Note>,
 ) -> Sorted {
@@ -89,7 +45,7 @@ pub(crate) fn sort(
             sorted.host = true;
         } else if lower == "accept-encoding" {
             sorted.accept_encoding = true;
-        } else if let Some(why) = refusal(&lower, usage) {
+        } else if let Some(why) = header_refusal(&lower, usage) {
             notes.push(Note::new(
                 (place.item)(i),
                 format!(
@@ -117,18 +73,6 @@ pub(crate) fn added_by_cloudfront(prefix: &str, name: &str) -> String {
     )
 }
 
-fn refusal(lower: &str, usage: Use) -> Option<&'static str> {
-    let specific: &[(&str, &str)] = match usage {
-        Use::Key => &REFUSED_IN_KEY,
-        Use::Forward => &REFUSED_IN_FORWARD,
-    };
-    REFUSED
-        .iter()
-        .chain(specific)
-        .find(|(n, _)| *n == lower)
-        .map(|(_, why)| *why)
-}
-
 #[cfg(test)]
 mod tests {
     use edgecache_core::Config;
@@ -144,16 +88,48 @@ mod tests {
         )
     }
 
+    /// What the import drops is what validation refuses, list by list.
     #[test]
-    fn core_still_refuses_every_header_listed_here() {
+    fn drops_exactly_what_core_refuses() {
+        let both = [
+            "cookie",
+            "connection",
+            "keep-alive",
+            "te",
+            "trailer",
+            "transfer-encoding",
+            "upgrade",
+            "proxy-authorization",
+            "if-match",
+            "if-none-match",
+            "if-modified-since",
+            "if-unmodified-since",
+            "if-range",
+            "range",
+        ];
+        let table = [
+            (HeaderList::Key, both.iter().chain(&["x-forwarded-for"])),
+            (HeaderList::Forward, both.iter().chain(&["content-type"])),
+        ];
         assert!(Config::from_json(&config("\"Origin\"", "\"Referer\"")).is_ok());
-        for (name, _) in REFUSED.iter().chain(&REFUSED_IN_KEY) {
-            let json = config(&format!("{name:?}"), "\"Referer\"");
-            assert!(Config::from_json(&json).is_err(), "{name} keyed");
-        }
-        for (name, _) in REFUSED.iter().chain(&REFUSED_IN_FORWARD) {
-            let json = config("\"Origin\"", &format!("{name:?}"));
-            assert!(Config::from_json(&json).is_err(), "{name} forwarded");
+        for (list, names) in table {
+            for name in names {
+                let place = Place {
+                    item: &|i| i.to_string(),
+                    prefix: "",
+                };
+                let mut notes = Vec::new();
+                let sorted = sort(&[name.to_string()], list, &place, &mut notes);
+                assert!(
+                    sorted.names.is_empty() && notes.len() == 1,
+                    "{name} dropped"
+                );
+                let json = match list {
+                    HeaderList::Key => config(&format!("{name:?}"), "\"Referer\""),
+                    HeaderList::Forward => config("\"Origin\"", &format!("{name:?}")),
+                };
+                assert!(Config::from_json(&json).is_err(), "{name} refused");
+            }
         }
     }
 
@@ -175,7 +151,7 @@ mod tests {
             item: &item,
             prefix: "",
         };
-        let sorted = sort(&names, Use::Key, &place, &mut notes);
+        let sorted = sort(&names, HeaderList::Key, &place, &mut notes);
         assert_eq!(sorted.names, ["Origin"]);
         assert!(sorted.host && sorted.accept_encoding);
         let paths: Vec<&str> = notes.iter().map(|n| n.path.as_str()).collect();

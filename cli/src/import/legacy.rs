@@ -13,10 +13,11 @@ use edgecache_core::schema::{
 };
 
 use super::distribution::{CacheBehavior, ForwardedValues};
-use super::headers::{self, Place, Use};
+use super::headers::{self, Place};
 use super::note::{Note, item, join};
 use super::policy::{CacheDraft, Key, OrpDraft, ttls};
 use crate::Error;
+use edgecache_core::config::HeaderList;
 
 /// The origin request policy of a legacy behavior, with its name.
 pub(crate) type NamedOrp = (String, OrpDraft);
@@ -39,7 +40,7 @@ pub(crate) fn policies(
             item: &item_path,
             prefix: "",
         };
-        headers::sort(forwarded.headers.items(), Use::Key, &place, notes)
+        headers::sort(forwarded.headers.items(), HeaderList::Key, &place, notes)
     };
     let query_strings = match (
         forwarded.query_string,

@@ -7,10 +7,11 @@ use edgecache_core::schema::{
 };
 
 use super::distribution::List;
-use super::headers::{self, Place, Use};
+use super::headers::{self, Place};
 use super::note::{Note, item, join};
 use super::policy_file::{CachePolicyConfig, HeadersConfig, OriginRequestPolicyConfig};
 use crate::Error;
+use edgecache_core::config::HeaderList;
 
 /// CloudFront's default `DefaultTTL`.
 const DEFAULT_TTL: u64 = 86_400;
@@ -192,7 +193,7 @@ fn cache_headers(
 ) -> Result<headers::Sorted, Error> {
     match config.header_behavior.as_str() {
         "" | "none" => Ok(headers::Sorted::default()),
-        "whitelist" => Ok(sorted(&config.headers, Use::Key, at, source, notes)),
+        "whitelist" => Ok(sorted(&config.headers, HeaderList::Key, at, source, notes)),
         other => Err(unknown(
             &join(at, "HeaderBehavior"),
             other,
@@ -235,7 +236,7 @@ fn forwarded_headers(
     notes: &mut Vec<Note>,
 ) -> Result<(HeaderForwarding, bool), Error> {
     let at = source.path("HeadersConfig");
-    let mut list = || sorted(&config.headers, Use::Forward, &at, source, notes);
+    let mut list = || sorted(&config.headers, HeaderList::Forward, &at, source, notes);
     Ok(match config.header_behavior.as_str() {
         "" | "none" => (HeaderForwarding::None, false),
         "allViewer" => (HeaderForwarding::AllViewer, true),
@@ -301,7 +302,7 @@ fn without_accept_encoding(
 
 fn sorted(
     names: &List<String>,
-    usage: Use,
+    usage: HeaderList,
     at: &str,
     source: Source<'_>,
     notes: &mut Vec<Note>,

@@ -24,6 +24,7 @@ pub(crate) use schema::{
 pub use schema::{DEFAULT_INVALIDATION_PATH, Method, Seconds};
 pub use text::Text;
 pub(crate) use validate::is_token;
+pub use validate::{HeaderList, header_refusal};
 
 /// CloudFront's default error caching minimum TTL.
 pub const DEFAULT_ERROR_CACHING_MIN_TTL: Seconds = 10;

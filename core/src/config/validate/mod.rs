@@ -9,6 +9,7 @@ mod behavior;
 mod origin;
 pub(crate) use origin::{is_field_value, is_host_name};
 mod policy;
+pub use policy::{HeaderList, header_refusal};
 
 use super::load::{Broken, Parsed, member_path};
 use super::{Behavior, CachePolicy, Config, Origin, OriginRequestPolicy, Seconds};

@@ -189,26 +189,7 @@ fn check_header_name(c: &mut Checker, path: &str, name: &str, list: HeaderList) 
         c.error(path, format!("{name:?} is not a valid header name"));
         return false;
     }
-    let lower = name.to_ascii_lowercase();
-    let why = RESERVED_HEADERS
-        .iter()
-        .find(|(n, _)| *n == lower)
-        .map(|(_, why)| *why)
-        .or_else(|| {
-            CONDITIONAL_HEADERS.contains(&lower.as_str()).then_some(
-                "the cache answers conditional and range requests itself; they reach the origin only when the cache is bypassed",
-            )
-        })
-        .or_else(|| {
-            (list == HeaderList::Key && lower == "x-forwarded-for")
-                .then_some("the edge sets it from the viewer's address")
-        })
-        .or_else(|| {
-            (list == HeaderList::Forward && PASS_HEADERS.contains(&lower.as_str())).then_some(
-                "it reaches the origin as sent when the cache is bypassed, and on cacheable requests only when the cache policy keys it",
-            )
-        });
-    match why {
+    match header_refusal(&name.to_ascii_lowercase(), list) {
         Some(why) => {
             c.error(path, format!("{name} cannot be listed here: {why}"));
             false
@@ -217,9 +198,40 @@ fn check_header_name(c: &mut Checker, path: &str, name: &str, list: HeaderList) 
     }
 }
 
+/// Why a header name (lower-case) cannot be listed in a cache policy's key
+/// or an origin request policy's forwarding list, when it cannot: one that
+/// another setting or the cache itself handles, or a hop-by-hop one.
+///
+/// ```
+/// use edgecache_core::config::{HeaderList, header_refusal};
+/// assert!(header_refusal("range", HeaderList::Key).is_some());
+/// assert!(header_refusal("x-forwarded-for", HeaderList::Forward).is_none());
+/// assert!(header_refusal("accept-language", HeaderList::Key).is_none());
+/// ```
+pub fn header_refusal(lower: &str, list: HeaderList) -> Option<&'static str> {
+    RESERVED_HEADERS
+        .iter()
+        .find(|(n, _)| *n == lower)
+        .map(|(_, why)| *why)
+        .or_else(|| {
+            CONDITIONAL_HEADERS.contains(&lower).then_some(
+                "the cache answers conditional and range requests itself; they reach the origin only when the cache is bypassed",
+            )
+        })
+        .or_else(|| {
+            (list == HeaderList::Key && lower == "x-forwarded-for")
+                .then_some("the edge sets it from the viewer's address")
+        })
+        .or_else(|| {
+            (list == HeaderList::Forward && PASS_HEADERS.contains(&lower)).then_some(
+                "it reaches the origin as sent when the cache is bypassed, and on cacheable requests only when the cache policy keys it",
+            )
+        })
+}
+
 /// Which list a header name is checked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum HeaderList {
+pub enum HeaderList {
     /// A cache policy's keyed headers.
     Key,
     /// An origin request policy's forwarded headers.
