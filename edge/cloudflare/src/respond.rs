@@ -20,9 +20,13 @@ thread_local! {
     static COLO: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
-/// Notes the data center from a request's `cf` properties, for the log.
+/// Notes the data center from a request's `cf` properties, for the log:
+/// once, since an isolate stays in its data center.
 pub(crate) fn note_colo(request: &worker::Request) {
     use worker::js_sys::Reflect;
+    if COLO.with(|known| known.borrow().is_some()) {
+        return;
+    }
     let colo = Reflect::get(request.inner(), &"cf".into())
         .and_then(|cf| Reflect::get(&cf, &"colo".into()))
         .ok()

@@ -14,6 +14,8 @@ use fastly::ConfigStore;
 /// The Config Store and key the configuration is read from.
 pub(crate) const STORE: &str = "edgecache";
 pub(crate) const KEY: &str = "config";
+/// Where the document comes from, as logs name it.
+const SOURCE: &str = "config store edgecache/config";
 
 /// The configuration embedded at build time, precompiled (empty: none),
 /// and whether it is the local demo's.
@@ -26,12 +28,7 @@ static EMBEDDED: Embedded = Embedded {
 /// usable; what went wrong is logged.
 pub(crate) fn load() -> Option<Config> {
     let document = from_store();
-    let chosen = choose(
-        &format!("config store {STORE}/{KEY}"),
-        document.as_deref(),
-        EMBEDDED,
-        local(),
-    );
+    let chosen = choose(SOURCE, document.as_deref(), EMBEDDED, local());
     for error in &chosen.errors {
         log::error!("{error}");
     }
