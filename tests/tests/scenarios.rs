@@ -35,6 +35,8 @@ on_every_platform!(
     every_request_logs_one_json_line,
     vary_keeps_one_variant_per_forwarded_value,
     an_expired_entry_is_refilled_by_one_request,
+    stale_is_served_to_every_concurrent_viewer_while_one_refreshes,
+    an_expired_entry_is_revalidated_once_while_concurrent_viewers_wait,
     a_viewer_holding_the_stored_representation_gets_a_304,
     a_compressed_answer_with_its_length_is_stored_and_served_whole,
     targeted_fields_set_the_edges_lifetime_and_stay_from_viewers,
@@ -646,6 +648,65 @@ fn an_expired_entry_is_refilled_by_one_request(platform: Platform) {
     // gave.
     let fills = t.count(&path);
     assert!((2..=4).contains(&fills), "{fills} origin requests");
+}
+
+/// Ten viewers at once for an entry within its stale-while-revalidate
+/// window (RFC 5861): all are answered from the stale copy, and one
+/// refresh reaches the origin.
+fn stale_is_served_to_every_concurrent_viewer_while_one_refreshes(platform: Platform) {
+    let t = Scope::new(platform);
+    let target = t.respond(
+        "public, max-age=1, stale-while-revalidate=60",
+        "&etag=%22v1%22&delay_ms=800&body=kept",
+    );
+    let path = t.path("/respond");
+    Request::get(&t.edge.url(&target)).send();
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let statuses = at_once(&t.edge.url(&target), 10);
+    for (body, status) in &statuses {
+        assert_eq!(body, "kept\n");
+        assert!(status.contains("stale-while-revalidate"), "{status}");
+    }
+    eventually("the one refresh reached the origin", || t.count(&path) == 2);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(t.count(&path), 2);
+}
+
+/// Ten viewers at once for an expired entry kept for revalidation (it has
+/// a validator, and no stale-while-revalidate): one request revalidates it
+/// and the others wait for its answer (RFC 9111 section 4: a stale copy is
+/// not served without permission), rather than each going to the origin.
+fn an_expired_entry_is_revalidated_once_while_concurrent_viewers_wait(platform: Platform) {
+    let t = Scope::new(platform);
+    // Fresh for two seconds, so that the revalidated entry is still fresh
+    // when the waiting requests look again.
+    let target = t.respond("public, max-age=2", "&etag=%22v1%22&delay_ms=400&body=kept");
+    let path = t.path("/respond");
+    Request::get(&t.edge.url(&target)).send();
+    std::thread::sleep(std::time::Duration::from_millis(3100));
+    let statuses = at_once(&t.edge.url(&target), 10);
+    for (body, status) in &statuses {
+        assert_eq!(body, "kept\n");
+        assert!(!status.contains("stale-"), "{status}");
+    }
+    assert_eq!(t.count(&path), 2, "{statuses:#?}");
+}
+
+/// Sends `n` GETs for `url` at once: each answer's body and `Cache-Status`.
+fn at_once(url: &str, n: usize) -> Vec<(String, String)> {
+    let threads: Vec<_> = (0..n)
+        .map(|_| {
+            let url = url.to_owned();
+            std::thread::spawn(move || {
+                let got = Request::get(&url).send();
+                (got.text(), got.cache_status().to_owned())
+            })
+        })
+        .collect();
+    threads
+        .into_iter()
+        .map(|thread| thread.join().unwrap())
+        .collect()
 }
 
 /// RFC 9111 section 4.3.2: a fresh entry answers a viewer's conditions

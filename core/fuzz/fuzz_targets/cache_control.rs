@@ -255,7 +255,9 @@ fn check_flow(config: &Config, viewer: &ViewerRequest<'_>, status: u16, headers:
             AfterLookup::Fetch(fetch) => {
                 let _ = fetch.request();
             }
-            AfterLookup::Claim(_) => panic!("a claim though the write is held"),
+            AfterLookup::Claim(_) | AfterLookup::Wait(_) => {
+                panic!("a claim or a wait though the write is held")
+            }
         }
     }
 }

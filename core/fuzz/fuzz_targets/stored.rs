@@ -109,7 +109,9 @@ fn check_head(head: &StoredHead) {
                         let _ = fetch.request();
                         continue;
                     }
-                    AfterLookup::Claim(_) => panic!("a claim though the write is held"),
+                    AfterLookup::Claim(_) | AfterLookup::Wait(_) => {
+                panic!("a claim or a wait though the write is held")
+            }
                 };
                 check_finish(serve.finish(), head.meta.status);
                 for length in [None, Some(0), Some(4), Some(100)] {

@@ -10,6 +10,7 @@ use crate::request::RequestPlan;
 use crate::serve::{Serving, decide_serving};
 use crate::stored::StoredHead;
 
+use super::claim::{Claim, Wait};
 use super::exchange::Exchange;
 use super::fetch::{Fetch, Storing};
 use super::from_cache::FromCache;
@@ -99,6 +100,12 @@ pub enum Write {
     /// Another request holds it, and the platform already made this one
     /// wait for it.
     Busy,
+    /// Another request holds it, and the platform handed this one the
+    /// stored copy without waiting (Fastly gives an object within its
+    /// platform stale window to every caller while one updates it): when
+    /// that copy may not be served as it is, wait for the holder
+    /// ([`AfterLookup::Wait`]).
+    Pending,
     /// The platform hands the write out on request
     /// ([`AfterLookup::Claim`]): a per-isolate claim on Cloudflare.
     OnRequest,
@@ -115,6 +122,9 @@ pub enum AfterLookup<'c> {
     ServeStale(FromCache, Box<Refresh<'c>>),
     /// Claim the write first, then report with [`Claim::claimed`].
     Claim(Claim<'c>),
+    /// Another request is refreshing or filling the entry: wait for it,
+    /// then look up again ([`Wait::again`]).
+    Wait(Wait<'c>),
     /// Go to the origin.
     Fetch(Fetch<'c>),
 }
@@ -170,7 +180,7 @@ impl<'c> Lookup<'c> {
                 let outcome = CacheOutcome::stale(&head.meta, now, StaleReason::WhileRevalidate);
                 let serve = FromCache::new(&self.ex, head.clone(), outcome);
                 match write {
-                    Write::Busy => AfterLookup::Serve(serve),
+                    Write::Busy | Write::Pending => AfterLookup::Serve(serve),
                     Write::Held | Write::OnRequest => {
                         let refresh = Box::new(Refresh {
                             ex: self.ex,
@@ -211,84 +221,45 @@ impl<'c> Lookup<'c> {
     }
 
     /// A fetch that needs the write: with it, without it (the entry is
-    /// busy), or after claiming it.
+    /// busy), after claiming it, or after waiting once for its holder.
     fn write(self, storing: Storing, write: Write) -> AfterLookup<'c> {
         match write {
             Write::Held => self.fetch(storing),
-            Write::Busy => self.fetch(storing.without_write(PassReason::EntryBusy)),
-            Write::OnRequest => AfterLookup::Claim(Claim {
-                lookup: self,
-                storing,
-            }),
+            Write::Pending if !self.waited => AfterLookup::Wait(Wait::new(self)),
+            Write::Busy | Write::Pending => {
+                self.fetch(storing.without_write(PassReason::EntryBusy))
+            }
+            Write::OnRequest => AfterLookup::Claim(Claim::new(self, storing)),
         }
-    }
-
-    fn fetch(self, storing: Storing) -> AfterLookup<'c> {
-        AfterLookup::Fetch(Fetch::new(self.ex, self.key, storing))
-    }
-}
-
-/// Claim the entry's write (the key's, or the variant's the lookup read),
-/// then report with [`Claim::claimed`].
-#[derive(Debug)]
-pub struct Claim<'c> {
-    lookup: Lookup<'c>,
-    storing: Storing,
-}
-
-/// Whether the claim made this request the one that writes the entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Claimed {
-    /// It holds the write until the entry is stored, or known not to be.
-    Leader,
-    /// Another request holds it.
-    Follower,
-}
-
-/// What to do after claiming the write.
-#[derive(Debug)]
-pub enum AfterClaim<'c> {
-    /// Go to the origin.
-    Fetch(Fetch<'c>),
-    /// Wait for the holder to be done (at most [`Claim::wait_limit_ms`]),
-    /// then look up again: its answer is usually stored by then.
-    Wait(Lookup<'c>),
-}
-
-impl<'c> Claim<'c> {
-    /// The key whose write is claimed.
-    pub fn key(&self) -> &CacheKey {
-        &self.lookup.key
     }
 
     /// How long to wait for another request's fill at the most: as long
     /// as the origin may take to answer it.
-    pub fn wait_limit_ms(&self) -> u64 {
-        let origin = self.lookup.ex.plan.origin_request.origin;
+    pub(crate) fn wait_limit_ms(&self) -> u64 {
+        let origin = self.ex.plan.origin_request.origin;
         origin
             .connect_timeout_ms
             .saturating_add(origin.first_byte_timeout_ms)
     }
 
-    /// Decides from the claim: fetch with the write; wait once for the
-    /// holder; after waiting once, fetch without storing.
-    pub fn claimed(self, claimed: Claimed) -> AfterClaim<'c> {
-        let Claim {
-            mut lookup,
-            storing,
-        } = self;
-        match claimed {
-            Claimed::Leader => AfterClaim::Fetch(Fetch::new(lookup.ex, lookup.key, storing)),
-            Claimed::Follower if lookup.waited => AfterClaim::Fetch(Fetch::new(
-                lookup.ex,
-                lookup.key,
-                storing.without_write(PassReason::EntryBusy),
-            )),
-            Claimed::Follower => {
-                lookup.waited = true;
-                AfterClaim::Wait(lookup)
-            }
-        }
+    /// This lookup, marked as having waited once for another request.
+    pub(crate) fn waited(mut self) -> Lookup<'c> {
+        self.waited = true;
+        self
+    }
+
+    /// This lookup's fetch with what it would store.
+    pub(crate) fn into_fetch(self, storing: Storing) -> Fetch<'c> {
+        Fetch::new(self.ex, self.key, storing)
+    }
+
+    /// Whether it already waited once for another request.
+    pub(crate) fn has_waited(&self) -> bool {
+        self.waited
+    }
+
+    fn fetch(self, storing: Storing) -> AfterLookup<'c> {
+        AfterLookup::Fetch(self.into_fetch(storing))
     }
 }
 

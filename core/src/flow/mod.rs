@@ -17,6 +17,7 @@
 //!               ├─ Claim(Claim) ── claimed ──► AfterClaim    (write handed out on request)
 //!               │                    ├─ Fetch(Fetch)
 //!               │                    └─ Wait(Lookup)         (collapse behind the holder)
+//!               ├─ Wait(Wait) ── holder done ──► again()     (a copy it may not serve, another refreshing)
 //!               └─ Fetch(Fetch) ── response ──► AfterOrigin
 //!                    │   ├─ Store(Store)                     (fill; serve what is stored)
 //!                    │   ├─ Update(Update)                   (304: refresh the stored head)
@@ -51,6 +52,7 @@
 //! ```
 
 mod body_check;
+mod claim;
 mod claims;
 mod exchange;
 mod fetch;
@@ -60,13 +62,14 @@ mod lookup;
 mod pass;
 
 pub use body_check::{BodyCheck, BodyCut};
+pub use claim::{AfterClaim, Claim, Claimed, Wait};
 pub use claims::{Claims, TAKEOVER_AFTER_MS, Ticket};
 pub use fetch::{
     AfterFailure, AfterOrigin, Fetch, MAX_CHECKED_BODY, Marker, NewEntry, Store, Update, WriteEnd,
 };
 pub use finish::{EdgeReply, Finish};
 pub use from_cache::{BodyPart, FromCache, StoredReply};
-pub use lookup::{AfterClaim, AfterLookup, Claim, Claimed, Entry, Found, Lookup, Refresh, Write};
+pub use lookup::{AfterLookup, Entry, Found, Lookup, Refresh, Write};
 pub use pass::Pass;
 
 use crate::config::Config;

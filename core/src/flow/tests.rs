@@ -50,6 +50,7 @@ fn shape(step: &AfterLookup<'_>) -> String {
         AfterLookup::Serve(serve) => format!("serve {:?}", serve.finish().outcome()),
         AfterLookup::ServeStale(..) => "serve-stale+refresh".into(),
         AfterLookup::Claim(_) => "claim".into(),
+        AfterLookup::Wait(_) => "wait".into(),
         AfterLookup::Fetch(fetch) if fetch.stores() => "fetch+store".into(),
         AfterLookup::Fetch(_) => "fetch".into(),
     }
@@ -61,6 +62,7 @@ fn the_write_decides_who_fills_a_missing_entry() {
     let table = [
         (Write::Held, "fetch+store"),
         (Write::Busy, "fetch"),
+        (Write::Pending, "wait"),
         (Write::OnRequest, "claim"),
     ];
     for (write, want) in table {
@@ -141,6 +143,79 @@ fn a_follower_waits_once_then_fetches_without_storing() {
         panic!("waited twice");
     };
     assert!(!fetch.stores());
+}
+
+#[test]
+fn a_stale_copy_that_may_not_be_served_waits_for_the_request_refreshing_it() {
+    let config = demo_config();
+    let table = [
+        (Write::Held, "fetch+store"),
+        (Write::Busy, "fetch"),
+        (Write::Pending, "wait"),
+        (Write::OnRequest, "claim"),
+    ];
+    for (write, want) in table {
+        let found = Found::Entry(entry(&config, 60));
+        let step = lookup(&config, "/products/1", NOW + 61).found(found, write);
+        assert_eq!(shape(&step), want, "{write:?}");
+    }
+}
+
+#[test]
+fn a_request_that_waited_once_fetches_without_storing_if_the_write_is_still_held() {
+    let config = demo_config();
+    let stale = || Found::Entry(entry(&config, 60));
+    let AfterLookup::Wait(wait) =
+        lookup(&config, "/products/1", NOW + 61).found(stale(), Write::Pending)
+    else {
+        panic!("no wait");
+    };
+    assert_eq!(wait.limit_ms(), 10_000 + 5_000);
+    assert_eq!(wait.key(), wait.lookup().key());
+    let step = wait.again().found(stale(), Write::Pending);
+    let AfterLookup::Fetch(fetch) = step else {
+        panic!("{}", shape(&step));
+    };
+    assert!(!fetch.stores());
+    // The holder let go meanwhile: this one refreshes the entry.
+    let AfterLookup::Wait(wait) =
+        lookup(&config, "/products/1", NOW + 61).found(stale(), Write::Pending)
+    else {
+        panic!("no wait");
+    };
+    assert_eq!(
+        shape(&wait.again().found(stale(), Write::Held)),
+        "fetch+store"
+    );
+}
+
+#[test]
+fn a_copy_within_stale_while_revalidate_is_served_while_another_request_refreshes_it() {
+    let config = demo_config();
+    let Start::Lookup(first) = start(&config, &ViewerRequest::new("GET", "/media/a.mp3"), NOW)
+    else {
+        panic!("not looked up");
+    };
+    let AfterLookup::Fetch(fetch) = first.found(Found::Nothing, Write::Held) else {
+        panic!("no fetch");
+    };
+    let AfterOrigin::Store(store) = fetch.answered(OriginResponse {
+        status: 200,
+        headers: Headers::default(),
+    }) else {
+        panic!("not stored");
+    };
+    // Stale a second ago, within the media policy's day of stale-while-revalidate.
+    let at = NOW + 2_592_000 + 1;
+    for (write, want) in [(Write::Pending, "serve"), (Write::Busy, "serve")] {
+        let found = Found::Entry(Entry::new(store.entry.head.clone()));
+        let step = lookup(&config, "/media/a.mp3", at).found(found, write);
+        assert!(
+            shape(&step).starts_with(want),
+            "{write:?}: {}",
+            shape(&step)
+        );
+    }
 }
 
 #[test]

@@ -281,6 +281,8 @@ impl Platform {
                         AfterClaim::Wait(next) => lookup = next,
                     }
                 }
+                // Nothing runs meanwhile here: look up again at once.
+                AfterLookup::Wait(wait) => lookup = wait.again(),
                 AfterLookup::Fetch(fetch) => {
                     if !fetch.stores() {
                         self.release(&key, write);
@@ -307,6 +309,9 @@ impl Platform {
                 Write::Busy
             }
             Locking::Transaction if self.try_claim(&key) => Write::Held,
+            // Fastly hands a stored copy to every caller while one
+            // refreshes it.
+            Locking::Transaction if object.is_some() => Write::Pending,
             Locking::Transaction => Write::Busy,
         };
         let Some(object) = object else {

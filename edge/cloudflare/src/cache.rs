@@ -126,6 +126,12 @@ pub(crate) async fn serve(mut lookup: Lookup<'static>, mut place: Place) -> Serv
             }
             AfterLookup::Fetch(fetch) => return fetch_with(fetch, None, read.body, place).await,
             AfterLookup::Claim(claim) => claim,
+            // Core asks to wait only where the platform hands out stale
+            // copies without a claim (not here): look again, once.
+            AfterLookup::Wait(wait) => {
+                lookup = wait.again();
+                continue;
+            }
         };
         let limit = claim.wait_limit_ms();
         let (claimed, leader, holder) = match collapse::claim(&read.url) {

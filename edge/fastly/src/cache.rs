@@ -32,6 +32,14 @@ pub(crate) struct Later<'c> {
 /// Serves a cacheable request; what is left to do after it is sent.
 pub(crate) fn serve<'c>(lookup: Lookup<'c>) -> (Served, Option<Later<'c>>) {
     let transaction = begin(&lookup);
+    serve_with(lookup, transaction)
+}
+
+/// Serves a cacheable request from what its lookup's transaction found.
+fn serve_with<'c>(
+    lookup: Lookup<'c>,
+    transaction: Option<Transaction>,
+) -> (Served, Option<Later<'c>>) {
     let stored = transaction.as_ref().and_then(Transaction::found);
     let found = match (&transaction, &stored) {
         (None, _) => Found::Unavailable,
@@ -46,8 +54,11 @@ pub(crate) fn serve<'c>(lookup: Lookup<'c>) -> (Served, Option<Later<'c>>) {
             Err(_) => Found::Nothing,
         },
     };
-    let write = match &transaction {
-        Some(transaction) if transaction.must_insert_or_update() => Write::Held,
+    let write = match (&transaction, &stored) {
+        (Some(transaction), _) if transaction.must_insert_or_update() => Write::Held,
+        // The platform hands a stale object to every caller while one
+        // updates it.
+        (Some(_), Some(stored)) if stored.is_stale() => Write::Pending,
         _ => Write::Busy,
     };
     match lookup.found(found, write) {
@@ -74,8 +85,47 @@ pub(crate) fn serve<'c>(lookup: Lookup<'c>) -> (Served, Option<Later<'c>>) {
             AfterClaim::Fetch(fetch) => (fetch_with(fetch, transaction, stored), None),
             AfterClaim::Wait(again) => serve(again),
         },
+        AfterLookup::Wait(wait) => {
+            let limit = Duration::from_millis(wait.limit_ms());
+            let transaction = await_holder(wait.lookup(), transaction, limit);
+            serve_with(wait.again(), transaction)
+        }
         AfterLookup::Fetch(fetch) => (fetch_with(fetch, transaction, stored), None),
     }
+}
+
+/// How often a request waiting for another one's refresh looks again.
+const POLL: Duration = Duration::from_millis(10);
+
+/// Waits until the request refreshing a stale object is done (the object
+/// found is no longer stale, or is gone, or the write is this request's),
+/// or `limit` passes; returns the last lookup's transaction. The core
+/// cache hands a stale object to every caller without waiting, so this
+/// looks again every [`POLL`].
+fn await_holder(
+    lookup: &Lookup<'_>,
+    mut transaction: Option<Transaction>,
+    limit: Duration,
+) -> Option<Transaction> {
+    let started = Instant::now();
+    while started.elapsed() < limit && transaction.as_ref().is_some_and(still_pending) {
+        drop(transaction);
+        let slept = Instant::now();
+        std::thread::sleep(POLL);
+        transaction = begin(lookup);
+        // A runtime whose sleep returns at once would make this a busy
+        // loop: stop waiting instead.
+        if slept.elapsed() < POLL / 2 {
+            break;
+        }
+    }
+    transaction
+}
+
+/// Whether another request still holds the write of the stale object
+/// this transaction found.
+fn still_pending(transaction: &Transaction) -> bool {
+    !transaction.must_insert_or_update() && transaction.found().is_some_and(|f| f.is_stale())
 }
 
 /// Refreshes a stale entry after the viewer was answered from it.
