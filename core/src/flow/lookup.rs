@@ -234,8 +234,9 @@ impl<'c> Lookup<'c> {
     }
 
     /// How long to wait for another request's fill at the most: as long
-    /// as the origin may take to answer it.
-    pub(crate) fn wait_limit_ms(&self) -> u64 {
+    /// as the origin may take to answer it (its connect and first-byte
+    /// timeouts).
+    pub fn wait_limit_ms(&self) -> u64 {
         let origin = self.ex.plan.origin_request.origin;
         origin
             .connect_timeout_ms

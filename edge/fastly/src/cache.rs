@@ -14,7 +14,7 @@ use edgecache_core::flow::{
 };
 use edgecache_core::purge::{PurgeVerdict, fill_key};
 use edgecache_core::{CacheKey, OriginResponse, StoredHead};
-use fastly::cache::core::{Found as Stored, Transaction};
+use fastly::cache::core::{CacheError, Found as Stored, Transaction};
 use fastly::http::HeaderName;
 use fastly::http::body::StreamingBody;
 use fastly::http::purge::purge_surrogate_key;
@@ -38,10 +38,15 @@ pub(crate) fn serve<'c>(lookup: Lookup<'c>) -> (Served, Option<Later<'c>>) {
 /// Serves a cacheable request from what its lookup's transaction found.
 fn serve_with<'c>(
     lookup: Lookup<'c>,
-    transaction: Option<Transaction>,
+    looked: Result<Transaction, CacheError>,
 ) -> (Served, Option<Later<'c>>) {
+    // A lookup that waited its limit for another request's fill finds
+    // nothing, and the write busy: core fetches without storing.
+    let timed_out = matches!(looked, Err(CacheError::Timeout));
+    let transaction = looked.ok();
     let stored = transaction.as_ref().and_then(Transaction::found);
     let found = match (&transaction, &stored) {
+        (None, _) if timed_out => Found::Nothing,
         (None, _) => Found::Unavailable,
         (Some(_), None) => Found::Nothing,
         (Some(_), Some(stored)) => match StoredHead::from_bytes(&stored.user_metadata()) {
@@ -104,11 +109,12 @@ const POLL: Duration = Duration::from_millis(10);
 /// looks again every [`POLL`].
 fn await_holder(
     lookup: &Lookup<'_>,
-    mut transaction: Option<Transaction>,
+    transaction: Option<Transaction>,
     limit: Duration,
-) -> Option<Transaction> {
+) -> Result<Transaction, CacheError> {
     let started = Instant::now();
-    while started.elapsed() < limit && transaction.as_ref().is_some_and(still_pending) {
+    let mut transaction = transaction.ok_or(CacheError::Timeout);
+    while started.elapsed() < limit && transaction.as_ref().is_ok_and(still_pending) {
         drop(transaction);
         let slept = Instant::now();
         std::thread::sleep(POLL);
@@ -136,16 +142,19 @@ pub(crate) fn refresh(later: Later<'_>) {
 }
 
 /// The lookup: the headers the origin would receive select among stored
-/// variants (Vary), with the values core normalized.
-fn begin(lookup: &Lookup<'_>) -> Option<Transaction> {
-    let mut builder = Transaction::lookup(lookup.key().hash_hex().into());
+/// variants (Vary), with the values core normalized. A lookup that waits
+/// for another request's fill waits as long as the origin may take to
+/// answer that one, no longer ([`CacheError::Timeout`]): a wedged fill
+/// must not hold it until the platform's two-minute limit ends it.
+fn begin(lookup: &Lookup<'_>) -> Result<Transaction, CacheError> {
+    let mut builder = Transaction::lookup(lookup.key().hash_hex().into())
+        .timeout(Duration::from_millis(lookup.wait_limit_ms()));
     for (name, value) in &lookup.plan().origin_request.headers {
         builder = builder.header(name.as_ref(), value.as_ref());
     }
     builder
         .execute()
         .inspect_err(|e| log::warn!("edgecache: cache lookup failed: {e:?}"))
-        .ok()
 }
 
 fn claimed(transaction: Option<&Transaction>) -> Claimed {
