@@ -97,4 +97,4 @@ pub use ttl::{
     ErrorCaching, MAX_HEURISTIC_LIFETIME, OriginLifetime, edge_ttl, error_ttl, heuristic_lifetime,
 };
 pub use unkeyed::{BodyScan, MAX_WATCHED, MIN_REFLECTED_LEN, Unkeyed, Watched};
-pub use vary::{VaryRule, VaryStar};
+pub use vary::{MAX_VARY_HEADERS, Unmatchable, VaryRule};

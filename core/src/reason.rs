@@ -28,6 +28,9 @@ pub enum PassReason {
     ZeroTtl,
     /// `Vary: *` (RFC 9111 section 4.1): no later request can match.
     VaryStar,
+    /// The response varies on more request headers than a stored copy
+    /// may be selected by ([`crate::MAX_VARY_HEADERS`]).
+    VaryTooMany,
     /// The status is not one a cache stores (by default or at all).
     Status,
     /// The request carried credentials and the response does not say
@@ -84,6 +87,7 @@ impl PassReason {
             PassReason::NoCache => "no-cache",
             PassReason::ZeroTtl => "zero-ttl",
             PassReason::VaryStar => "vary-star",
+            PassReason::VaryTooMany => "vary-too-many",
             PassReason::Status => "status",
             PassReason::Authorization => "authorization",
             PassReason::ErrorFromUnkeyedInput => "error-unkeyed-input",
@@ -114,6 +118,7 @@ impl PassReason {
                 | PassReason::NoCache
                 | PassReason::ZeroTtl
                 | PassReason::VaryStar
+                | PassReason::VaryTooMany
                 | PassReason::Status
         )
     }

@@ -23,7 +23,7 @@ use crate::request::{Disposition, RequestPlan};
 use crate::tags::response_tags;
 use crate::ttl::{OriginLifetime, edge_ttl, error_ttl, heuristic_lifetime};
 use crate::unkeyed::Watched;
-use crate::vary::VaryRule;
+use crate::vary::{Unmatchable, VaryRule};
 
 /// How long a stale object with validators is kept for revalidation.
 pub(crate) const REVALIDATION_RETENTION: Seconds = 86_400;
@@ -273,7 +273,10 @@ fn store(
         return Err(PassReason::Status);
     }
     let (cc, targeted) = edge_cache_control(headers, policy);
-    let vary = VaryRule::of(headers, plan).map_err(|_| PassReason::VaryStar)?;
+    let vary = VaryRule::of(headers, plan).map_err(|unmatchable| match unmatchable {
+        Unmatchable::Star => PassReason::VaryStar,
+        Unmatchable::TooMany => PassReason::VaryTooMany,
+    })?;
     let base = unexpired(headers, vary, &cc);
     let restrictive = restrictive_reason(&cc, headers);
     let min_ttl_override = policy.cloudfront_min_ttl_override && policy.ttl.min > 0;

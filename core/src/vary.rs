@@ -27,17 +27,29 @@ pub struct VaryRule {
     pub headers: Vec<(String, Option<String>)>,
 }
 
-/// `Vary: *`: the response can match no later request.
+/// A Vary that no stored copy can honor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct VaryStar;
+pub enum Unmatchable {
+    /// `Vary: *`: the response can match no later request.
+    Star,
+    /// More selecting headers than [`MAX_VARY_HEADERS`].
+    TooMany,
+}
+
+/// The most request headers one stored response may be selected by.
+/// Fastly's core cache keeps at most 8 Vary rules per object (Compute
+/// resource limits); past them, a stored copy would be chosen without
+/// comparing every header that shaped it, so such a response is not
+/// stored, on every platform alike.
+pub const MAX_VARY_HEADERS: usize = 8;
 
 impl VaryRule {
     /// Reads the response's Vary against the request that fetched it.
-    pub fn of(response: &Headers<'_>, plan: &RequestPlan<'_, '_>) -> Result<VaryRule, VaryStar> {
+    pub fn of(response: &Headers<'_>, plan: &RequestPlan<'_, '_>) -> Result<VaryRule, Unmatchable> {
         let mut rule = VaryRule::default();
         for name in response.list_elements("vary") {
             if name == "*" {
-                return Err(VaryStar);
+                return Err(Unmatchable::Star);
             }
             let name = name.to_ascii_lowercase();
             let reachable = plan.forwarding.reaches_origin(&name);
@@ -45,6 +57,9 @@ impl VaryRule {
                 let value = sent_value(plan, &name);
                 rule.headers.push((name, value));
             }
+        }
+        if rule.headers.len() > MAX_VARY_HEADERS {
+            return Err(Unmatchable::TooMany);
         }
         rule.headers.sort();
         Ok(rule)
@@ -127,6 +142,21 @@ mod tests {
             r#"{"headers": {"behavior": "whitelist", "names": ["Accept-Language"]}}"#,
             r#"{"domain": "api.example.com"}"#,
         )
+    }
+
+    #[test]
+    fn more_selecting_headers_than_a_platform_keeps_cannot_be_stored() {
+        let config = config_with(
+            r#"{"min_ttl": 0, "default_ttl": 0, "max_ttl": 60}"#,
+            r#"{"headers": {"behavior": "all_viewer"}}"#,
+            r#"{"domain": "api.example.com"}"#,
+        );
+        let plan = plan(&config, &viewer("GET", "/a", &[]));
+        let of = |vary: &[u8]| VaryRule::of(&Headers::new(&[("Vary", vary)]), &plan);
+        let eight = of(b"a, b, c, d, e, f, g, h, A").unwrap();
+        assert_eq!(eight.headers.len(), MAX_VARY_HEADERS);
+        assert_eq!(of(b"a, b, c, d, e, f, g, h, i"), Err(Unmatchable::TooMany));
+        assert_eq!(of(b"a, *"), Err(Unmatchable::Star));
     }
 
     #[test]
