@@ -84,7 +84,7 @@ async fn handle(request: Request, env: &Env, ctx: &Context) -> Response {
             }
         }
         Start::Lookup(lookup) => {
-            if let Some(sync) = purge::prepare(env).await {
+            if let Some(sync) = purge::prepare(env, viewer_origin).await {
                 ctx.wait_until(sync);
             }
             let place = Place::new(viewer_origin, &lookup);

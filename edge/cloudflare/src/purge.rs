@@ -11,7 +11,13 @@
 //!
 //! Propagation: the isolate that takes the purge sees it at once; every
 //! other isolate catches up within [`SYNC_EVERY_MS`] of its next request
-//! (one small request to the object, in the background). An isolate that
+//! (one small read, in the background), plus at most [`KEEP_DELTA_S`]: the
+//! object's answer to "what changed since mark N" is kept that long under
+//! a synthetic Cache API URL ([`DELTA_PATH`]), so the isolates of a data
+//! center that are at the same mark (all of them, once in step) share one
+//! request to the object per second instead of one each. The object's
+//! request budget is then about one request a second per data center and
+//! zone, not per isolate. An isolate that
 //! has never read the log reads it before its first lookup, waiting at
 //! most [`SYNC_TIMEOUT_MS`]. Until one read succeeds, the isolate cannot
 //! tell a purged entry from a kept one, so it serves no stored copy: every
@@ -30,7 +36,7 @@ use edgecache_core::purge::{
 use futures_util::future::LocalBoxFuture;
 use serde::{Deserialize, Serialize};
 use worker::durable::{ListOptions, State};
-use worker::{DurableObject, Env, Method, Request, RequestInit, Response, durable_object};
+use worker::{Cache, DurableObject, Env, Method, Request, RequestInit, Response, durable_object};
 
 use crate::cache::now_ms;
 use crate::respond;
@@ -52,7 +58,12 @@ const MARK_PREFIX: &str = "m:";
 /// The Durable Object storage API takes at most 128 keys per call.
 const STORAGE_BATCH: usize = 128;
 
-const PROPAGATION: &str = "in effect in this isolate when answered; every other isolate, in every data center, within about 1 s of its next request";
+/// Where a data center keeps the object's answers, per mark.
+const DELTA_PATH: &str = "/.edgecache/purge-log/since/";
+/// How long a kept answer serves other isolates, in seconds.
+const KEEP_DELTA_S: u32 = 1;
+
+const PROPAGATION: &str = "in effect in this isolate when answered; every other isolate, in every data center, within about 2 s of its next request";
 
 /// An isolate's copy of the log.
 #[derive(Default)]
@@ -75,29 +86,30 @@ thread_local! {
 /// was (the first request of an isolate waits), else in the background
 /// once it is [`SYNC_EVERY_MS`] old; the future returned is for
 /// `ctx.wait_until`.
-pub(crate) async fn prepare(env: &Env) -> Option<LocalBoxFuture<'static, ()>> {
+/// `viewer_origin` (`https://host`) names the zone whose Cache API keeps
+/// the data center's copy of the object's answers.
+pub(crate) async fn prepare(env: &Env, viewer_origin: &str) -> Option<LocalBoxFuture<'static, ()>> {
     let (synced, syncing) = MIRROR.with_borrow(|m| (m.synced_ms, m.syncing));
     match synced {
         None => {
-            sync(env).await;
+            sync(env, viewer_origin).await;
             None
         }
         Some(at) if !syncing && now_ms() - at >= SYNC_EVERY_MS => {
             MIRROR.with_borrow_mut(|m| m.syncing = true);
-            let env = env.clone();
-            Some(Box::pin(async move { sync(&env).await }))
+            let (env, viewer_origin) = (env.clone(), viewer_origin.to_owned());
+            Some(Box::pin(async move { sync(&env, &viewer_origin).await }))
         }
         Some(_) => None,
     }
 }
 
-/// Asks the object for the marks changed since the mirror's last, for at
-/// most [`SYNC_TIMEOUT_MS`].
-async fn sync(env: &Env) {
+/// Reads the marks changed since the mirror's last, for at most
+/// [`SYNC_TIMEOUT_MS`].
+async fn sync(env: &Env, viewer_origin: &str) {
     use futures_util::future::{Either, select};
     let since = MIRROR.with_borrow(|m| m.log.seq());
-    let path = format!("/since/{since}");
-    let asked = Box::pin(call(env, Method::Get, &path, None));
+    let asked = Box::pin(changes_since(env, viewer_origin, since));
     let limit = worker::Delay::from(std::time::Duration::from_millis(SYNC_TIMEOUT_MS));
     let delta = match select(asked, limit).await {
         Either::Left((delta, _)) => delta,
@@ -117,6 +129,29 @@ async fn sync(env: &Env) {
         m.synced_ms = Some(now_ms());
         m.syncing = false;
     });
+}
+
+/// The marks changed since `since`: the data center's copy when one was
+/// kept within the last [`KEEP_DELTA_S`], else the object's answer, then
+/// kept for the other isolates. The copy is a cache: any failure to read
+/// or keep it only means asking the object.
+async fn changes_since(env: &Env, viewer_origin: &str, since: u64) -> worker::Result<PurgeDelta> {
+    let url = format!("{viewer_origin}{DELTA_PATH}{since}");
+    let cache = Cache::default();
+    if let Ok(Some(mut kept)) = cache.get(url.as_str(), true).await
+        && let Ok(delta) = parse_delta(&kept.text().await.unwrap_or_default())
+    {
+        return Ok(delta);
+    }
+    let text = call_text(env, Method::Get, &format!("/since/{since}"), None).await?;
+    let delta = parse_delta(&text)?;
+    let headers = worker::Headers::new();
+    headers.set("cache-control", &format!("max-age={KEEP_DELTA_S}"))?;
+    let copy = Response::ok(text)?.with_headers(headers);
+    if let Err(e) = cache.put(url.as_str(), copy).await {
+        worker::console_warn!("edgecache: cannot keep the purge log's answer: {e}");
+    }
+    Ok(delta)
 }
 
 /// What the mirror says of an entry with these purge keys (its own and
@@ -224,6 +259,20 @@ async fn call(
     path: &str,
     record: Option<&Record>,
 ) -> worker::Result<PurgeDelta> {
+    parse_delta(&call_text(env, method, path, record).await?)
+}
+
+fn parse_delta(text: &str) -> worker::Result<PurgeDelta> {
+    serde_json::from_str(text).map_err(|e| worker::Error::from(e.to_string()))
+}
+
+/// One request to the log's object: its answer's text.
+async fn call_text(
+    env: &Env,
+    method: Method,
+    path: &str,
+    record: Option<&Record>,
+) -> worker::Result<String> {
     let stub = env.durable_object(BINDING)?.get_by_name(OBJECT_NAME)?;
     let mut init = RequestInit::new();
     init.with_method(method);
@@ -240,8 +289,7 @@ async fn call(
             response.status_code()
         )));
     }
-    let text = response.text().await?;
-    serde_json::from_str(&text).map_err(|e| worker::Error::from(e.to_string()))
+    response.text().await
 }
 
 /// The Durable Object that keeps the purge log: `GET /since/<seq>` gives
