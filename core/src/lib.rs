@@ -92,7 +92,9 @@ pub use serve::{
 };
 pub use status::{has_no_content, is_final_status};
 pub use stored::{HOP_BY_HOP_HEADERS, StoredHead};
-pub use tags::{MAX_TAG_BYTES, MAX_TAG_LEN, MAX_TAGS, ResponseTags, response_tags};
+pub use tags::{
+    MAX_TAG_BYTES, MAX_TAG_LEN, MAX_TAGS, ResponseTags, cache_tag_value, response_tags,
+};
 pub use ttl::{
     ErrorCaching, MAX_HEURISTIC_LIFETIME, OriginLifetime, edge_ttl, error_ttl, heuristic_lifetime,
 };

@@ -53,6 +53,24 @@ pub fn response_tags(headers: &Headers<'_>) -> ResponseTags {
     tags
 }
 
+/// An entry's purge keys as one Cloudflare `Cache-Tag` value, for the
+/// copies a Worker puts in the Cache API: comma-separated, so that
+/// Cloudflare's own purge by tag (its API, every data center at once) can
+/// delete what an edgecache purge key names. A key that holds a comma
+/// cannot be named there and is left out; the keys are within
+/// [`MAX_TAG_BYTES`] and 1.4 KB of edgecache's own, under Cloudflare's
+/// 16 KB for the header.
+///
+/// ```
+/// # use edgecache_core::cache_tag_value;
+/// let keys = ["ec-all".to_string(), "a,b".to_string(), "product-7".to_string()];
+/// assert_eq!(cache_tag_value(&keys), "ec-all,product-7");
+/// ```
+pub fn cache_tag_value(keys: &[String]) -> String {
+    let named = keys.iter().filter(|key| !key.contains(','));
+    named.map(String::as_str).collect::<Vec<_>>().join(",")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,7 +22,7 @@ use edgecache_core::flow::{
     Finish, Found, FromCache, Lookup, MAX_CHECKED_BODY, Marker, NewEntry, Refresh, Store, Write,
     WriteEnd,
 };
-use edgecache_core::{Headers, OriginResponse, StoredHead, VaryRule};
+use edgecache_core::{Headers, OriginResponse, StoredHead, VaryRule, cache_tag_value};
 use futures_util::future::LocalBoxFuture;
 use worker::{Cache, Response, ResponseBody};
 
@@ -473,7 +473,14 @@ impl Keep {
             // Milliseconds since 1970, far below 2^53.
             let fetched = (fetched_ms as u64).to_string();
             let head = entry.head.to_header_value();
-            let headers = [(HEAD_HEADER, head.as_str()), (FETCHED_HEADER, &fetched)];
+            // Tagged with its purge keys, so that Cloudflare's purge by tag
+            // deletes it in every data center.
+            let tags = cache_tag_value(&entry.purge_keys);
+            let headers = [
+                (HEAD_HEADER, head.as_str()),
+                (FETCHED_HEADER, &fetched),
+                ("cache-tag", &tags),
+            ];
             // A body up to MAX_BUFFERED_FILL is put only once it has
             // arrived whole, while the isolate holds less than
             // MAX_BUFFERED_FILLS of such bodies (one of no declared length
