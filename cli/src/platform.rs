@@ -11,7 +11,7 @@
 //!   purge tags must come from;
 //! - Fastly: timeouts past the request's 2 minutes, objects past 100 MB.
 
-use edgecache_core::config::schema::{HostHeader, ProtocolPolicy};
+use edgecache_core::config::cloudflare_unreachable;
 use edgecache_core::{Config, Origin};
 use serde::Serialize;
 
@@ -98,12 +98,6 @@ pub fn findings(platform: Platform, config: &Config, json: &str) -> Vec<Finding>
     findings
 }
 
-const CF_PORTS: &str = "Cloudflare: a Worker's fetch to HTTPS goes to port 443 whatever the URL says \
-     (https://github.com/cloudflare/workers-sdk/issues/1320, https://github.com/cloudflare/cloudflare-docs/issues/5998)";
-const CF_IP: &str = "Cloudflare error 1003: a Worker cannot fetch a raw IP address \
-     (https://developers.cloudflare.com/support/troubleshooting/http-status-codes/cloudflare-1xxx-errors/error-1003/)";
-const CF_HOST: &str = "Workers fetch sends the URL's host as Host and cannot set another \
-     (https://developers.cloudflare.com/workers/runtime-apis/request/)";
 const CF_TAGS: &str = "Cloudflare removes Cache-Tag from the origin's response before a Worker sees it \
      (https://developers.cloudflare.com/cache/how-to/purge-cache/purge-by-tags/)";
 const FASTLY_TIME: &str = "Fastly Compute resource limits: a request runs at most 2 minutes (60 s on trial accounts) \
@@ -120,41 +114,13 @@ fn finding(severity: Severity, path: String, message: String, source: &'static s
     }
 }
 
-/// What a Worker's `fetch` cannot do with this origin.
+/// What a Worker's `fetch` cannot do with this origin (core's check,
+/// which a Worker running such a configuration also logs).
 fn cloudflare_origin(origin: &Origin) -> Vec<Finding> {
-    let at = |field: &str| format!("origins.{}.{field}", origin.name);
-    let mut out = Vec::new();
-    if origin.protocol != ProtocolPolicy::HttpOnly && origin.https_port != 443 {
-        let message = format!(
-            "HTTPS port {} is replaced by 443 on Cloudflare: serve HTTPS on 443, or reach the origin through a host name that does",
-            origin.https_port
-        );
-        out.push(finding(
-            Severity::Error,
-            at("https_port"),
-            message,
-            CF_PORTS,
-        ));
-    }
-    let bare = origin.domain.trim_start_matches('[').trim_end_matches(']');
-    if bare.parse::<std::net::IpAddr>().is_ok() {
-        let message =
-            "a raw IP address, which a Worker cannot fetch: give the origin a DNS name".to_string();
-        out.push(finding(Severity::Error, at("domain"), message, CF_IP));
-    }
-    if origin.host_header != HostHeader::Origin {
-        let message =
-            "the origin receives its own domain as Host on Cloudflare, whatever host_header says: \
-             point the domain at a name the origin answers for"
-                .to_string();
-        out.push(finding(
-            Severity::Error,
-            at("host_header"),
-            message,
-            CF_HOST,
-        ));
-    }
-    out
+    cloudflare_unreachable(origin)
+        .into_iter()
+        .map(|u| finding(Severity::Error, u.path, u.message, u.source))
+        .collect()
 }
 
 fn cloudflare_tags() -> Finding {

@@ -407,6 +407,11 @@ pub fn test_config(origin_url: &str) -> String {
     let mut small = config["cache_policies"]["origin-decides"].clone();
     small["max_object_bytes"] = 100_000.into();
     add_behavior(&mut config, "/respond/small/*", "small-objects", small);
+    // An origin no behavior uses, that asks for the viewer's Host: what a
+    // Worker cannot send (it logs so when it loads the configuration).
+    let mut viewer_host = config["origins"]["demo"].clone();
+    viewer_host["host_header"] = "viewer".into();
+    config["origins"]["viewer-host"] = viewer_host;
     // WebDAV and the like pass (uncached) under the default behavior, and
     // a successful unsafe method invalidates what it changed there.
     config["default_behavior"]["allow_extension_methods"] = true.into();

@@ -476,6 +476,17 @@ fn a_bad_configuration_falls_back_to_the_embedded_one(platform: Platform) {
     );
 }
 
+/// An origin configured with a Host a Worker cannot send (the test
+/// configuration's `viewer-host`): the Worker says so in its log when it
+/// loads the configuration, naming the field and Cloudflare's source.
+#[test]
+fn cloudflare_logs_what_it_cannot_do_with_an_origin_as_configured() {
+    let t = Scope::new(Platform::Cloudflare);
+    Request::get(&t.edge.url(&t.respond("max-age=60", ""))).send();
+    let logged = wait_for_output(t.edge, "origins.viewer-host.host_header");
+    assert!(logged.contains("cannot set another"), "{logged}");
+}
+
 /// 900 surrogate keys (about 18 KB) are more than Fastly keeps (16 KB;
 /// Viceroy refused to store such an answer at all): the answer is stored
 /// under the tags within 14 KiB, the first tag purges it, and the log says

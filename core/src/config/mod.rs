@@ -6,6 +6,7 @@
 //! with ([`choose`]).
 
 mod choose;
+mod cloudflare;
 mod load;
 mod precompiled;
 pub mod schema;
@@ -17,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::behavior::PathPattern;
 use crate::error::Error;
 pub use choose::{Chosen, Embedded, UNCONFIGURED_BODY, UNCONFIGURED_STATUS, choose};
+pub use cloudflare::{Unreachable, cloudflare_unreachable};
 pub use precompiled::{MAX_PRECOMPILED_BYTES, PRECOMPILED_TEXT_PREFIX, precompiled_header};
 pub(crate) use schema::{
     AcceptEncodingNormalization, HostHeader, ProtocolPolicy, QueryCanonicalization, RawConfig,

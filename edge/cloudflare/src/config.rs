@@ -7,6 +7,8 @@
 //! it; the local demo's serves only where `EDGECACHE_LOCAL` is `1`).
 //! A bad document is logged with every problem and the embedded
 //! configuration keeps serving; with neither, every request gets a 503.
+//! Origins a Worker cannot reach as configured (HTTPS off port 443, a raw
+//! IP, a Host of its own) are logged too.
 //!
 //! An isolate chooses once per document and reuses the choice for every
 //! request until the document changes (a deploy starts new isolates
@@ -18,7 +20,7 @@
 use std::cell::RefCell;
 
 use edgecache_core::Config;
-use edgecache_core::config::{Embedded, choose};
+use edgecache_core::config::{Embedded, choose, cloudflare_unreachable};
 use worker::{Env, console_error};
 
 /// The variable the configuration is read from.
@@ -61,6 +63,18 @@ pub(crate) fn load(env: &Env) -> Option<&'static Config> {
     );
     for error in &chosen.errors {
         console_error!("{error}");
+    }
+    // The origin then gets something other than what the configuration
+    // says: said once per document, as `edgecache check --platform
+    // cloudflare` would have.
+    let origins = chosen.config.iter().flat_map(Config::origins);
+    for problem in origins.flat_map(cloudflare_unreachable) {
+        console_error!(
+            "edgecache: {}: {} ({})",
+            problem.path,
+            problem.message,
+            problem.source
+        );
     }
     let config: Option<&'static Config> = chosen.config.map(|c| &*Box::leak(Box::new(c)));
     LOADED.with(|loaded| *loaded.borrow_mut() = Some((text, config)));
