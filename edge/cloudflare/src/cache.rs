@@ -44,8 +44,18 @@ const FETCHED_HEADER: &str = "x-edgecache-fetched-ms";
 /// longer-lived variant with it, away; each variant is still checked
 /// against its own Vary rule.
 const VARY_INDEX_KEEP_FOR: u64 = 31_536_000;
-/// The most the Cache API stores in one object.
-const MAX_OBJECT_BYTES: u64 = 512_000_000;
+/// The most a Worker stores in one object (the Cache API takes 512 MB):
+/// a fill's body is teed, and a viewer slower than the cache's branch
+/// makes the isolate (128 MB) queue what that branch read ahead.
+const MAX_OBJECT_BYTES: u64 = 64 * 1024 * 1024;
+/// The most of fill bodies that an isolate tees at once, counted by their
+/// declared length (by [`UNDECLARED_TEED`] when they declare none): a
+/// fill past it is served uncached (`cache-unavailable`).
+const MAX_TEED_FILLS: usize = 64 * 1024 * 1024;
+/// What a fill of no declared length counts for in [`MAX_TEED_FILLS`]:
+/// API answers streamed in chunks are mostly small, and counting them at
+/// the most they may hold would leave room for four at a time.
+const UNDECLARED_TEED: u64 = 1024 * 1024;
 /// The largest body read whole before it is put: a larger one is put as
 /// it streams.
 const MAX_BUFFERED_FILL: usize = 16 * 1024 * 1024;
@@ -273,6 +283,14 @@ async fn fetch_with(
                     Ok(store) => store,
                     Err(finish) => return respond::forward(forwarded(body), *finish, origin_ms),
                 };
+                let teeing = store.entry.length.unwrap_or(UNDECLARED_TEED);
+                let Some(teed) = Share::claim(Pool::Teed, teeing) else {
+                    worker::console_warn!(
+                        "edgecache: not stored: this isolate already tees {MAX_TEED_FILLS} bytes of fills"
+                    );
+                    let finish = store.serve.cache_failed().into_finish();
+                    return respond::forward(forwarded(body), finish, origin_ms);
+                };
                 // The viewer gets all of a body the cache may not keep: the
                 // storage limit applies to the cache's branch only.
                 let check = store.body_check();
@@ -287,7 +305,9 @@ async fn fetch_with(
                 if let Some(warning) = store.entry.tags_warning() {
                     worker::console_warn!("{warning}");
                 }
-                let keep = Keep::new(place, store.entry, leader, started).checked(verdict, report);
+                let keep = Keep::new(place, store.entry, leader, started)
+                    .checked(verdict, report)
+                    .teeing(teed);
                 keep.serve(store.serve, body, origin_ms).await
             }
             Err((finish, body)) => respond::forward(forwarded(body), *finish, origin_ms),
@@ -348,6 +368,8 @@ struct Keep {
     /// For a fill: how its body ended, and the request's report to log
     /// again when it did not arrive whole.
     checked: Option<(Verdict, Report)>,
+    /// For a fill: its share of the isolate's teed bytes, until it is put.
+    teed: Option<Share>,
 }
 
 /// What the log line of a request whose fill was cut is made of.
@@ -384,30 +406,59 @@ fn cut(checked: Option<&(Verdict, Report)>) -> Option<BodyCut> {
 thread_local! {
     /// Bytes of fill bodies this isolate holds until they are put.
     static BUFFERED: Cell<usize> = const { Cell::new(0) };
+    /// Bytes of fill bodies this isolate tees until they are put.
+    static TEED: Cell<usize> = const { Cell::new(0) };
 }
 
-/// The right to hold `bytes` of a fill body in this isolate's memory,
-/// within [`MAX_BUFFERED_FILLS`]; given back when dropped.
-struct Buffering(usize);
+/// What a fill's body takes of the isolate's memory.
+#[derive(Clone, Copy)]
+enum Pool {
+    /// Read whole before the put ([`MAX_BUFFERED_FILLS`]).
+    Buffered,
+    /// Teed between the viewer and the cache ([`MAX_TEED_FILLS`]).
+    Teed,
+}
 
-impl Buffering {
-    fn claim(bytes: u64) -> Option<Buffering> {
-        let bytes = usize::try_from(bytes)
-            .ok()
-            .filter(|&b| b <= MAX_BUFFERED_FILL)?;
-        BUFFERED.with(|held| {
+impl Pool {
+    fn cap(self) -> usize {
+        match self {
+            Pool::Buffered => MAX_BUFFERED_FILLS,
+            Pool::Teed => MAX_TEED_FILLS,
+        }
+    }
+
+    fn with<T>(self, f: impl FnOnce(&Cell<usize>) -> T) -> T {
+        match self {
+            Pool::Buffered => BUFFERED.with(f),
+            Pool::Teed => TEED.with(f),
+        }
+    }
+}
+
+/// The right to hold `bytes` of fill bodies in one of the isolate's
+/// pools; given back when dropped.
+struct Share {
+    pool: Pool,
+    bytes: usize,
+}
+
+impl Share {
+    fn claim(pool: Pool, bytes: u64) -> Option<Share> {
+        let bytes = usize::try_from(bytes).ok()?;
+        pool.with(|held| {
             let total = held.get().checked_add(bytes)?;
-            (total <= MAX_BUFFERED_FILLS).then(|| {
+            (total <= pool.cap()).then(|| {
                 held.set(total);
-                Buffering(bytes)
+                Share { pool, bytes }
             })
         })
     }
 }
 
-impl Drop for Buffering {
+impl Drop for Share {
     fn drop(&mut self) {
-        BUFFERED.with(|held| held.set(held.get().saturating_sub(self.0)));
+        self.pool
+            .with(|held| held.set(held.get().saturating_sub(self.bytes)));
     }
 }
 
@@ -421,6 +472,7 @@ impl Keep {
             leader,
             fetched_ms,
             checked: None,
+            teed: None,
         }
     }
 
@@ -429,6 +481,14 @@ impl Keep {
     fn checked(self, verdict: Verdict, report: Report) -> Keep {
         Keep {
             checked: Some((verdict, report)),
+            ..self
+        }
+    }
+
+    /// The same, holding `teed` of the isolate's teed bytes until it is put.
+    fn teeing(self, teed: Share) -> Keep {
+        Keep {
+            teed: Some(teed),
             ..self
         }
     }
@@ -467,6 +527,8 @@ impl Keep {
                 leader,
                 fetched_ms,
                 checked,
+                // Held until the put is done, whichever way it ends.
+                teed: _teed,
             } = self;
             let cache = Cache::default();
             let url = place.entry_url(&entry.head.meta.vary);
@@ -489,7 +551,9 @@ impl Keep {
             // replace a stale copy with it. Any other body is put as it
             // streams, and deleted when it fails.
             let reserve = entry.length.unwrap_or(MAX_BUFFERED_FILL as u64);
-            let buffering = Buffering::claim(reserve);
+            let buffering = (reserve <= MAX_BUFFERED_FILL as u64)
+                .then(|| Share::claim(Pool::Buffered, reserve))
+                .flatten();
             let (body, streamed) = match &buffering {
                 Some(_) => match respond::read_at_most(body, MAX_BUFFERED_FILL).await {
                     (read, true, _) => (Some(ResponseBody::Body(read)), false),

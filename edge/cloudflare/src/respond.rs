@@ -96,7 +96,7 @@ impl Served {
         let bytes = declared.and_then(|length| length.parse().ok());
         log(&finish, response.status_code(), origin_ms, bytes);
         for work in after {
-            ctx.wait_until(work);
+            ctx.wait_until(within_background_window(work));
         }
         response
     }
@@ -108,6 +108,27 @@ impl Served {
         for work in self.after {
             work.await;
         }
+    }
+}
+
+/// How long work may run after the response: Workers end `waitUntil`
+/// work about 30 s after it. Ended here first, the work lets go of what it
+/// holds (the entry's collapsing claim, its share of the isolate's
+/// memory) instead of keeping waiting requests until the claim's 60 s
+/// takeover.
+const BACKGROUND_LIMIT: std::time::Duration = std::time::Duration::from_secs(25);
+
+/// `work`, ended after [`BACKGROUND_LIMIT`] (a refresh whose origin is
+/// slow, a large fill still being put). A put already handed to the
+/// runtime goes on by itself.
+async fn within_background_window(work: LocalBoxFuture<'static, ()>) {
+    use futures_util::future::{Either, select};
+    let limit = worker::Delay::from(BACKGROUND_LIMIT);
+    if let Either::Right(_) = select(work, limit).await {
+        worker::console_warn!(
+            "edgecache: background work ended after {} s (Workers end it about 30 s after the response)",
+            BACKGROUND_LIMIT.as_secs()
+        );
     }
 }
 
