@@ -136,9 +136,11 @@ fn still_pending(transaction: &Transaction) -> bool {
 
 /// Refreshes a stale entry after the viewer was answered from it.
 pub(crate) fn refresh(later: Later<'_>) {
-    let stored = later.transaction.found();
-    // Nobody reads this response; its body is still copied into the cache.
-    fetch_with(later.refresh.fetch(), Some(later.transaction), stored).finish_unsent();
+    // Nobody reads this response; a fill's body is still copied into the
+    // cache. The stored body is not opened again: the viewer's response
+    // may still be streaming it, and an object has one active body stream
+    // at a time.
+    fetch_with(later.refresh.fetch(), Some(later.transaction), None).finish_unsent();
 }
 
 /// The lookup: the headers the origin would receive select among stored
