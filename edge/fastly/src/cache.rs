@@ -455,13 +455,16 @@ impl Fill {
     }
 }
 
-/// Something unique to this fill: the clock's nanoseconds (each request
-/// runs in an instance of its own).
+/// Something unique to this fill: the clock's nanoseconds, and how many
+/// fills this instance made before (an instance serves requests one after
+/// another).
 fn nonce() -> String {
-    SystemTime::now()
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static FILLS: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos())
-        .to_string()
+        .map_or(0, |d| d.as_nanos());
+    format!("{nanos}.{}", FILLS.fetch_add(1, Ordering::Relaxed))
 }
 
 /// Copies `body` into `writer` through `check`. On `Err` the writer is

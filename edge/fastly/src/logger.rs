@@ -40,7 +40,7 @@ impl Log for Logger {
     fn flush(&self) {}
 }
 
-/// Installs the logger, once, at the start of the request.
+/// Installs the logger, once, when the instance starts.
 pub(crate) fn init() {
     let echo = !crate::config::local();
     let logger: &'static Logger = Box::leak(Box::new(Logger { echo }));

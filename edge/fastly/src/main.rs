@@ -12,26 +12,49 @@ mod origin;
 mod purge;
 mod respond;
 
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use edgecache_core::flow::{self, Start};
-use edgecache_core::{Headers, Scheme, ViewerRequest, has_body};
+use edgecache_core::{Config, Headers, Scheme, ViewerRequest, has_body};
 use fastly::Request;
+use fastly::http::serve::Serve;
 
+/// The most requests one instance serves before it ends.
+const REQUESTS_PER_INSTANCE: usize = 100;
+/// The longest an instance lives: a changed Config Store document is
+/// seen by the instances started after it, within this.
+const INSTANCE_LIFETIME: Duration = Duration::from_secs(30);
+/// The longest an instance waits for its next request (waiting costs
+/// memory time, not CPU).
+const NEXT_REQUEST_WAIT: Duration = Duration::from_secs(1);
+
+/// One instance serves up to [`REQUESTS_PER_INSTANCE`] requests one after
+/// another (Fastly's reusable sandboxes), for at most
+/// [`INSTANCE_LIFETIME`]: the logger is installed and the configuration
+/// loaded once per instance, not once per request.
 fn main() {
     logger::init();
-    let mut request = Request::from_client();
+    let config = config::load();
+    Serve::new()
+        .with_max_requests(REQUESTS_PER_INSTANCE)
+        .with_max_lifetime(INSTANCE_LIFETIME)
+        .with_timeout(NEXT_REQUEST_WAIT)
+        .run(|request| handle(config.as_ref(), request));
+}
+
+/// Serves one viewer request.
+fn handle(config: Option<&Config>, mut request: Request) {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let Some(config) = config::load() else {
+    let Some(config) = config else {
         let unconfigured = edgecache_core::config::UNCONFIGURED_STATUS;
         respond::plain(unconfigured, edgecache_core::config::UNCONFIGURED_BODY).send_to_client();
         return;
     };
     let target = target_of(&request);
-    if edgecache_core::purge::is_purge_request(&config, &target) {
-        purge::handle(&config, &mut request).send_to_client();
+    if edgecache_core::purge::is_purge_request(config, &target) {
+        purge::handle(config, &mut request).send_to_client();
         return;
     }
     let body = request.take_body();
@@ -52,7 +75,7 @@ fn main() {
         .headers(headers)
         .body(has_body(&headers, false))
         .client_ip(client_ip.as_deref());
-    match flow::start(&config, &viewer, now) {
+    match flow::start(config, &viewer, now) {
         Start::Respond(reply) => respond::edge(reply, None).send(),
         Start::Pass(pass) => {
             let started = Instant::now();
