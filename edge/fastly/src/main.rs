@@ -19,8 +19,11 @@ use edgecache_core::{Config, Headers, Scheme, ViewerRequest, has_body};
 use fastly::Request;
 use fastly::http::serve::Serve;
 
-/// The most requests one instance serves before it ends.
-const REQUESTS_PER_INSTANCE: usize = 100;
+/// The most requests one instance serves before it ends: few enough that
+/// their CPU time together stays within the 50 ms Fastly allows an
+/// execution, should the platform count it per instance rather than per
+/// request (its documentation does not say).
+const REQUESTS_PER_INSTANCE: usize = 20;
 /// The longest an instance lives: a changed Config Store document is
 /// seen by the instances started after it, within this.
 const INSTANCE_LIFETIME: Duration = Duration::from_secs(30);
