@@ -234,6 +234,7 @@ pub fn explain(config: &Config, input: &Input) -> Result<Explanation, Error> {
         headers: Headers::new(&pairs),
         has_body: false,
         client_ip: None,
+        from_edge: false,
     };
     let mut shown = Explanation {
         request: ShownRequest {

@@ -91,6 +91,7 @@ pub fn findings(platform: Platform, config: &Config, json: &str) -> Vec<Finding>
         Platform::Fastly => {
             for origin in config.origins() {
                 findings.extend(fastly_timeouts(origin));
+                findings.extend(fastly_shield(origin));
             }
             findings.extend(fastly_object_size(config));
         }
@@ -100,6 +101,10 @@ pub fn findings(platform: Platform, config: &Config, json: &str) -> Vec<Finding>
 
 const CF_TAGS: &str = "Cloudflare removes Cache-Tag from the origin's response before a Worker sees it \
      (https://developers.cloudflare.com/cache/how-to/purge-cache/purge-by-tags/)";
+const CF_CACHE_API: &str = "Cloudflare Cache API: stored per data center, not replicated \
+     (https://developers.cloudflare.com/workers/runtime-apis/cache/)";
+const FASTLY_SHIELD: &str = "Fastly shielding \
+     (https://www.fastly.com/documentation/guides/concepts/shielding/)";
 const FASTLY_TIME: &str = "Fastly Compute resource limits: a request runs at most 2 minutes (60 s on trial accounts) \
      (https://docs.fastly.com/en/guides/resource-limits)";
 const FASTLY_OBJECT: &str = "Fastly Compute resource limits: cached objects hold at most 100 MB \
@@ -115,12 +120,37 @@ fn finding(severity: Severity, path: String, message: String, source: &'static s
 }
 
 /// What a Worker's `fetch` cannot do with this origin (core's check,
-/// which a Worker running such a configuration also logs).
+/// which a Worker running such a configuration also logs), and a shield
+/// it has no use for.
 fn cloudflare_origin(origin: &Origin) -> Vec<Finding> {
-    cloudflare_unreachable(origin)
+    let mut out: Vec<Finding> = cloudflare_unreachable(origin)
         .into_iter()
         .map(|u| finding(Severity::Error, u.path, u.message, u.source))
-        .collect()
+        .collect();
+    if origin.shield.is_some() {
+        let message = "shielding is Fastly's: on Cloudflare every data center asks the origin on its misses (the Cache API is per data center, with no tier)".to_string();
+        out.push(finding(
+            Severity::Warning,
+            format!("origins.{}.shield", origin.name),
+            message,
+            CF_CACHE_API,
+        ));
+    }
+    out
+}
+
+/// What shielding costs on Fastly.
+fn fastly_shield(origin: &Origin) -> Option<Finding> {
+    let pop = origin.shield.as_deref()?;
+    let message = format!(
+        "misses at every other POP go to shield POP {pop} and its misses to the origin: one origin request per entry instead of one per POP, for a second hop on misses (and Fastly's shield traffic on the bill); it needs the purge token, from which POPs prove themselves to the shield"
+    );
+    Some(finding(
+        Severity::Note,
+        format!("origins.{}.shield", origin.name),
+        message,
+        FASTLY_SHIELD,
+    ))
 }
 
 fn cloudflare_tags() -> Finding {
@@ -292,6 +322,22 @@ mod tests {
             assert_eq!(errors(Platform::Cloudflare, &json), expected, "{origin}");
             assert!(errors(Platform::Fastly, &json).is_empty(), "{origin}");
         }
+    }
+
+    #[test]
+    fn a_shield_is_a_cost_on_fastly_and_of_no_use_on_cloudflare() {
+        let json = r#"{"origins": {"api": {"domain": "api.example.com", "shield": "iad-va-us"}},
+            "cache_policies": {"p": {}}, "default_behavior": {"origin": "api", "cache_policy": "p"}}"#;
+        let config = Config::from_json(json).unwrap();
+        let at = |platform| {
+            findings(platform, &config, json)
+                .into_iter()
+                .filter(|f| f.path == "origins.api.shield")
+                .map(|f| f.severity)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(at(Platform::Fastly), [Severity::Note]);
+        assert_eq!(at(Platform::Cloudflare), [Severity::Warning]);
     }
 
     #[test]

@@ -45,6 +45,7 @@ fn viewer() -> ViewerRequest<'static> {
         headers: Headers::new(&HEADERS),
         has_body: false,
         client_ip: Some("192.0.2.1"),
+        from_edge: false,
     }
 }
 

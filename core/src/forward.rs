@@ -131,8 +131,10 @@ fn is_credential_param(name: &str) -> bool {
 
 /// Never forwarded from the viewer: set by the edge, or hop-by-hop.
 /// (`accept-encoding` is the edge's only while it normalizes it.)
-pub(crate) const EDGE_OWNED_HEADERS: [&str; 13] = [
+pub(crate) const EDGE_OWNED_HEADERS: [&str; 15] = [
     "host",
+    crate::shield::EDGE_HEADER,
+    crate::shield::VIEWER_IP_HEADER,
     "cookie",
     "x-forwarded-for",
     "connection",

@@ -47,6 +47,7 @@ mod request;
 mod request_directives;
 mod response;
 mod serve;
+pub mod shield;
 mod status;
 mod stored;
 mod tags;

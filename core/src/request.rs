@@ -59,6 +59,9 @@ pub struct ViewerRequest<'r> {
     pub has_body: bool,
     /// The viewer's address, sent to the origin as `X-Forwarded-For`.
     pub client_ip: Option<&'r str>,
+    /// The request comes from one of the service's own POPs, through
+    /// shielding ([`ViewerRequest::shield_token`]).
+    pub from_edge: bool,
 }
 
 impl<'r> ViewerRequest<'r> {
@@ -84,6 +87,7 @@ impl<'r> ViewerRequest<'r> {
             headers: Headers::default(),
             has_body: false,
             client_ip: None,
+            from_edge: false,
         }
     }
 
@@ -111,6 +115,44 @@ impl<'r> ViewerRequest<'r> {
     /// The viewer's address, sent to the origin as `X-Forwarded-For`.
     pub fn client_ip(self, client_ip: Option<&'r str>) -> ViewerRequest<'r> {
         ViewerRequest { client_ip, ..self }
+    }
+
+    /// The service's edge token ([`crate::shield::edge_token`]), when it
+    /// has one; set after [`ViewerRequest::headers`] and
+    /// [`ViewerRequest::client_ip`]. A request whose
+    /// [`crate::shield::EDGE_HEADER`] holds it comes from one of the
+    /// service's POPs: its viewer's address is the one
+    /// [`crate::shield::VIEWER_IP_HEADER`] names, and its answer keeps
+    /// what caches need. Any other request is a viewer's, whatever it sends.
+    ///
+    /// ```
+    /// use edgecache_core::{Headers, ViewerRequest};
+    /// use edgecache_core::shield::{EDGE_HEADER, VIEWER_IP_HEADER, edge_token};
+    /// let token = edge_token(b"secret");
+    /// let list = [(EDGE_HEADER, token.as_bytes()), (VIEWER_IP_HEADER, b"192.0.2.7".as_slice())];
+    /// let request = ViewerRequest::new("GET", "/a")
+    ///     .headers(Headers::new(&list))
+    ///     .client_ip(Some("198.51.100.1"))
+    ///     .shield_token(Some(&token));
+    /// assert!(request.from_edge);
+    /// assert_eq!(request.client_ip, Some("192.0.2.7"));
+    /// ```
+    pub fn shield_token(self, token: Option<&str>) -> ViewerRequest<'r> {
+        let sent = self.headers.get(crate::shield::EDGE_HEADER);
+        let from_edge = matches!((sent, token), (Some(sent), Some(token))
+            if crate::shield::is_token(sent, token));
+        if !from_edge {
+            return self;
+        }
+        let viewer_ip = self
+            .headers
+            .get_str(crate::shield::VIEWER_IP_HEADER)
+            .filter(|ip| ip.parse::<std::net::IpAddr>().is_ok());
+        ViewerRequest {
+            from_edge,
+            client_ip: viewer_ip.or(self.client_ip),
+            ..self
+        }
     }
 }
 

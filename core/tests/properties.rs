@@ -23,6 +23,7 @@ fn request<'a>(target: &'a str, headers: &'a [(&'a str, &'a [u8])]) -> ViewerReq
         headers: Headers::new(headers),
         has_body: false,
         client_ip: None,
+        from_edge: false,
     }
 }
 

@@ -90,6 +90,23 @@ impl Edge {
         cloudflare(config, Some(PURGE_TOKEN), Runs::Deployed)
     }
 
+    /// Starts Fastly with `config`, where the shielding site `site` is
+    /// this Viceroy itself (`shield: None`: it is the shield POP) or the
+    /// Viceroy at `shield` (`http://127.0.0.1:PORT`).
+    pub fn start_fastly_shielded(
+        origin_url: &str,
+        config: &str,
+        site: &str,
+        shield: Option<&str>,
+    ) -> Edge {
+        let entry = match shield {
+            None => format!("{site} = \"local\"\n"),
+            Some(url) => format!("{site} = {{ unencrypted = \"{url}\", encrypted = \"{url}\" }}\n"),
+        };
+        let extra = format!("[local_server.shielding_sites]\n{entry}");
+        fastly_with(origin_url, config, Some(PURGE_TOKEN), &extra)
+    }
+
     fn launch(platform: Platform, origin_url: &str, config: &str, token: Option<&str>) -> Edge {
         match platform {
             Platform::Fastly => fastly(origin_url, config, token),
@@ -197,6 +214,11 @@ fn viceroy() -> PathBuf {
 }
 
 fn fastly(origin_url: &str, config: &str, token: Option<&str>) -> Edge {
+    fastly_with(origin_url, config, token, "")
+}
+
+/// Viceroy with `extra` appended to its `fastly.toml`.
+fn fastly_with(origin_url: &str, config: &str, token: Option<&str>, extra: &str) -> Edge {
     let wasm = std::env::var_os("EDGECACHE_FASTLY_WASM")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
@@ -215,7 +237,7 @@ fn fastly(origin_url: &str, config: &str, token: Option<&str>) -> Edge {
         "manifest_version = 3\nname = \"edgecache-e2e\"\nlanguage = \"rust\"\n\n\
          [local_server.backends.demo]\nurl = \"{origin_url}\"\n\n\
          [local_server.config_stores.edgecache]\nformat = \"inline-toml\"\n\n\
-         [local_server.config_stores.edgecache.contents]\nconfig = {}\n\n{}",
+         [local_server.config_stores.edgecache.contents]\nconfig = {}\n\n{}\n{extra}",
         toml_literal(config),
         token.map_or(String::new(), |token| format!(
             "[local_server.secret_stores]\n\

@@ -140,6 +140,7 @@ fn origin(cf: &Origin, at: &str, notes: &mut Vec<Note>) -> Result<RawOrigin, Err
         connect_timeout_ms: millis(cf.connection_timeout.unwrap_or(CONNECT_TIMEOUT_S)),
         first_byte_timeout_ms: millis(read_timeout),
         between_bytes_timeout_ms: millis(read_timeout),
+        shield: None,
     })
 }
 
@@ -238,7 +239,7 @@ fn note_access(cf: &Origin, at: &str, notes: &mut Vec<Note>) {
         note(
             "OriginShield",
             format!(
-                "Origin Shield ({}) is not carried over: use the platform's own (Fastly shielding, Cloudflare Tiered Cache)",
+                "Origin Shield ({}) is not carried over: on Fastly, set this origin's shield to the shield POP nearest that region (Fastly's shield locations); Cloudflare's Cache API has no tier to shield with",
                 shield.origin_shield_region
             ),
         );

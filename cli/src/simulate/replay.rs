@@ -87,6 +87,7 @@ impl<'c> Replay<'c> {
             headers: Headers::new(&list),
             has_body: false,
             client_ip: None,
+            from_edge: false,
         };
         let (behavior, served) = match decide_request(self.config, &viewer) {
             RequestDecision::Reject(rejection) => {

@@ -177,6 +177,9 @@ pub struct Origin {
     /// The longest pause allowed between two chunks of the response body,
     /// in milliseconds (default 10000); Workers cannot enforce it.
     pub between_bytes_timeout_ms: u64,
+    /// Fastly's shield POP for this origin's misses, if any
+    /// ([`crate::shield`]).
+    pub shield: Option<Text>,
 }
 
 /// The three TTLs of a cache policy, with CloudFront's defaults applied.

@@ -30,7 +30,7 @@ use crate::error::{ConfigError, Error};
 /// Bump [`FORMAT`] whenever a type inside [`Config`] changes; the golden
 /// test of the demo's precompiled form fails until then.
 const MAGIC: &[u8] = b"edgecache-config";
-const FORMAT: u8 = 1;
+const FORMAT: u8 = 2;
 
 /// How the text form of a precompiled configuration starts.
 pub const PRECOMPILED_TEXT_PREFIX: &str = "edgecache-precompiled:";
@@ -160,6 +160,9 @@ impl Config {
                     HostHeader::Custom(host) => !host.is_empty() && is_field_value(host),
                     HostHeader::Origin | HostHeader::Viewer => true,
                 }
+                && o.shield
+                    .as_deref()
+                    .is_none_or(super::validate::is_shield_code)
         };
         let policies_ok = self.cache_policies.iter().all(|p| {
             p.headers
@@ -240,7 +243,8 @@ mod tests {
                   "https_port": 8443, "path": "/v1", "custom_headers": {"X-Secret": "s"},
                   "host_header": {"custom": "api.example"}, "connect_timeout_ms": 1,
                   "first_byte_timeout_ms": 2, "between_bytes_timeout_ms": 3},
-            "b": {"domain": "b.example", "protocol": "http-only", "host_header": "viewer"},
+            "b": {"domain": "b.example", "protocol": "http-only", "host_header": "viewer",
+                  "shield": "iad-va-us"},
             "d": {"domain": "d.example", "protocol": "match-viewer"},
             "c": {"domain": "c.example"}
         },
@@ -293,7 +297,7 @@ mod tests {
             .collect();
         assert_eq!(
             (body.len(), hash.as_str()),
-            (340, "b1ef9db13bfe9315"),
+            (354, "fc8a2bd3305f4c6e"),
             "the encoding changed: bump FORMAT"
         );
         let again = Config::from_precompiled(Vec::leak(bytes)).unwrap();

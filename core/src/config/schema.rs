@@ -109,6 +109,12 @@ pub struct RawOrigin {
     /// in milliseconds (default 10000); Workers cannot enforce it.
     #[serde(default = "default_between_bytes_timeout")]
     pub between_bytes_timeout_ms: u64,
+    /// Fastly: the shield POP (its shield code, `iad-va-us`) every other
+    /// POP sends this origin's misses through, so that they make one
+    /// origin request there (CloudFront's Origin Shield). Needs the purge
+    /// token secret. Cloudflare: ignored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shield: Option<String>,
 }
 
 /// CloudFront's origin protocol policy.

@@ -786,3 +786,19 @@ fn extension_methods_need_all_seven_allowed() {
         "all seven methods",
     );
 }
+
+#[test]
+fn a_shield_is_a_fastly_shield_pop_code() {
+    let with_shield = |code: &str| {
+        format!(
+            r#"{{"origins": {{"api": {{"domain": "api.example.com", "shield": "{code}"}}}},
+                "cache_policies": {{"p": {{}}}},
+                "default_behavior": {{"origin": "api", "cache_policy": "p"}}}}"#
+        )
+    };
+    let config = Config::from_json(&with_shield("iad-va-us")).unwrap();
+    assert_eq!(config.origins()[0].shield.as_deref(), Some("iad-va-us"));
+    for bad in ["IAD", "iad va", "-iad", "x", "iad/../x"] {
+        assert_single_error(&with_shield(bad), "origins.api.shield", "shield POP code");
+    }
+}

@@ -8,6 +8,7 @@ use crate::config::{Config, Method};
 use crate::key::CacheKey;
 use crate::request::{RequestPlan, ViewerRequest};
 use crate::request_directives::RequestDirectives;
+use crate::shield::ViewerCopy;
 
 use super::finish::{Finish, Named};
 
@@ -30,6 +31,12 @@ pub(crate) struct Exchange<'c> {
     pub(crate) conditions: Conditions,
     /// The viewer's cache directives, where the policy honors them.
     pub(crate) directives: Option<RequestDirectives>,
+    /// What a shielded fetch sends the shield: only when the origin has
+    /// one and the request did not come from a POP.
+    pub(crate) viewer_copy: Option<ViewerCopy>,
+    /// The request came from one of the service's POPs: its answer keeps
+    /// what caches need.
+    pub(crate) from_edge: bool,
 }
 
 impl<'c> Exchange<'c> {
@@ -40,6 +47,7 @@ impl<'c> Exchange<'c> {
         now: u64,
     ) -> Exchange<'c> {
         let header = |name| viewer.headers.get_str(name).map(str::to_string);
+        let plan_shielded = plan.origin_request.origin.shield.is_some();
         let directives = plan
             .cache_policy
             .honor_request_directives
@@ -54,6 +62,8 @@ impl<'c> Exchange<'c> {
             if_range: header("if-range"),
             conditions: Conditions::of(&viewer.headers),
             directives,
+            viewer_copy: viewer_copy(plan_shielded, viewer),
+            from_edge: viewer.from_edge,
         }
     }
 
@@ -72,5 +82,25 @@ impl<'c> Exchange<'c> {
             key.cloned(),
             self.plan.method != Method::Head,
         )
+        .for_edge(self.from_edge)
     }
+}
+
+/// The viewer's request as a shielded fetch sends it on: for an origin with
+/// a shield, from a request that did not come from a POP (a shield never
+/// sends a POP's request on to another).
+fn viewer_copy(shielded: bool, viewer: &ViewerRequest<'_>) -> Option<ViewerCopy> {
+    if !shielded || viewer.from_edge {
+        return None;
+    }
+    let headers = viewer
+        .headers
+        .iter()
+        .map(|(name, value)| (name.to_string(), value.to_vec()))
+        .collect();
+    Some(ViewerCopy {
+        target: viewer.target.to_string(),
+        headers,
+        client_ip: viewer.client_ip.map(str::to_string),
+    })
 }

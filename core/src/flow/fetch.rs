@@ -10,7 +10,10 @@ use crate::purge::entry_purge_keys;
 use crate::reason::{OriginFailure, PassReason};
 use crate::request::OriginRequest;
 use crate::response::{OriginResponse, ResponseDecision, StoreDecision, decide_watching};
-use crate::serve::{Revalidation, is_origin_failure, revalidate, usable_on_error};
+use crate::serve::{
+    Revalidation, conditional_headers, is_origin_failure, revalidate, usable_on_error,
+};
+use crate::shield::ShieldRequest;
 use crate::stored::StoredHead;
 use crate::unkeyed::{BodyScan, Watched};
 
@@ -259,6 +262,26 @@ impl<'c> Fetch<'c> {
                 .revalidating(&stale.meta.validators),
             Storing::Fill | Storing::Nothing(..) => self.ex.plan.origin_request.clone(),
         }
+    }
+
+    /// The request to send the origin's shield POP instead of
+    /// [`Fetch::request`], when the origin has one (Fastly's shielding,
+    /// [`crate::shield`]) and this request did not come from a POP itself;
+    /// `token` is the service's edge token. The adapter sends it only
+    /// where it does not run on that POP.
+    pub fn shield_request(&self, token: &str) -> Option<ShieldRequest> {
+        let origin = self.ex.plan.origin_request.origin;
+        let (pop, copy) = (origin.shield.as_ref()?, self.ex.viewer_copy.as_ref()?);
+        let validators = match &self.storing {
+            Storing::Revalidate(stale) => conditional_headers(&stale.meta.validators),
+            Storing::Fill | Storing::Nothing(..) => Vec::new(),
+        };
+        let validators: Vec<(&str, &[u8])> = validators
+            .iter()
+            .map(|(name, value)| (*name, value.as_bytes()))
+            .collect();
+        let method = self.ex.plan.origin_request.method.as_str();
+        Some(copy.request(pop, method, &validators, token))
     }
 
     /// Whether this fetch stores what it gets. When it does not, a write

@@ -19,6 +19,9 @@ pub struct Finish {
     key: Option<CacheKey>,
     send_body: bool,
     cut: Option<BodyCut>,
+    /// The response goes to one of the service's POPs (shielding): it
+    /// keeps the fields meant for caches.
+    for_edge: bool,
 }
 
 /// What the log line names about the request itself.
@@ -49,7 +52,16 @@ impl Finish {
             key,
             send_body,
             cut: None,
+            for_edge: false,
         }
+    }
+
+    /// The same, for a response to one of the service's POPs when
+    /// `for_edge` (shielding): it keeps the fields meant for caches
+    /// ([`crate::CDN_ONLY_HEADERS`]), so that the POP stores its copy as
+    /// the shield did.
+    pub(crate) fn for_edge(self, for_edge: bool) -> Finish {
+        Finish { for_edge, ..self }
     }
 
     /// What happened.
@@ -85,8 +97,11 @@ impl Finish {
     /// ```
     pub fn header_edits(&self) -> Vec<(&'static str, Option<String>)> {
         let decoration = self.decoration();
-        let mut edits: Vec<(&'static str, Option<String>)> =
-            CDN_ONLY_HEADERS.iter().map(|name| (*name, None)).collect();
+        let mut edits: Vec<(&'static str, Option<String>)> = if self.for_edge {
+            Vec::new()
+        } else {
+            CDN_ONLY_HEADERS.iter().map(|name| (*name, None)).collect()
+        };
         edits.push(("x-cache", Some(decoration.x_cache.to_string())));
         edits.push(("cache-status", Some(decoration.cache_status)));
         if let Some(age) = decoration.age {

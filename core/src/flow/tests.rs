@@ -289,3 +289,104 @@ fn rejections_name_the_raw_target_and_skip_the_body_for_head() {
     assert!(line["time"].as_str().unwrap().ends_with('Z'));
     assert_eq!(line["behavior"], "-");
 }
+
+/// The demo configuration with its origin shielded at `iad-va-us`.
+fn shielded_config() -> Config {
+    let mut doc: serde_json::Value =
+        serde_json::from_str(include_str!("../../../config/demo.json")).unwrap();
+    doc["origins"]["demo"]["shield"] = "iad-va-us".into();
+    Config::from_json(&doc.to_string()).unwrap()
+}
+
+fn fetch_of<'c>(config: &'c Config, viewer: &ViewerRequest<'_>) -> Fetch<'c> {
+    let Start::Lookup(lookup) = start(config, viewer, NOW) else {
+        panic!("not looked up");
+    };
+    let AfterLookup::Fetch(fetch) = lookup.found(Found::Nothing, Write::Held) else {
+        panic!("no fetch");
+    };
+    fetch
+}
+
+#[test]
+fn a_shielded_origins_fill_goes_to_the_shield_with_the_viewers_request() {
+    let config = shielded_config();
+    let list = [
+        ("host", b"edge.example".as_slice()),
+        ("if-none-match", b"\"viewer's\""),
+    ];
+    let viewer = ViewerRequest::new("GET", "/products/1?a=1")
+        .host("edge.example")
+        .headers(Headers::new(&list))
+        .client_ip(Some("192.0.2.9"));
+    let shield = fetch_of(&config, &viewer).shield_request("tok").unwrap();
+    assert_eq!(shield.pop, "iad-va-us");
+    assert_eq!(
+        (shield.method, shield.target.as_str()),
+        ("GET", "/products/1?a=1")
+    );
+    let names: Vec<&str> = shield.headers.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "host",
+            crate::shield::EDGE_HEADER,
+            crate::shield::VIEWER_IP_HEADER
+        ]
+    );
+    // Without a shield, there is no such request.
+    assert!(
+        fetch_of(&demo_config(), &viewer)
+            .shield_request("tok")
+            .is_none()
+    );
+}
+
+#[test]
+fn a_request_from_a_pop_goes_to_the_origin_and_its_answer_keeps_the_cache_fields() {
+    let config = shielded_config();
+    let cacheable = [("cache-control", b"max-age=60".as_slice())];
+    let token = crate::shield::edge_token(b"secret");
+    let list = [
+        (crate::shield::EDGE_HEADER, token.as_bytes()),
+        (crate::shield::VIEWER_IP_HEADER, b"192.0.2.9".as_slice()),
+    ];
+    let from_edge = ViewerRequest::new("GET", "/products/1")
+        .headers(Headers::new(&list))
+        .client_ip(Some("198.51.100.4"))
+        .shield_token(Some(&token));
+    let fetch = fetch_of(&config, &from_edge);
+    assert!(fetch.shield_request(&token).is_none());
+    assert_eq!(
+        fetch.request().header("x-forwarded-for"),
+        Some(&b"192.0.2.9"[..])
+    );
+    let AfterOrigin::Store(store) = fetch.answered(OriginResponse {
+        status: 200,
+        headers: Headers::new(&cacheable),
+    }) else {
+        panic!("not stored");
+    };
+    let edits = store.serve.finish().header_edits();
+    assert!(!edits.iter().any(|(name, _)| *name == "surrogate-key"));
+    // The same request with another token is a viewer's.
+    let forged = ViewerRequest::new("GET", "/products/1")
+        .headers(Headers::new(&list))
+        .client_ip(Some("198.51.100.4"))
+        .shield_token(Some(&crate::shield::edge_token(b"other")));
+    assert!(!forged.from_edge);
+    let fetch = fetch_of(&config, &forged);
+    assert!(fetch.shield_request("tok").is_some());
+    assert_eq!(
+        fetch.request().header("x-forwarded-for"),
+        Some(&b"198.51.100.4"[..])
+    );
+    let AfterOrigin::Store(store) = fetch.answered(OriginResponse {
+        status: 200,
+        headers: Headers::new(&cacheable),
+    }) else {
+        panic!("not stored");
+    };
+    let edits = store.serve.finish().header_edits();
+    assert!(edits.contains(&("surrogate-key", None)));
+}

@@ -20,8 +20,8 @@ use fastly::http::body::StreamingBody;
 use fastly::http::purge::purge_surrogate_key;
 use fastly::{Body, Response};
 
-use crate::origin;
 use crate::respond::{self, Served};
+use crate::shield;
 
 /// A stale entry to refresh once the viewer has its answer.
 pub(crate) struct Later<'c> {
@@ -182,7 +182,7 @@ fn fetch_with(fetch: Fetch<'_>, transaction: Option<Transaction>, stale: Option<
         None
     };
     let started = Instant::now();
-    let result = origin::send(&fetch.request(), None);
+    let result = shield::send(&fetch);
     let origin_ms = Some(respond::millis(started));
     let mut response = match result {
         Ok(response) => response,

@@ -11,6 +11,7 @@ mod logger;
 mod origin;
 mod purge;
 mod respond;
+mod shield;
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -77,7 +78,8 @@ fn handle(config: Option<&Config>, mut request: Request) {
         .host(headers.get_str("host").unwrap_or_default())
         .headers(headers)
         .body(has_body(&headers, false))
-        .client_ip(client_ip.as_deref());
+        .client_ip(client_ip.as_deref())
+        .shield_token(shield::token());
     match flow::start(config, &viewer, now) {
         Start::Respond(reply) => respond::edge(reply, None).send(),
         Start::Pass(pass) => {

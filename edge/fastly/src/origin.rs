@@ -77,7 +77,7 @@ fn backend(origin: &Origin, tls: bool, host: Option<&str>) -> Option<Backend> {
 
 /// A timeout by its cause, or by how long the failure took: Viceroy
 /// reports an elapsed first-byte timeout without a cause.
-fn classify(cause: &SendErrorCause, elapsed: Duration, origin: &Origin) -> Failure {
+pub(crate) fn classify(cause: &SendErrorCause, elapsed: Duration, origin: &Origin) -> Failure {
     let first_byte = Duration::from_millis(origin.first_byte_timeout_ms);
     match cause {
         SendErrorCause::DnsTimeout

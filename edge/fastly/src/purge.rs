@@ -74,7 +74,7 @@ fn answer(config: &Config, request: &mut Request) -> PurgeResponse {
 /// The configured token; none (the API answers 404) when the store or the
 /// key is missing, or the secret cannot be decrypted (`plaintext` would
 /// panic there; the failure is logged).
-fn token() -> Option<Vec<u8>> {
+pub(crate) fn token() -> Option<Vec<u8>> {
     let store = SecretStore::open(SECRET_STORE).ok()?;
     let secret = store.try_get(TOKEN_KEY).ok().flatten()?;
     match secret.try_plaintext() {

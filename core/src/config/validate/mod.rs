@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 mod behavior;
 mod origin;
-pub(crate) use origin::{is_field_value, is_host_name};
+pub(crate) use origin::{is_field_value, is_host_name, is_shield_code};
 mod policy;
 pub use policy::{HeaderList, header_refusal};
 

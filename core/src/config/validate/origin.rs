@@ -80,6 +80,14 @@ pub(super) fn origin(c: &mut Checker, path: &str, name: &str, o: &RawOrigin) -> 
             );
         }
     }
+    if let Some(shield) = &o.shield
+        && !is_shield_code(shield)
+    {
+        c.error(
+            format!("{path}.shield"),
+            format!("{shield:?} is not a shield POP code: lower-case letters, digits and hyphens, like \"iad-va-us\""),
+        );
+    }
     Origin {
         name: name.into(),
         domain: o.domain.to_ascii_lowercase().into(),
@@ -92,7 +100,18 @@ pub(super) fn origin(c: &mut Checker, path: &str, name: &str, o: &RawOrigin) -> 
         connect_timeout_ms: o.connect_timeout_ms,
         first_byte_timeout_ms: o.first_byte_timeout_ms,
         between_bytes_timeout_ms: o.between_bytes_timeout_ms,
+        shield: o.shield.as_deref().map(Text::from),
     }
+}
+
+/// A Fastly shield POP code: `iad-va-us`, `paris-fr`.
+pub(crate) fn is_shield_code(code: &str) -> bool {
+    (2..=64).contains(&code.len())
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !code.starts_with('-')
+        && !code.ends_with('-')
 }
 
 /// This machine, where plain HTTP never leaves it (the demo origin).
