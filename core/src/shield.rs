@@ -20,7 +20,9 @@
 //! earn the edge a 304 for an entry it lacks) and less hop-by-hop fields,
 //! plus the validators of the entry the edge revalidates.
 
+use crate::forward::CONDITIONAL_HEADERS;
 use crate::key::sha256_hex;
+use crate::stored::HOP_BY_HOP_HEADERS;
 
 /// The field that carries the edge's token to the shield.
 pub const EDGE_HEADER: &str = "edgecache-edge";
@@ -74,29 +76,18 @@ pub(crate) struct ViewerCopy {
     pub(crate) client_ip: Option<String>,
 }
 
-/// Viewer fields the shield does not get: conditions and range, the
-/// shield's own two fields, and hop-by-hop fields.
-const NOT_SENT: [&str; 16] = [
-    "if-match",
-    "if-none-match",
-    "if-modified-since",
-    "if-unmodified-since",
-    "if-range",
-    "range",
-    EDGE_HEADER,
-    VIEWER_IP_HEADER,
-    "connection",
-    "keep-alive",
-    "proxy-connection",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-    "content-length",
-];
+/// Whether the shield gets the viewer's field `name`: not conditions and
+/// range ([`CONDITIONAL_HEADERS`]), hop-by-hop fields, the body's length,
+/// nor the shield's own two fields (a viewer's are never passed on).
+fn sent_on(name: &str) -> bool {
+    let not_sent = |list: &[&str]| list.iter().any(|n| name.eq_ignore_ascii_case(n));
+    !(not_sent(&CONDITIONAL_HEADERS)
+        || not_sent(&HOP_BY_HOP_HEADERS)
+        || not_sent(&[EDGE_HEADER, VIEWER_IP_HEADER, "content-length"]))
+}
 
 impl ViewerCopy {
-    /// The shield's request: the viewer's, less [`NOT_SENT`], plus
+    /// The shield's request: the viewer's fields it gets ([`sent_on`]), plus
     /// `validators` (the origin request's conditions), the token and the
     /// viewer's address.
     pub(crate) fn request(
@@ -109,7 +100,7 @@ impl ViewerCopy {
         let mut headers: Vec<(String, Vec<u8>)> = self
             .headers
             .iter()
-            .filter(|(name, _)| !NOT_SENT.iter().any(|n| name.eq_ignore_ascii_case(n)))
+            .filter(|(name, _)| sent_on(name))
             .cloned()
             .collect();
         headers.extend(

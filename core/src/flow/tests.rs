@@ -57,21 +57,6 @@ fn shape(step: &AfterLookup<'_>) -> String {
 }
 
 #[test]
-fn the_write_decides_who_fills_a_missing_entry() {
-    let config = demo_config();
-    let table = [
-        (Write::Held, "fetch+store"),
-        (Write::Busy, "fetch"),
-        (Write::Pending, "wait"),
-        (Write::OnRequest, "claim"),
-    ];
-    for (write, want) in table {
-        let step = lookup(&config, "/products/1", NOW).found(Found::Nothing, write);
-        assert_eq!(shape(&step), want, "{write:?}");
-    }
-}
-
-#[test]
 fn an_unreadable_cache_is_a_fetch_that_stores_nothing() {
     let config = demo_config();
     let step = lookup(&config, "/products/1", NOW).found(Found::Unavailable, Write::OnRequest);
@@ -145,8 +130,10 @@ fn a_follower_waits_once_then_fetches_without_storing() {
     assert!(!fetch.stores());
 }
 
+/// A missing entry, and a stale one that may not be served as it is (no
+/// stale-while-revalidate): who fills or refreshes it, by the write.
 #[test]
-fn a_stale_copy_that_may_not_be_served_waits_for_the_request_refreshing_it() {
+fn the_write_decides_who_fills_a_missing_or_stale_entry() {
     let config = demo_config();
     let table = [
         (Write::Held, "fetch+store"),
@@ -154,10 +141,12 @@ fn a_stale_copy_that_may_not_be_served_waits_for_the_request_refreshing_it() {
         (Write::Pending, "wait"),
         (Write::OnRequest, "claim"),
     ];
-    for (write, want) in table {
-        let found = Found::Entry(entry(&config, 60));
-        let step = lookup(&config, "/products/1", NOW + 61).found(found, write);
-        assert_eq!(shape(&step), want, "{write:?}");
+    for (fresh_for, at) in [(None, NOW), (Some(60), NOW + 61)] {
+        for (write, want) in table {
+            let found = fresh_for.map_or(Found::Nothing, |s| Found::Entry(entry(&config, s)));
+            let step = lookup(&config, "/products/1", at).found(found, write);
+            assert_eq!(shape(&step), want, "{write:?} {fresh_for:?}");
+        }
     }
 }
 
@@ -192,23 +181,11 @@ fn a_request_that_waited_once_fetches_without_storing_if_the_write_is_still_held
 #[test]
 fn a_copy_within_stale_while_revalidate_is_served_while_another_request_refreshes_it() {
     let config = demo_config();
-    let Start::Lookup(first) = start(&config, &ViewerRequest::new("GET", "/media/a.mp3"), NOW)
-    else {
-        panic!("not looked up");
-    };
-    let AfterLookup::Fetch(fetch) = first.found(Found::Nothing, Write::Held) else {
-        panic!("no fetch");
-    };
-    let AfterOrigin::Store(store) = fetch.answered(OriginResponse {
-        status: 200,
-        headers: Headers::default(),
-    }) else {
-        panic!("not stored");
-    };
+    let head = stored_media(&config, &[]);
     // Stale a second ago, within the media policy's day of stale-while-revalidate.
     let at = NOW + 2_592_000 + 1;
     for (write, want) in [(Write::Pending, "serve"), (Write::Busy, "serve")] {
-        let found = Found::Entry(Entry::new(store.entry.head.clone()));
+        let found = Found::Entry(Entry::new(head.clone()));
         let step = lookup(&config, "/media/a.mp3", at).found(found, write);
         assert!(
             shape(&step).starts_with(want),
@@ -234,24 +211,10 @@ fn a_hit_for_pass_marker_sends_requests_straight_to_the_origin() {
 fn a_revalidation_asks_conditionally_and_a_failure_falls_back_to_stale_if_error() {
     let config = demo_config();
     // /media/* keeps a stale copy for a week on errors.
-    let Start::Lookup(first) = start(&config, &ViewerRequest::new("GET", "/media/a.mp3"), NOW)
-    else {
-        panic!("not looked up");
-    };
-    let AfterLookup::Fetch(fetch) = first.found(Found::Nothing, Write::Held) else {
-        panic!("no fetch");
-    };
-    let list = [("etag", b"\"m1\"".as_slice())];
-    let answer = OriginResponse {
-        status: 200,
-        headers: Headers::new(&list),
-    };
-    let AfterOrigin::Store(store) = fetch.answered(answer) else {
-        panic!("not stored");
-    };
+    let head = stored_media(&config, &[("etag", b"\"m1\"")]);
     let later = NOW + 2_592_000 + 86_400 + 1;
-    let step = lookup(&config, "/media/a.mp3", later)
-        .found(Found::Entry(Entry::new(store.entry.head)), Write::Held);
+    let step =
+        lookup(&config, "/media/a.mp3", later).found(Found::Entry(Entry::new(head)), Write::Held);
     let AfterLookup::Fetch(fetch) = step else {
         panic!("{}", shape(&step));
     };
@@ -345,7 +308,6 @@ fn a_shielded_origins_fill_goes_to_the_shield_with_the_viewers_request() {
 #[test]
 fn a_request_from_a_pop_goes_to_the_origin_and_its_answer_keeps_the_cache_fields() {
     let config = shielded_config();
-    let cacheable = [("cache-control", b"max-age=60".as_slice())];
     let token = crate::shield::edge_token(b"secret");
     let list = [
         (crate::shield::EDGE_HEADER, token.as_bytes()),
@@ -361,13 +323,7 @@ fn a_request_from_a_pop_goes_to_the_origin_and_its_answer_keeps_the_cache_fields
         fetch.request().header("x-forwarded-for"),
         Some(&b"192.0.2.9"[..])
     );
-    let AfterOrigin::Store(store) = fetch.answered(OriginResponse {
-        status: 200,
-        headers: Headers::new(&cacheable),
-    }) else {
-        panic!("not stored");
-    };
-    let edits = store.serve.finish().header_edits();
+    let edits = edits_of_a_fill(fetch);
     assert!(!edits.iter().any(|(name, _)| *name == "surrogate-key"));
     // The same request with another token is a viewer's.
     let forged = ViewerRequest::new("GET", "/products/1")
@@ -381,12 +337,38 @@ fn a_request_from_a_pop_goes_to_the_origin_and_its_answer_keeps_the_cache_fields
         fetch.request().header("x-forwarded-for"),
         Some(&b"198.51.100.4"[..])
     );
+    let edits = edits_of_a_fill(fetch);
+    assert!(edits.contains(&("surrogate-key", None)));
+}
+
+/// The header edits of the response to `fetch` answered with a cacheable
+/// 200.
+fn edits_of_a_fill(fetch: Fetch<'_>) -> Vec<(&'static str, Option<String>)> {
+    let cacheable = [("cache-control", b"max-age=60".as_slice())];
     let AfterOrigin::Store(store) = fetch.answered(OriginResponse {
         status: 200,
         headers: Headers::new(&cacheable),
     }) else {
         panic!("not stored");
     };
-    let edits = store.serve.finish().header_edits();
-    assert!(edits.contains(&("surrogate-key", None)));
+    store.serve.finish().header_edits()
+}
+
+/// What `/media/a.mp3` stores when fetched at `NOW` and answered with a
+/// 200 and `headers`.
+fn stored_media(config: &Config, headers: &[(&str, &[u8])]) -> StoredHead {
+    let Start::Lookup(first) = start(config, &ViewerRequest::new("GET", "/media/a.mp3"), NOW)
+    else {
+        panic!("not looked up");
+    };
+    let AfterLookup::Fetch(fetch) = first.found(Found::Nothing, Write::Held) else {
+        panic!("no fetch");
+    };
+    let AfterOrigin::Store(store) = fetch.answered(OriginResponse {
+        status: 200,
+        headers: Headers::new(headers),
+    }) else {
+        panic!("not stored");
+    };
+    store.entry.head
 }
