@@ -429,11 +429,25 @@ pub fn test_config(origin_url: &str) -> String {
     let mut small = config["cache_policies"]["origin-decides"].clone();
     small["max_object_bytes"] = 100_000.into();
     add_behavior(&mut config, "/respond/small/*", "small-objects", small);
-    // An origin no behavior uses, that asks for the viewer's Host: what a
-    // Worker cannot send (it logs so when it loads the configuration).
+    // An origin that gets the viewer's Host, under /respond/viewer-host/*:
+    // what a Worker cannot send (it logs so when it loads the
+    // configuration).
     let mut viewer_host = config["origins"]["demo"].clone();
     viewer_host["host_header"] = "viewer".into();
     config["origins"]["viewer-host"] = viewer_host;
+    let origin_decides = config["cache_policies"]["origin-decides"].clone();
+    add_behavior(
+        &mut config,
+        "/respond/viewer-host/*",
+        "viewer-host",
+        origin_decides,
+    );
+    if let Some(last) = config["behaviors"]
+        .as_array_mut()
+        .and_then(|b| b.last_mut())
+    {
+        last["origin"] = "viewer-host".into();
+    }
     // WebDAV and the like pass (uncached) under the default behavior, and
     // a successful unsafe method invalidates what it changed there.
     config["default_behavior"]["allow_extension_methods"] = true.into();

@@ -487,6 +487,29 @@ fn cloudflare_logs_what_it_cannot_do_with_an_origin_as_configured() {
     assert!(logged.contains("cannot set another"), "{logged}");
 }
 
+/// An origin configured with the viewer's Host gets each request's own,
+/// one after another in one instance (Fastly reuses instances): never the
+/// Host of a request before it, which would store one host's answer under
+/// another's key.
+#[test]
+fn fastly_sends_each_request_its_own_host() {
+    let t = Scope::new(Platform::Fastly);
+    let path = t.path("/respond/viewer-host");
+    let target = format!("{path}?cc=no-store");
+    for host in ["one.example", "two.example", "three.example"] {
+        let got = Request::get(&t.edge.url(&target))
+            .header("host", host)
+            .send();
+        assert_eq!(got.status, 200);
+        let sent = t.origin.last_headers(&path);
+        let received = sent
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("host"))
+            .map(|(_, value)| value.as_str());
+        assert_eq!(received, Some(host), "{sent:?}");
+    }
+}
+
 /// 900 surrogate keys (about 18 KB) are more than Fastly keeps (16 KB;
 /// Viceroy refused to store such an answer at all): the answer is stored
 /// under the tags within 14 KiB, the first tag purges it, and the log says

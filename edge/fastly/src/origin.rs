@@ -23,11 +23,8 @@ pub(crate) fn send(
     }
     out.set_pass(true);
     let tls = request.url.starts_with("https://");
-    let host = request
-        .header("host")
-        .and_then(|h| std::str::from_utf8(h).ok());
     let started = Instant::now();
-    match backend(request.origin, tls, host) {
+    match backend(request.origin, tls) {
         Some(backend) => out.send(backend),
         None => out.send(request.origin.name.as_str()),
     }
@@ -38,8 +35,11 @@ pub(crate) fn send(
 /// the configuration, not the service, decides them (as on every
 /// platform). `None` when the service does not allow dynamic backends:
 /// then the static backend named after the origin is used, with its own
-/// timeouts.
-fn backend(origin: &Origin, tls: bool, host: Option<&str>) -> Option<Backend> {
+/// timeouts. It is made once per instance and reused by the requests the
+/// instance serves after, so it holds nothing of one request: the Host
+/// the origin gets is each request's own header (an `override_host` here
+/// would send every later request the first one's).
+fn backend(origin: &Origin, tls: bool) -> Option<Backend> {
     let name = format!("edgecache-{}", origin.name);
     let port = if tls {
         origin.https_port
@@ -50,9 +50,6 @@ fn backend(origin: &Origin, tls: bool, host: Option<&str>) -> Option<Backend> {
         .connect_timeout(Duration::from_millis(origin.connect_timeout_ms))
         .first_byte_timeout(Duration::from_millis(origin.first_byte_timeout_ms))
         .between_bytes_timeout(Duration::from_millis(origin.between_bytes_timeout_ms));
-    if let Some(host) = host {
-        builder = builder.override_host(host);
-    }
     if tls {
         // Without check_certificate, production Fastly accepts any valid
         // certificate, for any host (Viceroy always checks, so local tests
