@@ -105,7 +105,11 @@ fn check_precompiled(config: &Config) {
     let expected = format!("{config:?}");
     with_precompiled(&config.to_precompiled(), |again| {
         let again = again.unwrap_or_else(|e| panic!("the precompiled form is refused: {e}"));
-        assert_eq!(format!("{again:?}"), expected, "the precompiled form differs");
+        assert_eq!(
+            format!("{again:?}"),
+            expected,
+            "the precompiled form differs"
+        );
     });
     let text = config.to_precompiled_text();
     assert!(text.is_ascii() && !text.contains(['\n', '"']));

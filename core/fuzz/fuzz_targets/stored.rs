@@ -110,8 +110,8 @@ fn check_head(head: &StoredHead) {
                         continue;
                     }
                     AfterLookup::Claim(_) | AfterLookup::Wait(_) => {
-                panic!("a claim or a wait though the write is held")
-            }
+                        panic!("a claim or a wait though the write is held")
+                    }
                 };
                 check_finish(serve.finish(), head.meta.status);
                 for length in [None, Some(0), Some(4), Some(100)] {

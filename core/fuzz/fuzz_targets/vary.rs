@@ -11,7 +11,8 @@
 //! Accept-Language, Origin  Vary lines of the response (arbitrary bytes)
 //! ```
 //!
-//! Invariants: `Vary: *` and only it refuses; a rule's names are
+//! Invariants: `Vary: *` refuses, and more than `MAX_VARY_HEADERS`
+//! names that reach the origin, and nothing else; a rule's names are
 //! lower-case, sorted, unique, and reach the origin; its values are
 //! printable; the request a response was stored for matches it and finds
 //! the same rule again with `for_request`; for any request, matching a rule
@@ -21,7 +22,8 @@
 #![no_main]
 
 use edgecache_core::{
-    Config, Headers, RequestDecision, RequestPlan, VaryRule, ViewerRequest, decide_request,
+    Config, Headers, MAX_VARY_HEADERS, RequestDecision, RequestPlan, Unmatchable, VaryRule,
+    ViewerRequest, decide_request,
 };
 use edgecache_core_fuzz::{
     DEMO, RICH, borrowed, header_lines, is_printable, is_sha256_hex, lines, text,
@@ -69,11 +71,30 @@ fn check(config: &Config, viewers: &[ViewerRequest<'_>; 3], response: &Headers<'
     let star = response.list_elements("vary").any(|name| name == "*");
     let rule = match VaryRule::of(response, plan) {
         Ok(rule) => rule,
-        Err(_) => {
-            assert!(star, "refused without Vary: *");
+        Err(Unmatchable::Star) => {
+            assert!(star, "refused as Vary: * without it");
+            return;
+        }
+        Err(Unmatchable::TooMany) => {
+            let mut reaching: Vec<String> = response
+                .list_elements("vary")
+                .map(str::to_ascii_lowercase)
+                .filter(|name| plan.forwarding.reaches_origin(name))
+                .collect();
+            reaching.sort();
+            reaching.dedup();
+            assert!(
+                reaching.len() > MAX_VARY_HEADERS,
+                "refused as too many with {reaching:?}"
+            );
             return;
         }
     };
+    let reaching = rule.headers.len();
+    assert!(
+        reaching <= MAX_VARY_HEADERS,
+        "{reaching} selecting headers kept"
+    );
     assert!(!star, "Vary: * accepted");
     check_rule(&rule);
     for (name, _) in &rule.headers {

@@ -261,7 +261,10 @@ pub fn check_finish(finish: &Finish, status: u16) {
 /// `bytes` (which must outlive the program, as an embedded form does),
 /// then frees the copy of `bytes` it lent: millions of executions must not
 /// leak a form each.
-pub fn with_precompiled<T>(bytes: &[u8], f: impl FnOnce(Result<Config, edgecache_core::Error>) -> T) -> T {
+pub fn with_precompiled<T>(
+    bytes: &[u8],
+    f: impl FnOnce(Result<Config, edgecache_core::Error>) -> T,
+) -> T {
     let leaked: &'static mut [u8] = Box::leak(bytes.to_vec().into_boxed_slice());
     let pointer: *mut [u8] = leaked;
     // SAFETY: `pointer` comes from the Box leaked just above; the
