@@ -18,11 +18,12 @@ use crate::response::TtlSource;
 pub const CACHE_NAME: &str = "edgecache";
 
 /// Response headers an origin sends for the CDN only; never shown to viewers.
-pub const CDN_ONLY_HEADERS: [&str; 4] = [
+pub const CDN_ONLY_HEADERS: [&str; 5] = [
     "surrogate-key",
     "cache-tag",
     "surrogate-control",
     "edgecache-cache-control",
+    crate::shield::SHIELD_ANSWER_HEADER,
 ];
 
 /// Why a stale copy was served.

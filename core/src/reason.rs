@@ -42,6 +42,10 @@ pub enum PassReason {
     /// Another request holds the entry's refresh, and this one could not
     /// use the stale copy: it went to the origin without storing.
     EntryBusy,
+    /// The origin's shield POP answered this POP as it answers viewers
+    /// (it did not recognize the POP's token: a token rotated, a deploy
+    /// under way), without the fields a stored copy needs.
+    ShieldUnrecognized,
     /// The platform's cache could not be read or written.
     CacheUnavailable,
     /// The request carried cookies or a credential header that reached the
@@ -98,6 +102,7 @@ impl PassReason {
             PassReason::TooLarge => "too-large",
             PassReason::TooManyUnkeyedInputs => "too-many-unkeyed-inputs",
             PassReason::EntryBusy => "entry-busy",
+            PassReason::ShieldUnrecognized => "shield-unrecognized",
             PassReason::HitForPass => "hit-for-pass",
             PassReason::CacheUnavailable => "cache-unavailable",
         }

@@ -9,11 +9,12 @@
 //! which holds a token derived from a secret both share
 //! ([`edge_token`]), and [`VIEWER_IP_HEADER`], the viewer's address
 //! (the shield sees the POP's). Only with the token does the shield
-//! believe the address, and answer with what caches need besides the
-//! viewer's response (`Surrogate-Key`, `Surrogate-Control`,
-//! `CDN-Cache-Control`), so that the edge stores its copy under the same
-//! lifetime and purge keys the shield did. Neither field ever reaches the
-//! origin, and a viewer that sends them is a viewer.
+//! believe the address, and answer with the fields meant for caches
+//! ([`crate::CDN_ONLY_HEADERS`]: `Surrogate-Key`, `Surrogate-Control`,
+//! ...), marked with [`SHIELD_ANSWER_HEADER`], so that the edge stores its
+//! copy under the same lifetime and purge keys the shield did; an answer
+//! without the mark is not stored. Neither field ever reaches the origin,
+//! and a viewer that sends them is a viewer.
 //!
 //! The request the edge sends is the viewer's, less its conditions and
 //! range (the edge fills whole entries, and a viewer's condition must not
@@ -28,6 +29,10 @@ use crate::stored::HOP_BY_HOP_HEADERS;
 pub const EDGE_HEADER: &str = "edgecache-edge";
 /// The field that carries the viewer's address to the shield.
 pub const VIEWER_IP_HEADER: &str = "edgecache-viewer-ip";
+/// The field the shield marks its answers to POPs with: an answer without
+/// it (the shield did not recognize the token) is not stored
+/// ([`crate::flow::Fetch::answered_by_shield`]). Viewers never see it.
+pub const SHIELD_ANSWER_HEADER: &str = "edgecache-shield-answer";
 
 /// The token a POP proves it is one of the service's own with: derived
 /// from a secret of the service's (the purge token), so that it names no

@@ -93,18 +93,20 @@ impl Edge {
     /// Starts Fastly with `config`, where the shielding site `site` is
     /// this Viceroy itself (`shield: None`: it is the shield POP) or the
     /// Viceroy at `shield` (`http://127.0.0.1:PORT`).
+    /// Its purge token is `token`.
     pub fn start_fastly_shielded(
         origin_url: &str,
         config: &str,
         site: &str,
         shield: Option<&str>,
+        token: &str,
     ) -> Edge {
         let entry = match shield {
             None => format!("{site} = \"local\"\n"),
             Some(url) => format!("{site} = {{ unencrypted = \"{url}\", encrypted = \"{url}\" }}\n"),
         };
         let extra = format!("[local_server.shielding_sites]\n{entry}");
-        fastly_with(origin_url, config, Some(PURGE_TOKEN), &extra)
+        fastly_with(origin_url, config, Some(token), &extra)
     }
 
     fn launch(platform: Platform, origin_url: &str, config: &str, token: Option<&str>) -> Edge {

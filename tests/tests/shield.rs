@@ -26,14 +26,16 @@ struct Pops {
     b: Edge,
 }
 
-fn pops() -> Pops {
+/// The POPs share the shield's purge token unless `b_token` gives POP b
+/// another.
+fn pops(b_token: &str) -> Pops {
     let origin = Origin::start();
     let config = shielded_config(&origin.url());
-    let shield = Edge::start_fastly_shielded(&origin.url(), &config, SITE, None);
+    let shield = Edge::start_fastly_shielded(&origin.url(), &config, SITE, None, PURGE_TOKEN);
     let shield_url = shield.url("");
-    let shield_url = shield_url.trim_end_matches('/');
-    let a = Edge::start_fastly_shielded(&origin.url(), &config, SITE, Some(shield_url));
-    let b = Edge::start_fastly_shielded(&origin.url(), &config, SITE, Some(shield_url));
+    let shield_url = Some(shield_url.trim_end_matches('/'));
+    let a = Edge::start_fastly_shielded(&origin.url(), &config, SITE, shield_url, PURGE_TOKEN);
+    let b = Edge::start_fastly_shielded(&origin.url(), &config, SITE, shield_url, b_token);
     Pops {
         origin,
         shield,
@@ -47,7 +49,7 @@ fn pops() -> Pops {
 /// on and no viewer sees.
 #[test]
 fn misses_at_two_pops_make_one_origin_request_through_the_shield() {
-    let pops = pops();
+    let pops = pops(PURGE_TOKEN);
     let path = "/respond/shielded";
     let target = respond_target(
         path,
@@ -62,6 +64,7 @@ fn misses_at_two_pops_make_one_origin_request_through_the_shield() {
     assert_eq!((second.status, second.text().as_str()), (200, "once\n"));
     assert_eq!(second.x_cache(), "Miss from edgecache");
     assert_eq!(second.header("surrogate-key"), None);
+    assert_eq!(second.header("edgecache-shield-answer"), None);
     assert_eq!(
         pops.origin.count(path),
         1,
@@ -96,7 +99,7 @@ fn misses_at_two_pops_make_one_origin_request_through_the_shield() {
 /// gets its real address.
 #[test]
 fn a_viewer_cannot_pass_for_a_pop() {
-    let pops = pops();
+    let pops = pops(PURGE_TOKEN);
     let path = "/respond/forged";
     let target = respond_target(path, "public, max-age=60", "&surrogate-key=forged-tag");
     let got = Request::get(&pops.shield.url(&target))
@@ -117,4 +120,31 @@ fn a_viewer_cannot_pass_for_a_pop() {
             .any(|(name, _)| name.to_ascii_lowercase().starts_with("edgecache-")),
         "{sent:?}"
     );
+}
+
+/// A POP whose token the shield does not know (a token being rotated, a
+/// deploy under way) gets the shield's answer for viewers, without the
+/// fields a stored copy needs: it serves it, and stores nothing.
+#[test]
+fn a_pop_the_shield_does_not_recognize_stores_nothing() {
+    let pops = pops("another-purge-token");
+    let path = "/respond/unrecognized";
+    let target = respond_target(
+        path,
+        "public, max-age=60",
+        "&surrogate-key=tagged&body=once",
+    );
+    for _ in 0..2 {
+        let got = Request::get(&pops.b.url(&target)).send();
+        assert_eq!((got.status, got.text().as_str()), (200, "once\n"));
+        assert_eq!(got.x_cache(), "Miss from edgecache");
+        assert!(
+            got.cache_status().contains("shield-unrecognized"),
+            "{}",
+            got.cache_status()
+        );
+        assert_eq!(got.header("edgecache-shield-answer"), None);
+    }
+    // The shield stored it, and answered the second time from its copy.
+    assert_eq!(pops.origin.count(path), 1);
 }

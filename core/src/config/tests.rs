@@ -801,4 +801,9 @@ fn a_shield_is_a_fastly_shield_pop_code() {
     for bad in ["IAD", "iad va", "-iad", "x", "iad/../x"] {
         assert_single_error(&with_shield(bad), "origins.api.shield", "shield POP code");
     }
+    let match_viewer = with_shield("iad-va-us").replace(
+        r#""domain": "api.example.com""#,
+        r#""domain": "api.example.com", "protocol": "match-viewer""#,
+    );
+    assert_single_error(&match_viewer, "origins.api.shield", "match-viewer");
 }

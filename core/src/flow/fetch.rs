@@ -13,7 +13,7 @@ use crate::response::{OriginResponse, ResponseDecision, StoreDecision, decide_wa
 use crate::serve::{
     Revalidation, conditional_headers, is_origin_failure, revalidate, usable_on_error,
 };
-use crate::shield::ShieldRequest;
+use crate::shield::{SHIELD_ANSWER_HEADER, ShieldRequest};
 use crate::stored::StoredHead;
 use crate::unkeyed::{BodyScan, Watched};
 
@@ -289,6 +289,19 @@ impl<'c> Fetch<'c> {
     /// origin is asked, so that other requests need not wait for it.
     pub fn stores(&self) -> bool {
         !matches!(self.storing, Storing::Nothing(..))
+    }
+
+    /// Decides from the shield POP's response to
+    /// [`Fetch::shield_request`]: as [`Fetch::answered`], except that an
+    /// answer the shield did not mark as one to a POP
+    /// ([`crate::shield::SHIELD_ANSWER_HEADER`]) is not stored: it lacks
+    /// the fields a stored copy needs (`shield-unrecognized`).
+    pub fn answered_by_shield(self, response: OriginResponse<'_>) -> AfterOrigin {
+        if response.headers.contains(SHIELD_ANSWER_HEADER) {
+            return self.answered(response);
+        }
+        let storing = self.storing.without_write(PassReason::ShieldUnrecognized);
+        Fetch { storing, ..self }.answered(response)
     }
 
     /// Decides from the origin's response: its status and headers (the

@@ -6,6 +6,7 @@ use crate::config::Method;
 use crate::key::CacheKey;
 use crate::log_line::{LogLine, Sent};
 use crate::reason::{OriginFailure, PassReason, Rejection};
+use crate::shield::SHIELD_ANSWER_HEADER;
 
 use super::body_check::BodyCut;
 use crate::request::ViewerRequest;
@@ -98,7 +99,7 @@ impl Finish {
     pub fn header_edits(&self) -> Vec<(&'static str, Option<String>)> {
         let decoration = self.decoration();
         let mut edits: Vec<(&'static str, Option<String>)> = if self.for_edge {
-            Vec::new()
+            vec![(SHIELD_ANSWER_HEADER, Some("1".to_string()))]
         } else {
             CDN_ONLY_HEADERS.iter().map(|name| (*name, None)).collect()
         };

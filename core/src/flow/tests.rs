@@ -372,3 +372,32 @@ fn stored_media(config: &Config, headers: &[(&str, &[u8])]) -> StoredHead {
     };
     store.entry.head
 }
+
+#[test]
+fn a_shield_answer_is_stored_only_when_the_shield_marked_it_for_a_pop() {
+    let config = shielded_config();
+    let viewer = ViewerRequest::new("GET", "/products/1");
+    let marked = [
+        ("cache-control", b"max-age=60".as_slice()),
+        (crate::shield::SHIELD_ANSWER_HEADER, b"1"),
+    ];
+    let answer = |list| OriginResponse {
+        status: 200,
+        headers: Headers::new(list),
+    };
+    let step = fetch_of(&config, &viewer).answered_by_shield(answer(&marked));
+    assert!(matches!(step, AfterOrigin::Store(_)), "{step:?}");
+    let step = fetch_of(&config, &viewer).answered_by_shield(answer(&marked[..1]));
+    let AfterOrigin::Forward { finish, write } = step else {
+        panic!("stored an unmarked answer: {step:?}");
+    };
+    assert_eq!(write, WriteEnd::Release);
+    assert!(
+        finish
+            .decoration()
+            .cache_status
+            .contains("detail=\"shield-unrecognized\""),
+        "{}",
+        finish.decoration().cache_status
+    );
+}

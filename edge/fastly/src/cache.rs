@@ -21,7 +21,7 @@ use fastly::http::purge::purge_surrogate_key;
 use fastly::{Body, Response};
 
 use crate::respond::{self, Served};
-use crate::shield;
+use crate::shield::{self, Route};
 
 /// A stale entry to refresh once the viewer has its answer.
 pub(crate) struct Later<'c> {
@@ -31,7 +31,8 @@ pub(crate) struct Later<'c> {
 
 /// Serves a cacheable request; what is left to do after it is sent.
 pub(crate) fn serve<'c>(lookup: Lookup<'c>) -> (Served, Option<Later<'c>>) {
-    let transaction = begin(&lookup);
+    let limit = Duration::from_millis(lookup.wait_limit_ms());
+    let transaction = begin(&lookup, limit);
     serve_with(lookup, transaction)
 }
 
@@ -99,14 +100,18 @@ fn serve_with<'c>(
     }
 }
 
-/// How often a request waiting for another one's refresh looks again.
-const POLL: Duration = Duration::from_millis(10);
+/// How soon, and how seldom at most, a request waiting for another one's
+/// refresh looks again.
+const FIRST_POLL: Duration = Duration::from_millis(10);
+const MAX_POLL: Duration = Duration::from_millis(100);
 
 /// Waits until the request refreshing a stale object is done (the object
 /// found is no longer stale, or is gone, or the write is this request's),
 /// or `limit` passes; returns the last lookup's transaction. The core
 /// cache hands a stale object to every caller without waiting, so this
-/// looks again every [`POLL`].
+/// looks again after 10 ms, then at twice the interval each time up to
+/// [`MAX_POLL`]; a look that blocks behind a fill waits only for what is
+/// left of `limit`.
 fn await_holder(
     lookup: &Lookup<'_>,
     transaction: Option<Transaction>,
@@ -114,16 +119,19 @@ fn await_holder(
 ) -> Result<Transaction, CacheError> {
     let started = Instant::now();
     let mut transaction = transaction.ok_or(CacheError::Timeout);
+    let mut poll = FIRST_POLL;
     while started.elapsed() < limit && transaction.as_ref().is_ok_and(still_pending) {
         drop(transaction);
         let slept = Instant::now();
-        std::thread::sleep(POLL);
-        transaction = begin(lookup);
+        std::thread::sleep(poll.min(limit.saturating_sub(started.elapsed())));
         // A runtime whose sleep returns at once would make this a busy
         // loop: stop waiting instead.
-        if slept.elapsed() < POLL / 2 {
+        let asleep = slept.elapsed() >= poll / 2;
+        transaction = begin(lookup, limit.saturating_sub(started.elapsed()));
+        if !asleep {
             break;
         }
+        poll = (poll * 2).min(MAX_POLL);
     }
     transaction
 }
@@ -145,12 +153,13 @@ pub(crate) fn refresh(later: Later<'_>) {
 
 /// The lookup: the headers the origin would receive select among stored
 /// variants (Vary), with the values core normalized. A lookup that waits
-/// for another request's fill waits as long as the origin may take to
-/// answer that one, no longer ([`CacheError::Timeout`]): a wedged fill
-/// must not hold it until the platform's two-minute limit ends it.
-fn begin(lookup: &Lookup<'_>) -> Result<Transaction, CacheError> {
+/// for another request's fill waits at most `limit` (as long as the
+/// origin may take to answer that one, or what is left of it), then
+/// [`CacheError::Timeout`]: a wedged fill must not hold it until the
+/// platform's two-minute limit ends it.
+fn begin(lookup: &Lookup<'_>, limit: Duration) -> Result<Transaction, CacheError> {
     let mut builder = Transaction::lookup(lookup.key().hash_hex().into())
-        .timeout(Duration::from_millis(lookup.wait_limit_ms()));
+        .timeout(limit.max(Duration::from_millis(1)));
     for (name, value) in &lookup.plan().origin_request.headers {
         builder = builder.header(name.as_ref(), value.as_ref());
     }
@@ -184,8 +193,8 @@ fn fetch_with(fetch: Fetch<'_>, transaction: Option<Transaction>, stale: Option<
     let started = Instant::now();
     let result = shield::send(&fetch);
     let origin_ms = Some(respond::millis(started));
-    let mut response = match result {
-        Ok(response) => response,
+    let (mut response, route) = match result {
+        Ok(sent) => sent,
         Err(failure) => {
             release(transaction.as_ref());
             return match fetch.failed(failure) {
@@ -202,10 +211,14 @@ fn fetch_with(fetch: Fetch<'_>, transaction: Option<Transaction>, stale: Option<
         .map(|(name, value)| (name.as_str(), value.as_slice()))
         .collect();
     let status = response.get_status().as_u16();
-    let step = fetch.answered(OriginResponse {
+    let answer = OriginResponse {
         status,
         headers: edgecache_core::Headers::new(&pairs),
-    });
+    };
+    let step = match route {
+        Route::Origin => fetch.answered(answer),
+        Route::Shield => fetch.answered_by_shield(answer),
+    };
     drop(pairs);
     match step {
         AfterOrigin::Store(store) => match transaction {

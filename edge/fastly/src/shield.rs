@@ -5,7 +5,6 @@
 //! the purge token; without one, fetches go to the origin directly.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -14,34 +13,54 @@ use edgecache_core::flow::Fetch;
 use edgecache_core::shield::{ShieldRequest, edge_token};
 use edgecache_core::{Origin, OriginFailure};
 use fastly::backend::Backend;
+use fastly::http::Url;
 use fastly::shielding::Shield;
 use fastly::{Request, Response};
 
 use crate::{config, origin, purge};
 
-/// The service's edge token, read once per instance.
+/// The service's edge token: read once per instance when there is one,
+/// read again by the next request when there is none.
 pub(crate) fn token() -> Option<&'static str> {
-    static TOKEN: OnceLock<Option<String>> = OnceLock::new();
-    TOKEN
-        .get_or_init(|| purge::token().map(|secret| edge_token(&secret)))
-        .as_deref()
+    static TOKEN: OnceLock<String> = OnceLock::new();
+    if let Some(token) = TOKEN.get() {
+        return Some(token);
+    }
+    let secret = purge::token()?;
+    Some(TOKEN.get_or_init(|| edge_token(&secret)))
 }
+
+/// Where a fetch went.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Route {
+    Origin,
+    Shield,
+}
+
+/// Whether each problem with shielding was logged in this instance.
+static NO_TOKEN: AtomicBool = AtomicBool::new(false);
+static UNKNOWN_POP: AtomicBool = AtomicBool::new(false);
 
 /// Sends `fetch`: to its origin's shield POP when it has one and this is
 /// not it, else to the origin.
-pub(crate) fn send(fetch: &Fetch<'_>) -> Result<Response, OriginFailure> {
+pub(crate) fn send(fetch: &Fetch<'_>) -> Result<(Response, Route), OriginFailure> {
     let request = fetch.request();
-    let shielded = token()
-        .and_then(|token| fetch.shield_request(token))
-        .and_then(|shield| backend(&shield.pop, request.origin).map(|b| (shield, b)));
-    if request.origin.shield.is_some() && token().is_none() {
+    let token = token();
+    if request.origin.shield.is_some() && token.is_none() {
         warn_once(
-            "has a shield POP, but the service has no purge token to prove itself to it with: its misses go to the origin directly",
+            &NO_TOKEN,
+            "has a shield POP, but the service has no purge token to prove itself to it with: \
+             its misses go to the origin directly",
         );
     }
+    let shielded = token
+        .and_then(|token| fetch.shield_request(token))
+        .and_then(|shield| backend(&shield.pop, request.origin).map(|b| (shield, b)));
     match shielded {
-        Some((shield, backend)) => to_shield(shield, &backend, request.origin),
-        None => origin::send(&request, None),
+        Some((shield, backend)) => {
+            to_shield(&shield, &backend, request.origin).map(|r| (r, Route::Shield))
+        }
+        None => origin::send(&request, None).map(|r| (r, Route::Origin)),
     }
 }
 
@@ -50,13 +69,20 @@ pub(crate) fn send(fetch: &Fetch<'_>) -> Result<Response, OriginFailure> {
 /// is unknown (logged; the origin is asked directly).
 fn backend(pop: &str, origin: &Origin) -> Option<Backend> {
     thread_local! {
-        static MADE: RefCell<HashMap<String, Option<Backend>>> = RefCell::new(HashMap::new());
+        /// Each shield POP named so far, and its backend (a list: a
+        /// configuration names one or two).
+        static MADE: RefCell<Vec<(String, Option<Backend>)>> = const { RefCell::new(Vec::new()) };
     }
-    if let Some(made) = MADE.with_borrow(|made| made.get(pop).cloned()) {
+    let made = MADE.with_borrow(|made| {
+        made.iter()
+            .find(|(name, _)| name == pop)
+            .map(|(_, backend)| backend.clone())
+    });
+    if let Some(made) = made {
         return made;
     }
     let backend = make_backend(pop, origin);
-    MADE.with_borrow_mut(|made| made.insert(pop.to_string(), backend.clone()));
+    MADE.with_borrow_mut(|made| made.push((pop.to_string(), backend.clone())));
     backend
 }
 
@@ -66,18 +92,23 @@ fn make_backend(pop: &str, origin: &Origin) -> Option<Backend> {
     let shield = match Shield::new(pop) {
         Ok(shield) => shield,
         Err(e) => {
-            warn_once(&format!(
+            let what = format!(
                 "names shield POP {pop:?}, which Fastly does not know ({e:?}): its misses go to the origin directly"
-            ));
+            );
+            warn_once(&UNKNOWN_POP, &what);
             return None;
         }
     };
     if shield.running_on() {
         return None;
     }
+    // The shield may wait as long as the origin may take behind another
+    // request's fill, then ask the origin itself.
     let first_byte = origin
         .connect_timeout_ms
-        .saturating_add(origin.first_byte_timeout_ms);
+        .saturating_add(origin.first_byte_timeout_ms)
+        .saturating_mul(2)
+        .saturating_add(1000);
     let shield = shield
         .with_first_byte_timeout(Duration::from_millis(first_byte))
         .with_between_bytes_timeout(Duration::from_millis(origin.between_bytes_timeout_ms));
@@ -94,17 +125,18 @@ fn make_backend(pop: &str, origin: &Origin) -> Option<Backend> {
 
 /// Sends the viewer's request on to the shield POP.
 fn to_shield(
-    shield: ShieldRequest,
+    shield: &ShieldRequest,
     backend: &Backend,
     origin: &Origin,
 ) -> Result<Response, OriginFailure> {
-    let host = shield
-        .headers
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case("host"))
-        .and_then(|(_, value)| std::str::from_utf8(value).ok())
-        .unwrap_or("localhost");
-    let mut out = Request::new(shield.method, format!("https://{host}{}", shield.target));
+    // The URL's authority is a fixed name: the viewer's Host goes as the
+    // header it is, never spliced into a URL where its bytes could change
+    // the path, or fail to parse.
+    let url = Url::parse(&format!("https://shield.invalid{}", shield.target)).map_err(|e| {
+        log::warn!("edgecache: no shield request for {:?}: {e}", shield.target);
+        OriginFailure::Unreachable
+    })?;
+    let mut out = Request::new(shield.method, url);
     for (name, value) in &shield.headers {
         out.append_header(name.as_str(), value.as_slice());
     }
@@ -116,10 +148,10 @@ fn to_shield(
     })
 }
 
-/// Logs a problem with the configuration's shielding once per instance.
-fn warn_once(what: &str) {
-    static SAID: AtomicBool = AtomicBool::new(false);
-    if !SAID.swap(true, Ordering::Relaxed) {
+/// Logs a problem with shielding once per instance, `said` saying whether
+/// it was.
+fn warn_once(said: &AtomicBool, what: &str) {
+    if !said.swap(true, Ordering::Relaxed) {
         log::warn!("edgecache: an origin {what}");
     }
 }

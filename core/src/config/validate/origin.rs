@@ -80,13 +80,19 @@ pub(super) fn origin(c: &mut Checker, path: &str, name: &str, o: &RawOrigin) -> 
             );
         }
     }
-    if let Some(shield) = &o.shield
-        && !is_shield_code(shield)
-    {
-        c.error(
-            format!("{path}.shield"),
-            format!("{shield:?} is not a shield POP code: lower-case letters, digits and hyphens, like \"iad-va-us\""),
-        );
+    if let Some(shield) = &o.shield {
+        if !is_shield_code(shield) {
+            c.error(
+                format!("{path}.shield"),
+                format!("{shield:?} is not a shield POP code: lower-case letters, digits and hyphens, like \"iad-va-us\""),
+            );
+        }
+        if o.protocol == ProtocolPolicy::MatchViewer {
+            c.error(
+                format!("{path}.shield"),
+                "a shielded origin cannot use match-viewer: the shield sees the scheme of the POP's request, not the viewer's; choose https-only or http-only",
+            );
+        }
     }
     Origin {
         name: name.into(),
