@@ -1067,20 +1067,26 @@ fn origin_redirects_reach_the_viewer_as_redirects(platform: Platform) {
     );
 }
 
-/// A Host of raw UTF-8 bytes, and one in punycode: whatever the runtime
-/// answers, the edge keeps serving. (Neither Viceroy nor workerd hands the
-/// function a Host that is not ASCII; the IDNA conversion under the SDKs
-/// handles ASCII names only.)
+/// Hosts a URL parser refuses or rewrites: raw UTF-8 bytes, punycode,
+/// percent-encoded bytes, a port out of range, a number too large for an
+/// address. Whatever the runtime answers (Viceroy and workerd refuse some
+/// themselves), the function never panics: Fastly's SDK parses the URL
+/// with a parser that panics on what it refuses, so the edge answers 400
+/// first. The edge keeps serving after.
 fn a_host_that_is_not_ascii_never_brings_the_edge_down(platform: Platform) {
     use std::io::{Read as _, Write as _};
     let t = Scope::new(platform);
     let address = t.edge.url("");
     let address = address.trim_start_matches("http://").trim_end_matches('/');
     let target = t.respond("max-age=60", "&body=hosts");
-    for host in [
+    let hosts: [&[u8]; 5] = [
         "\u{f1}and\u{fa}.example".as_bytes(),
         b"xn--and-6ma2c.example",
-    ] {
+        b"%C3%B1.example",
+        b"a.example:99999",
+        b"999.1.1.1",
+    ];
+    for host in hosts {
         let mut stream = std::net::TcpStream::connect(address).unwrap();
         let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(10)));
         let mut request = format!("GET {target} HTTP/1.1\r\nHost: ").into_bytes();
@@ -1089,16 +1095,19 @@ fn a_host_that_is_not_ascii_never_brings_the_edge_down(platform: Platform) {
         stream.write_all(&request).unwrap();
         let mut answer = Vec::new();
         let _ = stream.read_to_end(&mut answer);
-        eprintln!(
-            "ANSWER {:?}",
-            String::from_utf8_lossy(&answer[..answer.len().min(100)])
-        );
-        // Any status, or none: the runtime may refuse such a request.
+        let shown = String::from_utf8_lossy(&answer[..answer.len().min(40)]).into_owned();
         assert!(
             answer.is_empty() || answer.starts_with(b"HTTP/1.1 "),
-            "{answer:?}"
+            "{shown}"
         );
+        // On Fastly a 500 is a panicking function; workerd's own front
+        // answers 500 to a Host of raw UTF-8 bytes, before the Worker.
+        if platform == Platform::Fastly {
+            assert!(!answer.starts_with(b"HTTP/1.1 5"), "{shown}");
+        }
     }
+    let output = t.edge.output().join("\n");
+    assert!(!output.contains("panicked"), "{output}");
     let got = Request::get(&t.edge.url(&target)).send();
     assert_eq!((got.status, got.text().as_str()), (200, "hosts\n"));
 }

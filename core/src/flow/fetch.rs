@@ -294,10 +294,14 @@ impl<'c> Fetch<'c> {
     /// Decides from the shield POP's response to
     /// [`Fetch::shield_request`]: as [`Fetch::answered`], except that an
     /// answer the shield did not mark as one to a POP
-    /// ([`crate::shield::SHIELD_ANSWER_HEADER`]) is not stored: it lacks
-    /// the fields a stored copy needs (`shield-unrecognized`).
+    /// ([`crate::shield::SHIELD_ANSWER_HEADER`]), but a 304, is not
+    /// stored: it lacks the fields a stored copy needs
+    /// (`shield-unrecognized`).
     pub fn answered_by_shield(self, response: OriginResponse<'_>) -> AfterOrigin {
-        if response.headers.contains(SHIELD_ANSWER_HEADER) {
+        // A 304 confirms the validators this POP sent, marked or not: the
+        // stored copy is refreshed from it as from the origin's (its own
+        // fields for caches stay).
+        if response.headers.contains(SHIELD_ANSWER_HEADER) || response.status == 304 {
             return self.answered(response);
         }
         let storing = self.storing.without_write(PassReason::ShieldUnrecognized);

@@ -401,3 +401,19 @@ fn a_shield_answer_is_stored_only_when_the_shield_marked_it_for_a_pop() {
         finish.decoration().cache_status
     );
 }
+
+#[test]
+fn a_shields_304_refreshes_the_stored_copy_marked_or_not() {
+    let config = shielded_config();
+    let stale = Found::Entry(entry(&config, 60));
+    let step = lookup(&config, "/products/1", NOW + 61).found(stale, Write::Held);
+    let AfterLookup::Fetch(fetch) = step else {
+        panic!("{}", shape(&step));
+    };
+    let list = [("cache-control", b"max-age=60".as_slice())];
+    let step = fetch.answered_by_shield(OriginResponse {
+        status: 304,
+        headers: Headers::new(&list),
+    });
+    assert!(matches!(step, AfterOrigin::Update(_)), "{step:?}");
+}

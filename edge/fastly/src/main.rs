@@ -56,6 +56,10 @@ fn handle(config: Option<&Config>, mut request: Request) {
         respond::plain(unconfigured, edgecache_core::config::UNCONFIGURED_BODY).send_to_client();
         return;
     };
+    if !host_parses(&request) {
+        respond::plain(400, "edgecache: the Host is not a host name\n").send_to_client();
+        return;
+    }
     let target = target_of(&request);
     if edgecache_core::purge::is_purge_request(config, &target) {
         purge::handle(config, &mut request).send_to_client();
@@ -79,7 +83,7 @@ fn handle(config: Option<&Config>, mut request: Request) {
         .headers(headers)
         .body(has_body(&headers, false))
         .client_ip(client_ip.as_deref())
-        .shield_token(shield::token());
+        .shield_token(shield::token_for(&headers));
     match flow::start(config, &viewer, now) {
         Start::Respond(reply) => respond::edge(reply, None).send(),
         Start::Pass(pass) => {
@@ -107,6 +111,18 @@ fn handle(config: Option<&Config>, mut request: Request) {
             }
         }
     }
+}
+
+/// Whether the viewer's Host parses as a URL's host: the SDK reads the
+/// request's URL (path, query, scheme) with a parser that panics on what
+/// it cannot parse, so a Host such as `a.example:99999` is answered 400
+/// before anything reads it.
+fn host_parses(request: &Request) -> bool {
+    let Some(host) = request.get_header("host") else {
+        return true;
+    };
+    host.to_str()
+        .is_ok_and(|host| fastly::http::Url::parse(&format!("http://{host}/")).is_ok())
 }
 
 /// The request target as received: path and query.

@@ -4,6 +4,7 @@ use std::time::{Duration, Instant};
 
 use edgecache_core::{Origin, OriginFailure as Failure, OriginRequest};
 use fastly::backend::{Backend, BackendCreationError};
+use fastly::http::Url;
 use fastly::http::request::SendErrorCause;
 use fastly::{Body, Request, Response};
 
@@ -14,7 +15,18 @@ pub(crate) fn send(
     request: &OriginRequest<'_, '_>,
     body: Option<Body>,
 ) -> Result<Response, Failure> {
-    let mut out = Request::new(request.method_str(), request.url.as_str());
+    // A URL core built from a validated domain parses; should one not
+    // (a label only Fastly's parser refuses), the origin is unreachable
+    // rather than the function panicking.
+    let url = Url::parse(&request.url).map_err(|e| {
+        log::error!(
+            "edgecache: origin {} URL {:?}: {e}",
+            request.origin.name,
+            request.url
+        );
+        Failure::Unreachable
+    })?;
+    let mut out = Request::new(request.method_str(), url);
     for (name, value) in &request.headers {
         out.append_header(name.as_ref(), value.as_ref());
     }
@@ -38,9 +50,13 @@ pub(crate) fn send(
 /// timeouts. It is made once per instance and reused by the requests the
 /// instance serves after, so it holds nothing of one request: the Host
 /// the origin gets is each request's own header (an `override_host` here
-/// would send every later request the first one's).
+/// would send every later request the first one's), and its name says
+/// its scheme (a `match-viewer` origin has one backend per scheme; one
+/// name for both would send an HTTPS viewer's request in clear text after
+/// an HTTP viewer's).
 fn backend(origin: &Origin, tls: bool) -> Option<Backend> {
-    let name = format!("edgecache-{}", origin.name);
+    let scheme = if tls { "https" } else { "http" };
+    let name = format!("edgecache-{}-{scheme}", origin.name);
     let port = if tls {
         origin.https_port
     } else {

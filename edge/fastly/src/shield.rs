@@ -30,6 +30,16 @@ pub(crate) fn token() -> Option<&'static str> {
     Some(TOKEN.get_or_init(|| edge_token(&secret)))
 }
 
+/// The token to check a request against: read only for a request that
+/// claims to come from a POP (the secret store is not opened for every
+/// viewer's).
+pub(crate) fn token_for(headers: &edgecache_core::Headers<'_>) -> Option<&'static str> {
+    headers
+        .contains(edgecache_core::shield::EDGE_HEADER)
+        .then(token)
+        .flatten()
+}
+
 /// Where a fetch went.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Route {
