@@ -45,7 +45,7 @@ else
   cargo install --locked --path "$work/wasm-bindgen-cli-$BINDGEN_VERSION"
 fi
 
-# wrangler, pinned with the Fastly CLI in tools/npm/package-lock.json.
+# wrangler and wasm-opt, pinned with the Fastly CLI in tools/npm/package-lock.json.
 scripts/install-npm-tools.sh
 version="$("$WRANGLER" --version 2>/dev/null || true)"
 [[ "$version" == *"$WRANGLER_VERSION"* ]] \

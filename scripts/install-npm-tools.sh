@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the npm tools (wrangler and the Fastly CLI) exactly as
+# Installs the npm tools (wrangler, the Fastly CLI, binaryen) exactly as
 # tools/npm/package-lock.json pins them, every transitive package by its
 # integrity hash, under $EDGECACHE_TOOLS (default ~/.local/share/edgecache).
 # Skips the install when the last one there succeeded with this lock file.
@@ -16,7 +16,7 @@ if [ -d "$TOOLS_DIR/node_modules" ] && cmp -s "$LOCK" "$STAMP"; then
 fi
 mkdir -p "$TOOLS_DIR"
 cp tools/npm/package.json "$LOCK" "$TOOLS_DIR/"
-echo "install: npm tools into $TOOLS_DIR (wrangler, Fastly CLI), as $LOCK pins them"
+echo "install: npm tools into $TOOLS_DIR (wrangler, Fastly CLI, binaryen), as $LOCK pins them"
 rm -f "$STAMP"
 # `npm install` over the lock file installs exactly what it pins. Not
 # `npm ci`: the lock holds the Fastly CLI's platform package for the
