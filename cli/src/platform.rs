@@ -3,9 +3,10 @@
 //! the platform documents it.
 //!
 //! - whether the document fits the store the edge reads overrides from, as
-//!   JSON or in its precompiled text form (`check --compile`); one that
-//!   fits in neither is embedded at build time instead (`make package
-//!   CONFIG=...`), which has no such limit;
+//!   JSON (Fastly) or in its precompiled text form (`check --compile`;
+//!   the only form the Cloudflare Worker reads); one that fits in neither
+//!   is embedded at build time instead (`make package CONFIG=...`), which
+//!   has no such limit;
 //! - Cloudflare: origins `fetch` cannot reach as configured (HTTPS on a
 //!   port other than 443, raw IP addresses, a Host of its own) and where
 //!   purge tags must come from;
@@ -57,6 +58,8 @@ struct Store {
     /// once minified or precompiled, so both count alike.
     limit: usize,
     source: &'static str,
+    /// Whether the edge reads JSON there, or only the precompiled text.
+    reads_json: bool,
 }
 
 impl Platform {
@@ -67,12 +70,14 @@ impl Platform {
                 limit: 8000,
                 source: "Fastly resource limits: config store item values hold at most 8,000 characters \
                          (https://docs.fastly.com/en/guides/resource-limits)",
+                reads_json: true,
             },
             Platform::Cloudflare => Store {
                 name: "a Workers environment variable (EDGECACHE_CONFIG)",
                 limit: 5 * 1024,
                 source: "Cloudflare Workers limits: environment variables hold at most 5 KB each \
                          (https://developers.cloudflare.com/workers/platform/limits/)",
+                reads_json: false,
             },
         }
     }
@@ -213,6 +218,15 @@ fn store_size(platform: Platform, config: &Config, json: &str) -> Finding {
                 store.name, store.limit
             ),
         )
+    } else if !store.reads_json {
+        (
+            Severity::Note,
+            format!(
+                "fits {} as its precompiled text, the only form the Worker reads \
+                 (edgecache check --compile): {compiled} of {}",
+                store.name, store.limit
+            ),
+        )
     } else if minified > store.limit {
         (
             Severity::Warning,
@@ -265,12 +279,14 @@ mod tests {
 
     #[test]
     fn a_document_fits_its_store_as_json_then_precompiled_then_not_at_all() {
+        // The Worker reads only the precompiled text: JSON's size does not
+        // count there.
         let table = [
             (Platform::Fastly, 5, Severity::Note),
             (Platform::Fastly, 150, Severity::Warning),
             (Platform::Fastly, 300, Severity::Error),
             (Platform::Cloudflare, 5, Severity::Note),
-            (Platform::Cloudflare, 110, Severity::Warning),
+            (Platform::Cloudflare, 110, Severity::Note),
             (Platform::Cloudflare, 170, Severity::Error),
         ];
         for (platform, behaviors, expected) in table {

@@ -4,7 +4,6 @@
 //! POP: what `edgecache stats` turns into live hit ratios.
 
 use serde::Serialize;
-use serde_json::json;
 
 use crate::cache_status::CacheOutcome;
 use crate::error::Error;
@@ -159,13 +158,29 @@ pub fn config_rejected(source: &str, error: &Error, instead: &str) -> String {
         .iter()
         .map(ToString::to_string)
         .collect();
-    json!({
-        "event": "config-rejected",
-        "source": source,
-        "message": instead,
-        "errors": errors,
-    })
-    .to_string()
+    event("config-rejected", source, instead, Some(&errors))
+}
+
+/// A log line about the configuration: what happened, where, and what
+/// serves instead (the problems, when a document was refused).
+pub(crate) fn event(event: &str, source: &str, message: &str, errors: Option<&[String]>) -> String {
+    /// Its fields, in the order they are written.
+    #[derive(Serialize)]
+    struct Event<'a> {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        errors: Option<&'a [String]>,
+        event: &'a str,
+        message: &'a str,
+        source: &'a str,
+    }
+    let line = Event {
+        errors,
+        event,
+        message,
+        source,
+    };
+    // Strings only: serializing cannot fail.
+    serde_json::to_string(&line).unwrap_or_default()
 }
 
 #[cfg(test)]

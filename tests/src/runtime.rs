@@ -63,7 +63,8 @@ impl Edge {
 
     /// Starts `platform` with `config` (any text) as the configuration the
     /// platform delivers (Fastly: the config store `edgecache`, key
-    /// `config`; Cloudflare: the variable `EDGECACHE_CONFIG`).
+    /// `config`; Cloudflare: the variable `EDGECACHE_CONFIG`, precompiled
+    /// when it is a valid JSON configuration, as an operator would set it).
     pub fn start_with_config(platform: Platform, origin_url: &str, config: &str) -> Edge {
         Edge::launch(platform, origin_url, config, Some(PURGE_TOKEN))
     }
@@ -81,6 +82,21 @@ impl Edge {
             Some(PURGE_TOKEN),
             Runs::Local { purge_log: false },
         )
+    }
+
+    /// Starts `platform` with `document` in the platform's store as it is:
+    /// on Cloudflare never compiled, as [`Edge::start_with_config`] does a
+    /// valid JSON configuration for the Worker, which reads only the
+    /// precompiled text.
+    pub fn start_with_document(platform: Platform, origin_url: &str, document: &str) -> Edge {
+        match platform {
+            Platform::Fastly => fastly(origin_url, document, Some(PURGE_TOKEN)),
+            Platform::Cloudflare => cloudflare_with_document(
+                document,
+                Some(PURGE_TOKEN),
+                Runs::Local { purge_log: true },
+            ),
+        }
     }
 
     /// Starts Cloudflare as a deployed Worker would run (no
@@ -282,6 +298,17 @@ fn wrangler() -> PathBuf {
     tools.join("node_modules/.bin/wrangler")
 }
 
+/// What an operator puts in the Worker's variable for `config`: the
+/// Worker reads only the precompiled text (`edgecache check --compile`),
+/// so a valid JSON configuration goes in compiled; any other text (a bad
+/// configuration, a test's own) goes in as it is.
+fn worker_document(config: &str) -> String {
+    match edgecache_core::Config::from_json(config) {
+        Ok(valid) => valid.to_precompiled_text(),
+        Err(_) => config.to_string(),
+    }
+}
+
 /// `wrangler dev` on a free port, serving the Worker that
 /// scripts/build-cloudflare.sh built, with `config` in `EDGECACHE_CONFIG`.
 /// Each runtime gets its own state directory, so caches never mix.
@@ -295,6 +322,12 @@ enum Runs {
 }
 
 fn cloudflare(config: &str, token: Option<&str>, runs: Runs) -> Edge {
+    cloudflare_with_document(&worker_document(config), token, runs)
+}
+
+/// `wrangler dev` as [`cloudflare`] starts it, with `document` in the
+/// variable as it is.
+fn cloudflare_with_document(document: &str, token: Option<&str>, runs: Runs) -> Edge {
     let (local, purge_log) = match runs {
         Runs::Local { purge_log } => ("EDGECACHE_LOCAL = \"1\"\n", purge_log),
         Runs::Deployed => ("", true),
@@ -319,7 +352,7 @@ fn cloudflare(config: &str, token: Option<&str>, runs: Runs) -> Edge {
          [vars]\n{}EDGECACHE_CONFIG = {}\n\n{}",
         toml_literal(&main.display().to_string()),
         local,
-        toml_literal(config),
+        toml_literal(document),
         if purge_log { binding } else { "" }
     );
     if let Err(e) = std::fs::write(&manifest_path, manifest) {

@@ -18,8 +18,12 @@ pub enum Configuration {
     /// The test configuration with this header forwarded to the origin
     /// ([`crate::config_forwarding`]).
     Forwarding(&'static str),
-    /// This text, as is, as the configuration (a bad one, say).
+    /// This text as the configuration (a bad one, say); on Cloudflare a
+    /// valid one precompiled, as an operator sets it.
     Text(&'static str),
+    /// This text as the configuration, as it is on both platforms: a JSON
+    /// document that the Worker should refuse.
+    Uncompiled(&'static str),
     /// The test configuration without a purge token.
     WithoutPurgeToken,
     /// The test configuration in a runtime that only the tests asking for
@@ -61,6 +65,7 @@ impl Configuration {
                 Edge::start_with_config(platform, &url, &config_forwarding(&url, header))
             }
             Configuration::Text(config) => Edge::start_with_config(platform, &url, config),
+            Configuration::Uncompiled(text) => Edge::start_with_document(platform, &url, text),
             Configuration::WithoutPurgeToken => Edge::start_without_purge_token(platform, &url),
             Configuration::Naive => {
                 Edge::start_with_config(platform, &url, &crate::naive_config(&url))

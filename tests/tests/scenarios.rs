@@ -458,6 +458,8 @@ fn uncacheable_answers_leave_a_hit_for_pass_marker(platform: Platform) {
 
 /// A configuration that fails validation is logged with its errors, and the
 /// embedded one serves: the function never dies on a bad configuration.
+/// The Worker reads only the precompiled text: it refuses any JSON
+/// document, saying how to compile one (which lists its problems).
 fn a_bad_configuration_falls_back_to_the_embedded_one(platform: Platform) {
     let bad = r#"{"origins": {"demo": {"domain": "https://nope"}}}"#;
     let t = Scope::with(platform, Configuration::Text(bad));
@@ -466,6 +468,13 @@ fn a_bad_configuration_falls_back_to_the_embedded_one(platform: Platform) {
     let got = Request::post(&edge.url(&format!("{}/a.mp3", t.path("/media")))).send();
     assert_eq!(got.status, 403);
     let logged = wait_for_output(edge, "using the embedded configuration");
+    if platform == Platform::Cloudflare {
+        assert!(
+            logged.contains("reads only the precompiled text") && logged.contains("--compile"),
+            "{logged}"
+        );
+        return;
+    }
     assert!(
         logged.contains("origins.demo.domain: write the domain only, without https://"),
         "{logged}"
@@ -474,6 +483,23 @@ fn a_bad_configuration_falls_back_to_the_embedded_one(platform: Platform) {
         logged.contains("default_behavior: missing required field"),
         "{logged}"
     );
+}
+
+/// A valid JSON configuration in the Worker's variable is refused all the
+/// same, and the embedded one serves: the Worker carries no JSON parser
+/// for configurations, and the log says to compile it.
+#[test]
+fn cloudflare_refuses_a_json_configuration_and_says_how_to_compile_it() {
+    const VALID: &str = r#"{
+        "origins": {"demo": {"domain": "127.0.0.1"}},
+        "cache_policies": {"default": {}},
+        "default_behavior": {"origin": "demo", "cache_policy": "default"}
+    }"#;
+    let t = Scope::with(Platform::Cloudflare, Configuration::Uncompiled(VALID));
+    let got = Request::post(&t.edge.url(&format!("{}/a.mp3", t.path("/media")))).send();
+    assert_eq!(got.status, 403, "the embedded configuration serves");
+    let logged = wait_for_output(t.edge, "edgecache check CONFIG --compile");
+    assert!(logged.contains("config-rejected"), "{logged}");
 }
 
 /// An origin configured with a Host a Worker cannot send (the test

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::behavior::PathPattern;
 use crate::error::Error;
-pub use choose::{Chosen, Embedded, UNCONFIGURED_BODY, UNCONFIGURED_STATUS, choose};
+pub use choose::{Chosen, Embedded, Reader, UNCONFIGURED_BODY, UNCONFIGURED_STATUS, choose};
 pub use cloudflare::{Unreachable, cloudflare_unreachable};
 pub use precompiled::{MAX_PRECOMPILED_BYTES, PRECOMPILED_TEXT_PREFIX, precompiled_header};
 pub(crate) use schema::{

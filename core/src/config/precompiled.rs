@@ -104,8 +104,37 @@ impl Config {
     /// Reads a document from a config store: the text form of a
     /// precompiled configuration, or a JSON one (parsed and validated).
     pub fn from_document(text: &str) -> Result<Config, Error> {
+        if text.trim().starts_with(PRECOMPILED_TEXT_PREFIX) {
+            Config::from_precompiled_text(text)
+        } else {
+            Config::from_json(text)
+        }
+    }
+
+    /// Reads the text form of a precompiled configuration, and refuses
+    /// anything else, JSON included, saying how to write the text form:
+    /// for a build that leaves JSON parsing and validation out (the
+    /// Cloudflare Worker, for its size).
+    ///
+    /// ```
+    /// use edgecache_core::Config;
+    /// let config = Config::from_json(r#"{
+    ///     "origins": {"api": {"domain": "api.example.com"}},
+    ///     "cache_policies": {"default": {}},
+    ///     "default_behavior": {"origin": "api", "cache_policy": "default"}
+    /// }"#).unwrap();
+    /// let text = config.to_precompiled_text();
+    /// assert!(Config::from_precompiled_text(&text).is_ok());
+    /// let json = Config::from_precompiled_text("{}").unwrap_err();
+    /// assert!(json.to_string().contains("edgecache check CONFIG --compile"));
+    /// ```
+    pub fn from_precompiled_text(text: &str) -> Result<Config, Error> {
         let Some(encoded) = text.trim().strip_prefix(PRECOMPILED_TEXT_PREFIX) else {
-            return Config::from_json(text);
+            return Err(refused(format!(
+                "this build reads only the precompiled text (\"{PRECOMPILED_TEXT_PREFIX}...\"), \
+                 not JSON: write it with `edgecache check CONFIG --compile`, which also lists \
+                 every problem a JSON document has"
+            )));
         };
         let mut bytes = match BASE64.decode(encoded) {
             Ok(bytes) => bytes,

@@ -1,12 +1,19 @@
 //! Which configuration this Worker runs with: core chooses
 //! (`edgecache_core::config::choose`) between the variable
-//! `EDGECACHE_CONFIG` (`[vars]` in `wrangler.toml` as a string or a table,
-//! or set in the dashboard: JSON, or the precompiled text `edgecache check
-//! --compile` writes) and the configuration embedded at build time,
-//! precompiled (`EDGECACHE_CONFIG_FILE` at build; none in a build without
-//! it; the local demo's serves only where `EDGECACHE_LOCAL` is `1`).
-//! A bad document is logged with every problem and the embedded
-//! configuration keeps serving; with neither, every request gets a 503.
+//! `EDGECACHE_CONFIG` (`[vars]` in `wrangler.toml`, or set in the
+//! dashboard: the precompiled text `edgecache check --compile` writes)
+//! and the configuration embedded at build time, precompiled
+//! (`EDGECACHE_CONFIG_FILE` at build; none in a build without it; the
+//! local demo's serves only where `EDGECACHE_LOCAL` is `1`). A bad
+//! document is logged and the embedded configuration keeps serving; with
+//! neither, every request gets a 503.
+//!
+//! The Worker reads only the precompiled text, never JSON: JSON parsing
+//! and validation with every problem's path would be a third of the
+//! Worker's size, where Workers count every byte against the account's
+//! limit and compile them when an isolate starts. A JSON document (a
+//! string, or a table under `[vars]`) is refused with a log line that says
+//! to run `edgecache check --compile`, which lists its problems.
 //! Origins a Worker cannot reach as configured (HTTPS off port 443, a raw
 //! IP, a Host of its own) are logged too.
 //!
@@ -21,6 +28,7 @@ use std::cell::RefCell;
 
 use edgecache_core::Config;
 use edgecache_core::config::{Embedded, choose, cloudflare_unreachable};
+use worker::js_sys::{JSON, Reflect};
 use worker::{Env, console_error};
 
 /// The variable the configuration is read from.
@@ -58,6 +66,7 @@ pub(crate) fn load(env: &Env) -> Option<&'static Config> {
     let chosen = choose(
         &format!("variable {VAR}"),
         Some(&text),
+        Config::from_precompiled_text,
         EMBEDDED,
         local(env),
     );
@@ -89,12 +98,14 @@ fn local(env: &Env) -> bool {
         .is_ok_and(|value| value.to_string() == "1")
 }
 
-/// The variable's text: a string as it is, a table as JSON.
+/// The variable's text: a string as it is, a table as the JSON the
+/// runtime writes for it (which core then refuses, saying why).
 fn from_env(env: &Env) -> Option<String> {
-    if let Ok(var) = env.var(VAR) {
-        return Some(var.to_string());
+    let value = Reflect::get(env, &VAR.into()).ok()?;
+    if value.is_undefined() || value.is_null() {
+        return None;
     }
-    env.object_var::<serde_json::Value>(VAR)
-        .ok()
-        .map(|value| value.to_string())
+    value
+        .as_string()
+        .or_else(|| JSON::stringify(&value).ok().map(String::from))
 }

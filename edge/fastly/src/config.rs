@@ -28,7 +28,13 @@ static EMBEDDED: Embedded = Embedded {
 /// usable; what went wrong is logged.
 pub(crate) fn load() -> Option<Config> {
     let document = from_store();
-    let chosen = choose(SOURCE, document.as_deref(), EMBEDDED, local());
+    let chosen = choose(
+        SOURCE,
+        document.as_deref(),
+        Config::from_document,
+        EMBEDDED,
+        local(),
+    );
     for error in &chosen.errors {
         log::error!("{error}");
     }
