@@ -8,7 +8,7 @@
 //! [`PurgePlan::keys`] on its platform, and sends
 //! [`PurgePlan::accepted`] (or [`PurgePlan::failed`]).
 
-use serde_json::json;
+use serde::Serialize;
 
 use crate::config::Config;
 use crate::key::sha256_hex;
@@ -157,52 +157,134 @@ impl PurgePlan {
     /// 202 with the summary: what each path and tag purged. `propagation`
     /// says how the platform spreads it.
     pub fn accepted(&self, propagation: &str) -> PurgeResponse {
-        let paths: Vec<_> = self
-            .targets
-            .iter()
-            .map(|t| json!({"path": t.label, "purge_key": t.key, "widened_to": t.widened_to}))
-            .collect();
         let keys = self.keys();
-        let body = json!({
-            "id": self.id,
-            "status": "accepted",
-            "soft": self.soft,
-            "all": self.all,
-            "paths": paths,
-            "tags": self.tags,
-            "counts": {"paths": self.targets.len(), "tags": self.tags.len(), "purge_keys": keys.len()},
-            "propagation": propagation,
-        });
-        answer(202, body, self.log_line(202, None))
+        let body = Accepted {
+            all: self.all,
+            counts: Counts {
+                paths: self.targets.len(),
+                purge_keys: keys.len(),
+                tags: self.tags.len(),
+            },
+            id: &self.id,
+            paths: self.targets.iter().map(Planned::summary).collect(),
+            propagation,
+            soft: self.soft,
+            status: "accepted",
+            tags: &self.tags,
+        };
+        answer(202, &body, self.log_line(202, None))
     }
 
     /// 503: the platform refused to purge `failed` (the other keys were
     /// purged); the caller should retry the whole call.
     pub fn failed(&self, failed: &[String], detail: &str) -> PurgeResponse {
-        let body = json!({
-            "id": self.id,
-            "error": "purge failed: retry",
-            "detail": detail,
-            "failed_purge_keys": failed,
-        });
-        answer(503, body, self.log_line(503, Some(detail)))
+        let body = Failed {
+            detail,
+            error: "purge failed: retry",
+            failed_purge_keys: failed,
+            id: &self.id,
+        };
+        answer(503, &body, self.log_line(503, Some(detail)))
     }
 
     fn log_line(&self, status: u16, error: Option<&str>) -> String {
-        let labels: Vec<&str> = self.targets.iter().map(|t| t.label.as_str()).collect();
-        json!({
-            "event": "purge",
-            "id": self.id,
-            "status": status,
-            "paths": labels,
-            "tags": self.tags,
-            "all": self.all,
-            "soft": self.soft,
-            "purge_keys": self.keys().len(),
-            "error": error,
+        to_json(&Logged {
+            all: self.all,
+            error,
+            event: "purge",
+            id: &self.id,
+            paths: self.targets.iter().map(|t| t.label.as_str()).collect(),
+            purge_keys: self.keys().len(),
+            soft: self.soft,
+            status,
+            tags: &self.tags,
         })
-        .to_string()
     }
+}
+
+impl Planned {
+    fn summary(&self) -> Summary<'_> {
+        Summary {
+            path: &self.label,
+            purge_key: &self.key,
+            widened_to: self.widened_to.as_deref(),
+        }
+    }
+}
+
+// The answers and log lines, their fields in the order they are written
+// (alphabetical, as clients have always seen them).
+
+/// One path of a 202's summary.
+#[derive(Serialize)]
+struct Summary<'a> {
+    path: &'a str,
+    purge_key: &'a str,
+    widened_to: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Counts {
+    paths: usize,
+    purge_keys: usize,
+    tags: usize,
+}
+
+/// The 202's body.
+#[derive(Serialize)]
+struct Accepted<'a> {
+    all: bool,
+    counts: Counts,
+    id: &'a str,
+    paths: Vec<Summary<'a>>,
+    propagation: &'a str,
+    soft: bool,
+    status: &'a str,
+    tags: &'a [String],
+}
+
+/// The 503's body.
+#[derive(Serialize)]
+struct Failed<'a> {
+    detail: &'a str,
+    error: &'a str,
+    failed_purge_keys: &'a [String],
+    id: &'a str,
+}
+
+/// The log line of a planned purge.
+#[derive(Serialize)]
+struct Logged<'a> {
+    all: bool,
+    error: Option<&'a str>,
+    event: &'a str,
+    id: &'a str,
+    paths: Vec<&'a str>,
+    purge_keys: usize,
+    soft: bool,
+    status: u16,
+    tags: &'a [String],
+}
+
+/// The body of a refusal.
+#[derive(Serialize)]
+struct Refused<'a> {
+    error: &'a str,
+    problems: &'a [String],
+}
+
+/// The log line of a refusal.
+#[derive(Serialize)]
+struct RefusedLogged<'a> {
+    error: &'a str,
+    event: &'a str,
+    problems: &'a [String],
+    status: u16,
+}
+
+/// Plain fields only: serializing cannot fail.
+fn to_json(value: &impl Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_default()
 }
 
 /// 16 hex digits naming one call: its time and body.
@@ -212,19 +294,27 @@ fn purge_id(now_ms: u64, body: &[u8]) -> String {
 }
 
 fn refusal(status: u16, error: &str, problems: Vec<String>) -> PurgeResponse {
-    let log = json!({"event": "purge", "status": status, "error": error, "problems": problems});
-    let body = json!({"error": error, "problems": problems});
-    answer(status, body, log.to_string())
+    let log = to_json(&RefusedLogged {
+        error,
+        event: "purge",
+        problems: &problems,
+        status,
+    });
+    let body = Refused {
+        error,
+        problems: &problems,
+    };
+    answer(status, &body, log)
 }
 
-fn answer(status: u16, body: serde_json::Value, log: String) -> PurgeResponse {
+fn answer(status: u16, body: &impl Serialize, log: String) -> PurgeResponse {
     PurgeResponse {
         status,
         headers: vec![
             ("content-type", "application/json".to_string()),
             ("cache-control", "no-store".to_string()),
         ],
-        body: body.to_string(),
+        body: to_json(body),
         log,
     }
 }

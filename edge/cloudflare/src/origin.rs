@@ -12,9 +12,8 @@ use std::time::Duration;
 use edgecache_core::{OriginFailure, OriginRequest, is_final_status};
 use futures_util::future::{Either, select};
 use worker::wasm_bindgen::JsValue;
-use worker::{
-    AbortController, CacheMode, Delay, Fetch, Request, RequestInit, RequestRedirect, Response,
-};
+use worker::web_sys::{self, RequestCache, RequestRedirect};
+use worker::{AbortController, Delay, Fetch, Request, Response};
 
 use crate::respond;
 
@@ -26,28 +25,28 @@ pub(crate) async fn send(
     request: &OriginRequest<'_, '_>,
     body: Option<JsValue>,
 ) -> Result<Response, OriginFailure> {
-    let mut init = RequestInit::new();
-    init.with_headers(respond::to_headers(
+    let headers = respond::to_headers(
         request
             .headers
             .iter()
             .map(|(name, value)| (name.as_ref(), value.as_ref())),
-    ))
-    .with_cache(CacheMode::NoStore)
-    // The origin's redirect is the answer: core decides about it, and
-    // the origin's custom headers never go to the host it names.
-    .with_redirect(RequestRedirect::Manual)
-    .with_body(body);
+    );
+    let init = web_sys::RequestInit::new();
     // The method goes in as the string it is: the Workers crate's own
     // method type knows ten, and reads any other as GET.
-    let raw: worker::web_sys::RequestInit = (&init).into();
-    raw.set_method(request.method_str());
-    let out = worker::web_sys::Request::new_with_str_and_init(&request.url, &raw)
-        .map(Request::from)
-        .map_err(|e| {
-            worker::console_warn!("edgecache: cannot build the origin request: {e:?}");
-            OriginFailure::Unreachable
-        })?;
+    init.set_method(request.method_str());
+    init.set_headers(headers.as_ref());
+    init.set_cache(RequestCache::NoStore);
+    // The origin's redirect is the answer: core decides about it, and
+    // the origin's custom headers never go to the host it names.
+    init.set_redirect(RequestRedirect::Manual);
+    if let Some(body) = &body {
+        init.set_body(body);
+    }
+    let out = new_request(&request.url, &init).map_err(|e| {
+        worker::console_warn!("edgecache: cannot build the origin request: {e}");
+        OriginFailure::Unreachable
+    })?;
     let controller = AbortController::default();
     let signal = controller.signal();
     let fetch = Fetch::Request(out);
@@ -74,4 +73,13 @@ pub(crate) async fn send(
             Err(OriginFailure::Timeout)
         }
     }
+}
+
+/// A request for `url` with `init`, built with the runtime's own
+/// `RequestInit`: the Workers crate's would convert every `cf` property
+/// it knows into the Worker for nothing, as no request here sets one.
+pub(crate) fn new_request(url: &str, init: &web_sys::RequestInit) -> worker::Result<Request> {
+    web_sys::Request::new_with_str_and_init(url, init)
+        .map(Request::from)
+        .map_err(worker::Error::from)
 }

@@ -26,7 +26,6 @@
 //! old as the outage.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use edgecache_core::Config;
 use edgecache_core::purge::{
@@ -36,7 +35,8 @@ use edgecache_core::purge::{
 use futures_util::future::LocalBoxFuture;
 use serde::{Deserialize, Serialize};
 use worker::durable::{ListOptions, State};
-use worker::{Cache, DurableObject, Env, Method, Request, RequestInit, Response, durable_object};
+use worker::js_sys::{Object, Reflect};
+use worker::{Cache, DurableObject, Env, Request, Response, durable_object};
 
 use crate::cache::now_ms;
 use crate::respond;
@@ -143,7 +143,7 @@ async fn changes_since(env: &Env, viewer_origin: &str, since: u64) -> worker::Re
     {
         return Ok(delta);
     }
-    let text = call_text(env, Method::Get, &format!("/since/{since}"), None).await?;
+    let text = call_text(env, "GET", &format!("/since/{since}"), None).await?;
     let delta = parse_delta(&text)?;
     let headers = worker::Headers::new();
     headers.set("cache-control", &format!("max-age={KEEP_DELTA_S}"))?;
@@ -216,7 +216,7 @@ async fn answer(config: &Config, request: &mut Request, env: &Env) -> PurgeRespo
     };
     let since = MIRROR.with_borrow(|m| m.log.seq());
     let path = format!("/record/{since}");
-    match call(env, Method::Post, &path, Some(&record)).await {
+    match call(env, "POST", &path, Some(&record)).await {
         Ok(delta) => {
             MIRROR.with_borrow_mut(|m| m.log.apply(delta));
             plan.accepted(PROPAGATION)
@@ -232,14 +232,7 @@ async fn answer(config: &Config, request: &mut Request, env: &Env) -> PurgeRespo
 pub(crate) async fn invalidate(env: &Env, keys: Vec<String>) {
     let record = Record { keys, soft: false };
     let since = MIRROR.with_borrow(|m| m.log.seq());
-    match call(
-        env,
-        Method::Post,
-        &format!("/record/{since}"),
-        Some(&record),
-    )
-    .await
-    {
+    match call(env, "POST", &format!("/record/{since}"), Some(&record)).await {
         Ok(delta) => MIRROR.with_borrow_mut(|m| m.log.apply(delta)),
         Err(e) => worker::console_warn!("edgecache: invalidation not recorded: {e}"),
     }
@@ -255,32 +248,38 @@ struct Record {
 /// One request to the log's object.
 async fn call(
     env: &Env,
-    method: Method,
+    method: &str,
     path: &str,
     record: Option<&Record>,
 ) -> worker::Result<PurgeDelta> {
     parse_delta(&call_text(env, method, path, record).await?)
 }
 
+/// Reads JSON from its bytes, as core reads every other JSON: one parser
+/// in the Worker, not one per kind of input.
+fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> worker::Result<T> {
+    serde_json::from_slice(text.as_bytes()).map_err(|e| worker::Error::from(e.to_string()))
+}
+
 fn parse_delta(text: &str) -> worker::Result<PurgeDelta> {
-    serde_json::from_str(text).map_err(|e| worker::Error::from(e.to_string()))
+    from_json(text)
 }
 
 /// One request to the log's object: its answer's text.
 async fn call_text(
     env: &Env,
-    method: Method,
+    method: &str,
     path: &str,
     record: Option<&Record>,
 ) -> worker::Result<String> {
     let stub = env.durable_object(BINDING)?.get_by_name(OBJECT_NAME)?;
-    let mut init = RequestInit::new();
-    init.with_method(method);
+    let init = worker::web_sys::RequestInit::new();
+    init.set_method(method);
     if let Some(record) = record {
         let body = serde_json::to_string(record).map_err(|e| worker::Error::from(e.to_string()))?;
-        init.with_body(Some(body.into()));
+        init.set_body(&body.into());
     }
-    let request = Request::new_with_init(&format!("https://purge-log{path}"), &init)?;
+    let request = crate::origin::new_request(&format!("https://purge-log{path}"), &init)?;
     let mut response = stub.fetch_with_request(request).await?;
     if response.status_code() != 200 {
         let text = response.text().await.unwrap_or_default();
@@ -317,8 +316,7 @@ impl DurableObject for PurgeLogObject {
             return Response::error("no such purge log call", 404);
         };
         if action == "/record" {
-            let record: Record = serde_json::from_str(&request.text().await?)
-                .map_err(|e| worker::Error::from(e.to_string()))?;
+            let record: Record = from_json(&request.text().await?)?;
             // Milliseconds since 1970, far below 2^53.
             let at_ms = now_ms() as u64;
             let change = self.with_log(|log| log.record(&record.keys, record.soft, at_ms));
@@ -356,7 +354,7 @@ impl PurgeLogObject {
             };
             if let (Some(key), Ok(mark)) = (
                 key.strip_prefix(MARK_PREFIX),
-                serde_json::from_str::<PurgeMark>(&value),
+                from_json::<PurgeMark>(&value),
             ) {
                 marks.push((key.to_string(), mark));
             }
@@ -370,14 +368,15 @@ impl PurgeLogObject {
     async fn persist(&self, change: PurgeChange) -> worker::Result<()> {
         let storage = self.state.storage();
         for batch in change.changed.chunks(STORAGE_BATCH) {
-            let values: HashMap<String, String> = batch
-                .iter()
-                .map(|(key, mark)| {
-                    let value = serde_json::to_string(mark).unwrap_or_default();
-                    (format!("{MARK_PREFIX}{key}"), value)
-                })
-                .collect();
-            storage.put_multiple(values).await?;
+            // A plain object of strings, built here: the Workers crate's
+            // put_multiple would bring a serializer into the Worker for it.
+            let values = Object::new();
+            for (key, mark) in batch {
+                let value = serde_json::to_string(mark).unwrap_or_default();
+                let key = format!("{MARK_PREFIX}{key}");
+                Reflect::set(&values, &key.into(), &value.into())?;
+            }
+            storage.put_multiple_raw(values).await?;
         }
         for batch in change.removed.chunks(STORAGE_BATCH) {
             let keys: Vec<String> = batch
