@@ -36,7 +36,12 @@ pub struct Edge {
     /// Stops the runtime when this process exits; `None` when it could
     /// not be started (the runtime had exited already, say).
     watchdog: Option<Child>,
+    /// The runtime's command again, for [`Edge::restart`] (Cloudflare).
+    relaunch: Option<Relaunch>,
 }
+
+/// Builds a runtime's command, the same each time.
+type Relaunch = Arc<dyn Fn() -> Command + Send + Sync>;
 
 impl Platform {
     /// The platform the first command-line argument names (`fastly`, the
@@ -172,11 +177,42 @@ impl Edge {
             .map(|lines| lines.clone())
             .unwrap_or_default()
     }
-}
 
-impl Drop for Edge {
-    fn drop(&mut self) {
-        // wrangler runs workerd as a child: stop the whole process group.
+    /// Stops the runtime and starts it again on the same port and state
+    /// directory, as the platform restarts its processes: what it stored
+    /// (Cloudflare: the Cache API, the Durable Object's storage) stays,
+    /// what lived in memory does not. Waits until it accepts connections;
+    /// its output starts again empty. Cloudflare only.
+    pub fn restart(&mut self) {
+        let Some(relaunch) = self.relaunch.clone() else {
+            panic!("only a Cloudflare runtime restarts");
+        };
+        // The watchdog would remove the state directory: it goes first,
+        // killed before it reads the end of its input.
+        if let Some(mut watchdog) = self.watchdog.take() {
+            let _ = watchdog.kill();
+            let _ = watchdog.wait();
+        }
+        self.stop();
+        let mut command = relaunch();
+        self.child = match command.spawn() {
+            Ok(child) => child,
+            Err(e) => panic!("cannot restart the runtime: {e}"),
+        };
+        self.watchdog = watchdog(self.child.id(), &self.dir);
+        self.output = capture(&mut self.child);
+        let port = self
+            .url
+            .rsplit(':')
+            .next()
+            .and_then(|port| port.parse().ok())
+            .unwrap_or_default();
+        wait_for(self, port, Duration::from_secs(60));
+    }
+
+    /// Stops the runtime's whole process group (wrangler runs workerd as
+    /// a child) and waits for it.
+    fn stop(&mut self) {
         let _ = Command::new("kill")
             .arg("-KILL")
             .arg("--")
@@ -185,6 +221,12 @@ impl Drop for Edge {
             .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+impl Drop for Edge {
+    fn drop(&mut self) {
+        self.stop();
         let _ = std::fs::remove_dir_all(&self.dir);
         if let Some(mut watchdog) = self.watchdog.take() {
             // End of file: it finds nothing left to stop, and exits.
@@ -364,27 +406,34 @@ fn cloudflare_with_document(document: &str, token: Option<&str>, runs: Runs) -> 
     if let Err(e) = std::fs::write(&secrets, vars) {
         panic!("cannot write {}: {e}", secrets.display());
     }
-    let mut command = Command::new(wrangler());
-    command
-        .arg("dev")
-        .arg("--config")
-        .arg(&manifest_path)
-        .args(["--ip", "127.0.0.1", "--port", &port.to_string()])
-        .args(["--inspector-port", &inspector.to_string()])
-        .arg("--persist-to")
-        .arg(dir.join("state"))
-        .current_dir(&dir)
-        .env("WRANGLER_SEND_METRICS", "false")
-        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
-        .env("CI", "true")
-        .env("NO_COLOR", "1")
-        // workerd trusts the test CA besides the public ones.
-        .env("NODE_EXTRA_CA_CERTS", crate::test_ca())
-        .process_group(0)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    launch(Platform::Cloudflare, command, &wrangler(), port, dir)
+    let state = dir.join("state");
+    let at = dir.clone();
+    let relaunch: Relaunch = Arc::new(move || {
+        let mut command = Command::new(wrangler());
+        command
+            .arg("dev")
+            .arg("--config")
+            .arg(&manifest_path)
+            .args(["--ip", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--inspector-port", &inspector.to_string()])
+            .arg("--persist-to")
+            .arg(&state)
+            .current_dir(&at)
+            .env("WRANGLER_SEND_METRICS", "false")
+            .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
+            .env("CI", "true")
+            .env("NO_COLOR", "1")
+            // workerd trusts the test CA besides the public ones.
+            .env("NODE_EXTRA_CA_CERTS", crate::test_ca())
+            .process_group(0)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        command
+    });
+    let mut edge = launch(Platform::Cloudflare, relaunch(), &wrangler(), port, dir);
+    edge.relaunch = Some(relaunch);
+    edge
 }
 
 /// Starts the runtime `tool` with `command` (which puts it in a process
@@ -407,6 +456,7 @@ fn launch(platform: Platform, mut command: Command, tool: &Path, port: u16, dir:
         dir,
         output,
         watchdog,
+        relaunch: None,
     };
     wait_for(&mut edge, port, Duration::from_secs(60));
     edge

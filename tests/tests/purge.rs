@@ -10,7 +10,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use e2e::{
-    Configuration, Edge, Got, PURGE_TOKEN, Platform, Request, Scope, eventually, on_every_platform,
+    Configuration, Edge, Got, Origin, PURGE_TOKEN, Platform, Request, Scope, eventually,
+    on_every_platform, respond_target,
 };
 
 on_every_platform!(
@@ -367,4 +368,31 @@ fn cloudflare_an_unreachable_purge_log_fails_purges_and_serves_nothing_stored() 
     );
     assert_eq!(got.status, 503, "{}", String::from_utf8_lossy(&got.body));
     assert_eq!(got.json()["error"], "purge failed: retry");
+}
+
+/// A hard purge outlives the purge log's process: the Durable Object
+/// writes each mark to its storage and, started again, reads them back,
+/// so a copy stored before the purge (kept in the Cache API across the
+/// restart) stays purged. Marks were once handed to the storage API as a
+/// JavaScript `Map`, which it stores as nothing: every purge was
+/// forgotten at the object's first restart, and its copies served again.
+#[test]
+fn cloudflare_a_purge_outlives_a_restart_of_the_purge_log() {
+    let origin = Origin::start();
+    let mut edge = Edge::start(Platform::Cloudflare, &origin.url());
+    let purged = respond_target("/respond/restart-purged", "public, max-age=600", "");
+    let kept = respond_target("/respond/restart-kept", "public, max-age=600", "");
+    warm(&edge, &[&purged, &kept]);
+    let answer = purge(&edge, r#"{"paths": ["/respond/restart-purged"]}"#);
+    assert_eq!(
+        answer.status,
+        202,
+        "{}",
+        String::from_utf8_lossy(&answer.body)
+    );
+    edge.restart();
+    // The copy that was not purged is still served: the cache outlived
+    // the restart, so the purged one's MISS is the purge log's doing.
+    assert_eq!(x_cache(&edge, &kept), "Hit");
+    assert_eq!(x_cache(&edge, &purged), "Miss");
 }
