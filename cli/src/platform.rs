@@ -210,10 +210,15 @@ fn store_size(platform: Platform, config: &Config, json: &str) -> Finding {
         .map_or(json.len(), |value| value.to_string().len());
     let compiled = config.to_precompiled_text().len();
     let (severity, message) = if compiled > store.limit {
+        let sizes = if store.reads_json {
+            format!("{minified} as minified JSON and {compiled} precompiled")
+        } else {
+            format!("{compiled} as its precompiled text (the only form the Worker reads)")
+        };
         (
             Severity::Error,
             format!(
-                "too large for {}: {minified} as minified JSON and {compiled} precompiled, over its {} limit; \
+                "too large for {}: {sizes}, over its {} limit; \
                  embed it at build time instead (make package CONFIG=...), which has no such limit",
                 store.name, store.limit
             ),

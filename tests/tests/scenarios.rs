@@ -490,16 +490,35 @@ fn a_bad_configuration_falls_back_to_the_embedded_one(platform: Platform) {
 /// for configurations, and the log says to compile it.
 #[test]
 fn cloudflare_refuses_a_json_configuration_and_says_how_to_compile_it() {
+    // Read, it would send the POST on to its origin (nothing listens
+    // there): the embedded configuration refuses it with a 403.
     const VALID: &str = r#"{
         "origins": {"demo": {"domain": "127.0.0.1"}},
         "cache_policies": {"default": {}},
-        "default_behavior": {"origin": "demo", "cache_policy": "default"}
+        "default_behavior": {
+            "origin": "demo",
+            "cache_policy": "default",
+            "allowed_methods": ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
+        }
     }"#;
     let t = Scope::with(Platform::Cloudflare, Configuration::Uncompiled(VALID));
     let got = Request::post(&t.edge.url(&format!("{}/a.mp3", t.path("/media")))).send();
     assert_eq!(got.status, 403, "the embedded configuration serves");
     let logged = wait_for_output(t.edge, "edgecache check CONFIG --compile");
     assert!(logged.contains("config-rejected"), "{logged}");
+}
+
+/// The Worker's one form of override, the precompiled text, damaged on
+/// its way into the variable (here: cut short), is refused by its
+/// checksum and logged; the embedded configuration serves.
+#[test]
+fn cloudflare_refuses_a_damaged_precompiled_configuration() {
+    const DAMAGED: &str = "edgecache-precompiled:ZWRnZWNhY2hlLWNvbmZpZw==";
+    let t = Scope::with(Platform::Cloudflare, Configuration::Uncompiled(DAMAGED));
+    let got = Request::post(&t.edge.url(&format!("{}/a.mp3", t.path("/media")))).send();
+    assert_eq!(got.status, 403, "the embedded configuration serves");
+    let logged = wait_for_output(t.edge, "using the embedded configuration");
+    assert!(logged.contains("damaged"), "{logged}");
 }
 
 /// An origin configured with a Host a Worker cannot send (the test

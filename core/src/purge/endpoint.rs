@@ -449,4 +449,48 @@ mod tests {
             assert_eq!(is_purge_request(&config, target), want, "{target}");
         }
     }
+
+    /// The answers' and log lines' bytes, pinned: clients and log readers
+    /// parse them, and their fields come in alphabetical order.
+    #[test]
+    fn answers_and_log_lines_are_pinned() {
+        let body = br#"{"paths": ["/products/42", "/media/*"], "tags": ["t1"], "soft": true}"#;
+        let Ok(plan) = plan_purge(&demo_config(), body, 1) else {
+            panic!("refused");
+        };
+        let accepted = plan.accepted("now");
+        let failed = plan.failed(&["k1".to_string()], "platform said no");
+        let Err(refused) = plan_purge(&demo_config(), br#"{"paths": ["x"]}"#, 1) else {
+            panic!("accepted");
+        };
+        let table = [
+            (
+                &accepted.body,
+                r#"{"all":false,"counts":{"paths":2,"purge_keys":3,"tags":1},"id":"511910dc9035ab4a","paths":[{"path":"/products/42","purge_key":"ec-p-dd8fd928dd53fa73","widened_to":null},{"path":"/media/*","purge_key":"ec-d-9b7818f86bf06aee","widened_to":null}],"propagation":"now","soft":true,"status":"accepted","tags":["t1"]}"#,
+            ),
+            (
+                &accepted.log,
+                r#"{"all":false,"error":null,"event":"purge","id":"511910dc9035ab4a","paths":["/products/42","/media/*"],"purge_keys":3,"soft":true,"status":202,"tags":["t1"]}"#,
+            ),
+            (
+                &failed.body,
+                r#"{"detail":"platform said no","error":"purge failed: retry","failed_purge_keys":["k1"],"id":"511910dc9035ab4a"}"#,
+            ),
+            (
+                &failed.log,
+                r#"{"all":false,"error":"platform said no","event":"purge","id":"511910dc9035ab4a","paths":["/products/42","/media/*"],"purge_keys":3,"soft":true,"status":503,"tags":["t1"]}"#,
+            ),
+            (
+                &refused.body,
+                r#"{"error":"malformed purge request","problems":["paths[0]: must start with /"]}"#,
+            ),
+            (
+                &refused.log,
+                r#"{"error":"malformed purge request","event":"purge","problems":["paths[0]: must start with /"],"status":400}"#,
+            ),
+        ];
+        for (got, want) in table {
+            assert_eq!(got, want);
+        }
+    }
 }
