@@ -22,17 +22,24 @@ OUT="${EDGECACHE_WORKER_OUT:-build/worker}"
 # (rust-src, in rust-toolchain.toml) with the Worker's profile;
 # `optimize_for_size` picks std's small implementations; the
 # `immediate-abort` panic strategy drops panic messages (a panic already
-# aborted the request: profile.release sets panic = "abort"). These flags
-# are unstable, so RUSTC_BOOTSTRAP=1 lets the pinned stable compiler take
-# them, for this build only: the compiler is the one every other build
-# uses. `-Zlocation-detail=none` drops the file names and lines that
-# only panic messages would print. About -100 KB gzip together (make
-# bench-cloudflare prints the size).
+# aborted the request: profile.release sets panic = "abort");
+# `-Zlocation-detail=none` drops the file names and lines only those
+# messages would print. These flags are unstable, so RUSTC_BOOTSTRAP=1
+# lets the pinned stable compiler take them, for this build only: the
+# compiler is the one every other build uses. It reaches build scripts
+# too: proc-macro2's then finds the unstable span API and uses it in the
+# macros this build runs (spans in compile errors; no code changes), as
+# pinned as the rest by the toolchain and Cargo.lock. About -60 KB gzip,
+# the profile included (make bench-cloudflare prints the size).
+#
+# The caller's RUSTFLAGS are kept; CARGO_ENCODED_RUSTFLAGS would replace
+# them all, these flags included, so it is not passed on.
 #
 # wasm-bindgen reads the target_features section, which `strip = true`
 # would remove: keep symbols here and drop the name section afterwards.
+unset CARGO_ENCODED_RUSTFLAGS
 RUSTC_BOOTSTRAP=1 \
-  RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" \
+  RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" \
   CARGO_PROFILE_WORKER_STRIP=debuginfo \
   cargo build --package edgecache-cloudflare --profile worker --target wasm32-unknown-unknown --locked \
   -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size
