@@ -28,7 +28,8 @@ pub const PURGE_TOKEN: &str = "e2e-purge-token";
 pub struct Edge {
     /// The platform it plays.
     pub platform: Platform,
-    url: String,
+    /// Its loopback port.
+    port: u16,
     child: Child,
     dir: PathBuf,
     /// Every line the runtime printed, read as it comes so the pipe never fills.
@@ -139,7 +140,7 @@ impl Edge {
 
     /// `target` on the runtime: `http://127.0.0.1:PORT/target`.
     pub fn url(&self, target: &str) -> String {
-        format!("{}{target}", self.url)
+        format!("http://127.0.0.1:{}{target}", self.port)
     }
 
     /// The resident memory of the runtime, in KiB: every process of its
@@ -201,13 +202,7 @@ impl Edge {
         };
         self.watchdog = watchdog(self.child.id(), &self.dir);
         self.output = capture(&mut self.child);
-        let port = self
-            .url
-            .rsplit(':')
-            .next()
-            .and_then(|port| port.parse().ok())
-            .unwrap_or_default();
-        wait_for(self, port, Duration::from_secs(60));
+        wait_for(self, self.port, Duration::from_secs(60));
     }
 
     /// Stops the runtime's whole process group (wrangler runs workerd as
@@ -451,7 +446,7 @@ fn launch(platform: Platform, mut command: Command, tool: &Path, port: u16, dir:
     let output = capture(&mut child);
     let mut edge = Edge {
         platform,
-        url: format!("http://127.0.0.1:{port}"),
+        port,
         child,
         dir,
         output,

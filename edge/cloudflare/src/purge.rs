@@ -139,12 +139,12 @@ async fn changes_since(env: &Env, viewer_origin: &str, since: u64) -> worker::Re
     let url = format!("{viewer_origin}{DELTA_PATH}{since}");
     let cache = Cache::default();
     if let Ok(Some(mut kept)) = cache.get(url.as_str(), true).await
-        && let Ok(delta) = parse_delta(&kept.text().await.unwrap_or_default())
+        && let Ok(delta) = from_json::<PurgeDelta>(&kept.text().await.unwrap_or_default())
     {
         return Ok(delta);
     }
     let text = call_text(env, "GET", &format!("/since/{since}"), None).await?;
-    let delta = parse_delta(&text)?;
+    let delta = from_json::<PurgeDelta>(&text)?;
     let headers = worker::Headers::new();
     headers.set("cache-control", &format!("max-age={KEEP_DELTA_S}"))?;
     let copy = Response::ok(text)?.with_headers(headers);
@@ -252,17 +252,13 @@ async fn call(
     path: &str,
     record: Option<&Record>,
 ) -> worker::Result<PurgeDelta> {
-    parse_delta(&call_text(env, method, path, record).await?)
+    from_json::<PurgeDelta>(&call_text(env, method, path, record).await?)
 }
 
 /// Reads JSON from its bytes, as core reads every other JSON: one parser
 /// in the Worker, not one per kind of input.
 fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> worker::Result<T> {
     serde_json::from_slice(text.as_bytes()).map_err(|e| worker::Error::from(e.to_string()))
-}
-
-fn parse_delta(text: &str) -> worker::Result<PurgeDelta> {
-    from_json(text)
 }
 
 /// One request to the log's object: its answer's text.
